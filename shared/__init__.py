@@ -1,0 +1,1 @@
+"""Code common to the fangfan services: settings, databases, events, auth, audit, time."""

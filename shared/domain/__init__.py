@@ -1,0 +1,1 @@
+"""Domain vocabulary shared by every service (codes and Chinese labels)."""
