@@ -230,3 +230,10 @@ class AreaProblemType(LabeledEnum):
 class SuspectedProblemResult(LabeledEnum):
     NOT_A_PROBLEM = "not_a_problem", "经核实不是问题，不纳入问题整改台账"
     CONFIRMED = "confirmed", "经核实确有问题，纳入问题整改台账"
+
+
+class RemoteVerificationReason(LabeledEnum):
+    """Why a household was verified without a home visit (未入户核实原因)."""
+
+    WHOLE_HOUSEHOLD_AWAY = "whole_household_away", "举家外出"
+    UNABLE_TO_COMMUNICATE_PROXY = "unable_to_communicate_proxy", "无法正常沟通，由他人代答"

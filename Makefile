@@ -1,0 +1,34 @@
+# fangfan: `make run` serves the whole system on embedded defaults; `make test` runs the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test services bench migrate clean
+
+# The environment is rebuilt only when pyproject.toml changes (or the venv is missing).
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "fangfan needs Python 3.11, found " + sys.version' 
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/fangfan run
+
+test: $(STAMP) services
+	$(BIN)/python -m pytest
+
+# Start the local PostgreSQL and Redis when installed but stopped; fail clearly when absent.
+services:
+	@bash deploy/ensure-services.sh
+
+bench: $(STAMP) services
+	$(BIN)/python -m bench
+
+migrate: $(STAMP)
+	$(BIN)/fangfan migrate
+
+clean:
+	rm -rf $(VENV) data *.egg-info

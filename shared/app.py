@@ -1,0 +1,101 @@
+"""ASGI applications: one per service, the embedded all-in-one, and the single-service server."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.errors import install_error_handlers
+from shared.metrics import LATENCY, REQUESTS
+from shared.platform_api import router as platform_router
+from shared.service import ServiceRuntime
+
+REQUEST_ID_HEADER = "x-request-id"
+log = structlog.get_logger(__name__)
+
+
+class RequestContextMiddleware:
+    """Gives each request an id (the client's X-Request-ID, or a new one), logs and measures it."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope.get("headers") or []).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
+        request_id = incoming[:64] if incoming else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        structlog.contextvars.bind_contextvars(request_id=request_id, service=self.service)
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", []).append((REQUEST_ID_HEADER.encode(), request_id.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = getattr(scope.get("route"), "path", "unmatched")
+            REQUESTS.labels(self.service, scope["method"], route, str(status)).inc()
+            LATENCY.labels(self.service, scope["method"], route).observe(elapsed)
+            if status >= 500:
+                log.error("request_failed", method=scope["method"], route=route, status=status)
+            structlog.contextvars.unbind_contextvars("request_id", "service")
+
+
+def create_service_app(runtime: ServiceRuntime) -> FastAPI:
+    """The API of one service, meant to be served under ``/<service>``."""
+    definition = runtime.definition
+    app = FastAPI(title=f"fangfan {definition.name}: {definition.title}", description=definition.description,
+                  version="0.1.0")
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    for router in definition.routers:
+        app.include_router(router)
+    app.include_router(platform_router)
+    app.add_middleware(RequestContextMiddleware, service=definition.name)
+    return app
+
+
+def create_root_app(runtimes: list[ServiceRuntime], *, extra_startup=None, extra_shutdown=None) -> FastAPI:
+    """Mount each service's API under its prefix, starting and stopping their runtimes with the process."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if extra_startup is not None:
+            await extra_startup()
+        for runtime in runtimes:
+            await runtime.start()
+        try:
+            yield
+        finally:
+            for runtime in runtimes:
+                await runtime.stop()
+            if extra_shutdown is not None:
+                await extra_shutdown()
+
+    root = FastAPI(title="fangfan", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+
+    @root.get("/", include_in_schema=False)
+    async def index() -> dict:
+        return {"name": "fangfan 防返", "services": {
+            rt.name: {"docs": f"/{rt.name}/docs", "openapi": f"/{rt.name}/openapi.json",
+                      "health": f"/{rt.name}/healthz"} for rt in runtimes}}
+
+    for runtime in runtimes:
+        root.mount(f"/{runtime.name}", create_service_app(runtime))
+    return root

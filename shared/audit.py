@@ -1,0 +1,85 @@
+"""Audit trail: each flush records who changed which entity and how, sensitive values redacted."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
+
+from shared.models import AuditEntry, PlatformTable
+
+REDACTED = "***"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (UUID, Decimal)):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def _changes(obj: Any, action: str) -> dict[str, Any]:
+    """Column changes as ``{field: [old, new]}`` (``[None, new]`` on create)."""
+    state = inspect(obj)
+    sensitive: set[str] = set(getattr(obj, "__sensitive__", ()))
+    hidden: set[str] = set(getattr(obj, "__audit_hidden__", ()))
+    changes: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in hidden:
+            continue
+        history = state.attrs[key].history
+        if action == "update" and not history.has_changes():
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else getattr(obj, key, None)
+        if action == "delete":
+            old, new = getattr(obj, key, None), None
+        if key in sensitive:
+            old, new = (REDACTED if old is not None else None), (REDACTED if new is not None else None)
+        changes[key] = [_jsonable(old), _jsonable(new)]
+    return changes
+
+
+def _entity_id(obj: Any) -> str:
+    identity = inspect(obj).mapper.primary_key_from_instance(obj)
+    return ":".join(str(part) for part in identity)
+
+
+def record_audit_entries(session: Session, principal: Any) -> None:
+    """Add one audit entry per domain object that this flush creates, changes or deletes."""
+    pending = [("create", o) for o in session.new] + [("update", o) for o in session.dirty] + [
+        ("delete", o) for o in session.deleted
+    ]
+    for action, obj in pending:
+        if isinstance(obj, PlatformTable) or not hasattr(obj, "__tablename__"):
+            continue
+        changes = _changes(obj, action)
+        if action == "update" and not changes:
+            continue
+        session.add(audit_entry(session, principal, action=action, entity=obj.__tablename__,
+                                entity_id=_entity_id(obj), org_code=getattr(obj, "org_code", "") or "",
+                                changes=changes))
+
+
+def audit_entry(session: Session, principal: Any, *, action: str, entity: str, entity_id: str, org_code: str,
+                changes: dict[str, Any] | None = None) -> AuditEntry:
+    """An audit entry for this session's caller (also used for audited reads such as a reveal)."""
+    actor = principal.as_actor() if principal is not None else {"id": "system", "name": "system", "role": None}
+    return AuditEntry(
+        actor_id=actor["id"], actor_name=actor["name"], actor_role=actor["role"],
+        request_id=session.info.get("request_id"), action=action, entity=entity, entity_id=entity_id,
+        org_code=org_code, changes=changes or {},
+    )

@@ -1,0 +1,137 @@
+"""Engines and sessions, and the one place where org scope, read-only roles and audit are enforced.
+
+Every session carries its caller in ``session.info["principal"]``. A listener on every ORM query
+adds ``org_code LIKE '<prefix>%'`` for each :class:`OrgScoped` entity, so a row outside the
+caller's scope is simply not there (404). A listener on every flush refuses writes outside the
+scope or by a read-only role (403) and writes the audit entries for what changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlmodel.main import default_registry
+
+from shared.audit import record_audit_entries
+from shared.auth import Principal
+from shared.errors import Forbidden
+from shared.events.outbox import WAKE_KEY
+from shared.models import OrgScoped, PlatformTable
+
+
+class ScopedSession(Session):
+    """The synchronous session behind every async session; the listeners below hang on it."""
+
+
+class AppSession(AsyncSession):
+    sync_session_class = ScopedSession
+
+    @property
+    def principal(self) -> Principal | None:
+        return self.info.get("principal")
+
+
+@event.listens_for(ScopedSession, "do_orm_execute")
+def _limit_to_scope(state: ORMExecuteState) -> None:
+    principal: Principal | None = state.session.info.get("principal")
+    if principal is None or principal.is_system or not state.is_select:
+        return
+    if state.execution_options.get("skip_scope"):
+        return
+    prefix = principal.scope_prefix
+    state.statement = state.statement.options(*(
+        with_loader_criteria(entity, lambda cls: cls.org_code.startswith(prefix), include_aliases=True)
+        for entity in _org_scoped_entities()
+    ))
+
+
+def _org_scoped_entities() -> list[type]:
+    """Every mapped table class that carries an org code (the mixin itself is not mapped)."""
+    return [m.class_ for m in default_registry.mappers if issubclass(m.class_, OrgScoped)]
+
+
+@event.listens_for(ScopedSession, "before_flush")
+def _guard_and_audit(session: Session, flush_context, instances) -> None:
+    principal: Principal | None = session.info.get("principal")
+    changed = [obj for obj in (*session.new, *session.dirty, *session.deleted) if not isinstance(obj, PlatformTable)]
+    if principal is not None and not principal.is_system:
+        for obj in changed:
+            _check_write(principal, obj)
+    record_audit_entries(session, principal)
+
+
+def _check_write(principal: Principal, obj: object) -> None:
+    if not principal.can_write:
+        raise Forbidden(f"role {principal.role} reads and never writes")
+    if isinstance(obj, OrgScoped) and not principal.covers(obj.org_code or ""):
+        raise Forbidden(f"org unit {obj.org_code} is outside your scope ({principal.scope_prefix})")
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the relay read while a request writes; the busy timeout waits instead of failing.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class Database:
+    """One service's database: its engine and a factory of scoped sessions."""
+
+    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        kwargs: dict = {"echo": echo}
+        if self.is_sqlite:
+            ensure_sqlite_folder(url)
+            kwargs["connect_args"] = {"timeout": 30}
+        else:
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.sessions = async_sessionmaker(self.engine, class_=AppSession, expire_on_commit=False)
+        # Called after a commit that wrote outbox rows (the relay of this database sets it).
+        self.on_events_committed: Callable[[], None] | None = None
+
+    def session(self, principal: Principal | None = None, *, request_id: str | None = None) -> AppSession:
+        session = self.sessions()
+        session.info["principal"] = principal
+        session.info["request_id"] = request_id
+        session.info[WAKE_KEY] = self.on_events_committed
+        return session
+
+    @asynccontextmanager
+    async def transaction(self, principal: Principal | None = None, *, request_id: str | None = None
+                          ) -> AsyncIterator[AppSession]:
+        """A session that commits once at the end, or rolls back once on error."""
+        async with self.session(principal, request_id=request_id) as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(sa.text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def ensure_sqlite_folder(url: str) -> None:
+    path = url.split(":///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+__all__ = ["AppSession", "AsyncSession", "Database", "ScopedSession"]

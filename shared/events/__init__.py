@@ -1,0 +1,1 @@
+"""Events between services: contracts, outbox, relay, transports, consumers."""

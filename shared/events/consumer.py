@@ -1,0 +1,151 @@
+"""Receiving events: the inbox makes each (event, consumer) run once; failures retry, then wait for replay."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from shared.auth import system_principal
+from shared.clock import clock
+from shared.db import AppSession, Database
+from shared.events.contracts import Envelope
+from shared.models import FailedEvent, InboxRecord
+
+log = structlog.get_logger(__name__)
+
+HandlerFunc = Callable[[AppSession, Envelope], Awaitable[None]]
+
+
+class TransientError(Exception):
+    """A failure worth retrying (a dependency down, a lock timeout)."""
+
+
+@dataclass(frozen=True)
+class Handler:
+    """A consumer of one event type; ``name`` (``domain.action``) keys its inbox rows."""
+
+    event_type: str
+    name: str
+    func: HandlerFunc
+
+
+class Outcome(StrEnum):
+    HANDLED = "handled"
+    DUPLICATE = "duplicate"
+    RETRY = "retry"
+    FAILED = "failed"
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, (TransientError, OperationalError, ConnectionError, asyncio.TimeoutError, OSError)):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def backoff_seconds(attempt: int, base: float) -> float:
+    """Exponential backoff: base, 2×base, 4×base … capped at five minutes."""
+    return min(base * 2 ** (attempt - 1), 300.0)
+
+
+class EventConsumer:
+    """One service's handlers, run against that service's database."""
+
+    def __init__(self, service: str, db: Database, handlers: list[Handler], *, max_tries: int = 6,
+                 retry_base_seconds: float = 1.0) -> None:
+        self.service = service
+        self.db = db
+        self.handlers = handlers
+        self.max_tries = max_tries
+        self.retry_base_seconds = retry_base_seconds
+
+    def handlers_for(self, event_type: str) -> list[Handler]:
+        return [h for h in self.handlers if h.event_type == event_type]
+
+    async def deliver(self, envelope: Envelope, *, attempt: int = 1) -> Outcome:
+        """Run every handler of this envelope once; the worst outcome wins."""
+        outcomes = [await self.run_handler(h, envelope, attempt=attempt) for h in self.handlers_for(envelope.type)]
+        for worst in (Outcome.RETRY, Outcome.FAILED, Outcome.HANDLED):
+            if worst in outcomes:
+                return worst
+        return Outcome.DUPLICATE
+
+    async def deliver_with_retries(self, envelope: Envelope) -> Outcome:
+        """The in-process path: retry transient failures with backoff, in this task."""
+        attempt = 1
+        while True:
+            outcome = await self.deliver(envelope, attempt=attempt)
+            if outcome != Outcome.RETRY:
+                return outcome
+            await asyncio.sleep(backoff_seconds(attempt, self.retry_base_seconds))
+            attempt += 1
+
+    async def run_handler(self, handler: Handler, envelope: Envelope, *, attempt: int) -> Outcome:
+        bound = log.bind(event_id=str(envelope.id), event_type=envelope.type, consumer=handler.name, attempt=attempt)
+        structlog.contextvars.bind_contextvars(event_id=str(envelope.id))
+        try:
+            async with self.db.transaction(system_principal(handler.name)) as session:
+                if await _already_handled(session, envelope, handler):
+                    return Outcome.DUPLICATE
+                # Inserting the inbox row first makes a concurrent duplicate wait on it, then fail on the key.
+                session.add(InboxRecord(event_id=envelope.id, consumer=handler.name, event_type=envelope.type))
+                await session.flush()
+                await handler.func(session, envelope)
+            bound.info("event_handled")
+            return Outcome.HANDLED
+        except IntegrityError:
+            if await self._handled_elsewhere(envelope, handler):
+                return Outcome.DUPLICATE
+            return await self._failed(handler, envelope, attempt, "integrity error", transient=False, log=bound)
+        except Exception as exc:  # noqa: BLE001 - every failure is classified and recorded
+            return await self._failed(handler, envelope, attempt, f"{type(exc).__name__}: {exc}",
+                                      transient=is_transient(exc), log=bound)
+        finally:
+            structlog.contextvars.unbind_contextvars("event_id")
+
+    async def _handled_elsewhere(self, envelope: Envelope, handler: Handler) -> bool:
+        async with self.db.session(system_principal(handler.name)) as session:
+            return await _already_handled(session, envelope, handler)
+
+    async def _failed(self, handler: Handler, envelope: Envelope, attempt: int, error: str, *, transient: bool,
+                      log) -> Outcome:
+        if transient and attempt < self.max_tries:
+            log.warning("event_retry", error=error)
+            return Outcome.RETRY
+        log.error("event_failed", error=error)
+        await self.record_failure(handler, envelope, attempt, error)
+        return Outcome.FAILED
+
+    async def record_failure(self, handler: Handler, envelope: Envelope, attempt: int, error: str) -> None:
+        async with self.db.transaction(system_principal(handler.name)) as session:
+            session.add(FailedEvent(event_id=envelope.id, event_type=envelope.type, consumer=handler.name,
+                                    envelope=envelope.model_dump(mode="json"), error=error[:4000],
+                                    attempts=attempt))
+
+    async def replay(self, failure_id) -> Outcome:
+        """Run the failed handler again; on success the failure is marked replayed."""
+        async with self.db.session(system_principal("replay")) as session:
+            failure = await session.get(FailedEvent, failure_id)
+        if failure is None:
+            raise LookupError(f"no failed event {failure_id} in {self.service}")
+        handler = next((h for h in self.handlers if h.name == failure.consumer), None)
+        if handler is None:
+            raise LookupError(f"consumer {failure.consumer} no longer exists in {self.service}")
+        outcome = await self.run_handler(handler, Envelope.model_validate(failure.envelope), attempt=self.max_tries)
+        if outcome in (Outcome.HANDLED, Outcome.DUPLICATE):
+            async with self.db.transaction(system_principal("replay")) as session:
+                stored = await session.get(FailedEvent, failure_id)
+                stored.replayed_at = clock.now()
+        return outcome
+
+
+async def _already_handled(session: AppSession, envelope: Envelope, handler: Handler) -> bool:
+    found = await session.execute(
+        select(InboxRecord.event_id).where(InboxRecord.event_id == envelope.id, InboxRecord.consumer == handler.name)
+    )
+    return found.first() is not None

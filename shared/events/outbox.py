@@ -1,0 +1,40 @@
+"""Writing events: into the outbox, in the caller's transaction, so commit and event stand or fall together."""
+
+from __future__ import annotations
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from shared.events.contracts import Actor, Envelope, EventPayload
+from shared.models import OutboxEvent
+
+PENDING_KEY = "outbox_pending"
+WAKE_KEY = "outbox_wake"
+
+
+async def publish(session, payload: EventPayload, *, org_code: str, source: str) -> Envelope:
+    """Stage an event in the outbox of ``session``'s database; it leaves only if the transaction commits."""
+    principal = session.info.get("principal")
+    actor = Actor(**principal.as_actor()) if principal is not None else None
+    envelope = Envelope(
+        type=payload.event_type, version=payload.event_version, org_code=org_code, actor=actor, source=source,
+        payload=payload.model_dump(mode="json"),
+    )
+    session.add(OutboxEvent(id=envelope.id, type=envelope.type, version=envelope.version,
+                            envelope=envelope.model_dump(mode="json"), created_at=envelope.occurred_at))
+    session.info[PENDING_KEY] = True
+    return envelope
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_relay(session: Session) -> None:
+    # Publish at once after a commit that wrote events; the relay's timer catches anything missed.
+    if session.info.pop(PENDING_KEY, False):
+        wake = session.info.get(WAKE_KEY)
+        if wake is not None:
+            wake()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_pending(session: Session) -> None:
+    session.info.pop(PENDING_KEY, None)

@@ -1,0 +1,94 @@
+"""The outbox relay: publishes committed outbox rows at once after commit and again on a timer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import structlog
+from sqlalchemy import select
+
+from shared.auth import system_principal
+from shared.clock import clock
+from shared.db import Database
+from shared.events.contracts import Envelope
+from shared.events.transports import Transport, TransportUnavailable
+from shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
+from shared.models import OutboxEvent
+
+log = structlog.get_logger(__name__)
+
+
+class OutboxRelay:
+    """Moves one service's outbox to the transport; several relays may run (rows are locked while sent)."""
+
+    def __init__(self, service: str, db: Database, transport: Transport, *, interval: float = 2.0,
+                 batch_size: int = 200) -> None:
+        self.service = service
+        self.db = db
+        self.transport = transport
+        self.interval = interval
+        self.batch_size = batch_size
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    def wake(self) -> None:
+        """Called after a commit that wrote events."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.service}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self.drain()
+
+    async def _run(self) -> None:
+        while True:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+            self._wake.clear()
+            try:
+                await self.drain()
+            except Exception:  # noqa: BLE001 - the relay must outlive any one failure
+                log.exception("outbox_relay_error", service=self.service)
+
+    async def drain(self) -> int:
+        """Publish every unpublished row; returns how many were published. Stops early if the transport is down."""
+        published = 0
+        while True:
+            sent, more = await self._publish_batch()
+            published += sent
+            if not more:
+                return published
+
+    async def _publish_batch(self) -> tuple[int, bool]:
+        async with self.db.transaction(system_principal(f"{self.service}.relay")) as session:
+            query = (
+                select(OutboxEvent)
+                .where(OutboxEvent.published_at.is_(None))
+                .order_by(OutboxEvent.created_at)
+                .limit(self.batch_size)
+                .with_for_update(skip_locked=True)
+            )
+            rows = (await session.execute(query)).scalars().all()
+            sent = 0
+            for row in rows:
+                try:
+                    await self.transport.send(Envelope.model_validate(row.envelope))
+                except TransportUnavailable as exc:
+                    row.attempts += 1
+                    row.last_error = str(exc)[:500]
+                    log.warning("outbox_transport_unavailable", service=self.service, error=str(exc))
+                    OUTBOX_BACKLOG.labels(self.service).set(len(rows) - sent)
+                    return sent, False
+                row.published_at = clock.now()
+                row.attempts += 1
+                sent += 1
+                EVENTS_PUBLISHED.labels(self.service, row.type).inc()
+            OUTBOX_BACKLOG.labels(self.service).set(0 if len(rows) < self.batch_size else len(rows))
+            return sent, len(rows) == self.batch_size

@@ -1,0 +1,28 @@
+"""The routing table: which services consume which event types. The only place it is written."""
+
+from __future__ import annotations
+
+ROUTES: dict[str, tuple[str, ...]] = {
+    "platform.probe": ("intake", "income", "ledger", "alerts"),
+    "visit.submitted": ("income", "ledger"),
+    "household.changed": ("ledger",),
+    "income.assessed": ("ledger",),
+    "problem.recorded": ("alerts",),
+    "case.opened": ("alerts",),
+    "case.step_recorded": ("alerts",),
+    "case.closed": ("alerts",),
+    "deadline.scheduled": ("alerts",),
+    "deadline.met": ("alerts",),
+    "warning.received": ("ledger",),
+    "warning.verified": ("ledger",),
+    "alert.raised": (),
+}
+
+
+def consumers_of(event_type: str) -> tuple[str, ...]:
+    return ROUTES.get(event_type, ())
+
+
+def queue_name(service: str) -> str:
+    """The arq queue one service's workers read."""
+    return f"fangfan:{service}"

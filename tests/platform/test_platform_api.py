@@ -1,0 +1,96 @@
+"""Auth, scope, audit, errors and the bus probe, through the HTTP API of the in-process system."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from shared.models import AuditEntry, InboxRecord, ProbeReceipt
+from shared.settings import SERVICE_NAMES
+from tests.conftest import DISTRICT, OTHER_VILLAGE, TOWNSHIP, VILLAGE
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+async def test_each_service_answers_health_readiness_and_openapi(system, service):
+    assert (await system.client.get(f"/{service}/healthz")).json() == {"status": "ok", "service": service}
+    ready = await system.client.get(f"/{service}/readyz")
+    assert ready.status_code == 200 and ready.json()["checks"]["database"] == "ok"
+    spec = (await system.client.get(f"/{service}/openapi.json")).json()
+    assert spec["info"]["title"].startswith(f"fangfan {service}")
+    assert (await system.client.get(f"/{service}/metrics")).status_code == 200
+
+
+async def test_no_token_is_401_and_a_forged_token_is_401(system):
+    response = await system.client.get("/intake/audit")
+    assert response.status_code == 401
+    assert response.json()["error"] == "NotAuthenticated"
+    forged = await system.client.get("/intake/audit", headers={"Authorization": "Bearer abc.def.ghi"})
+    assert forged.status_code == 401
+
+
+async def test_village_cadre_cannot_read_the_audit_log(system):
+    response = await system.client.get("/intake/audit", headers=system.headers("village_cadre", VILLAGE))
+    assert response.status_code == 403
+    assert "district_admin" in response.json()["detail"]
+
+
+async def test_probe_reaches_every_service_once_even_when_delivered_twice(system):
+    sent = await system.client.post("/intake/events/probe", headers=system.headers("district_admin", DISTRICT))
+    assert sent.status_code == 202
+    event_id = sent.json()["event_id"]
+    await system.settle()
+    # Deliver the same envelope again to every consumer: the inbox turns it into a no-op.
+    for runtime in system.runtimes.values():
+        async with runtime.db.session() as session:
+            envelope = None
+            from shared.models import OutboxEvent
+
+            row = await session.get(OutboxEvent, event_id) if runtime.name == "intake" else None
+            if row is not None:
+                envelope = row.envelope
+        if envelope is not None:
+            from shared.events.contracts import Envelope
+
+            await system.transport.send(Envelope.model_validate(envelope))
+    await system.transport.join()
+    for name, runtime in system.runtimes.items():
+        async with runtime.db.session() as session:
+            receipts = (await session.execute(
+                select(func.count()).select_from(ProbeReceipt).where(ProbeReceipt.event_id == event_id))).scalar()
+            inbox = (await session.execute(
+                select(func.count()).select_from(InboxRecord).where(InboxRecord.event_id == event_id))).scalar()
+        assert (name, receipts, inbox) == (name, 1, 1)
+        seen = await system.client.get(f"/{name}/events/probes/{event_id}",
+                                       headers=system.headers("district_admin", DISTRICT))
+        assert [r["received_by"] for r in seen.json()] == [name]
+
+
+async def test_probe_receipts_outside_the_callers_scope_are_invisible(system):
+    sent = await system.client.post("/ledger/events/probe", headers=system.headers("district_admin", DISTRICT))
+    await system.settle()
+    event_id = sent.json()["event_id"]
+    # A probe belongs to the district's org code; a township is narrower and does not see it.
+    township = await system.client.get(f"/ledger/events/probes/{event_id}",
+                                       headers=system.headers("town_staff", TOWNSHIP))
+    assert township.json() == []
+
+
+async def test_auditor_reads_the_audit_log_but_cannot_send_a_probe(system):
+    auditor = system.headers("auditor", DISTRICT)
+    assert (await system.client.get("/alerts/audit", headers=auditor)).status_code == 200
+    assert (await system.client.post("/alerts/events/probe", headers=auditor)).status_code == 403
+
+
+async def test_validation_errors_name_the_field(system):
+    response = await system.client.get("/intake/audit?limit=0", headers=system.headers("district_admin", DISTRICT))
+    assert response.status_code == 422
+    body = response.json()
+    assert body["error"] == "ValidationError"
+    assert body["fields"][0]["field"] == "query.limit"
+
+
+async def test_request_id_is_echoed(system):
+    response = await system.client.get("/income/healthz", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["x-request-id"] == "abc-123"
