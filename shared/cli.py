@@ -108,13 +108,11 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from arq.worker import Worker
-
-    from shared.worker import worker_settings
+    from shared.worker import run_worker_until_stopped
 
     settings = _platform()
     _require_production_ready(settings)
-    Worker(**worker_settings(args.service, settings)).run()
+    asyncio.run(run_worker_until_stopped(args.service, settings))
     return 0
 
 

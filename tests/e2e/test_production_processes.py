@@ -1,0 +1,260 @@
+"""Production mode for real: `fangfan serve` and `fangfan worker` processes on PostgreSQL and Redis.
+
+The suite starts its own Redis server on a spare port so it can stop and restart it, and its own
+databases, and talks to the four API processes over HTTP as a gateway would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from arq import create_pool
+from arq.connections import RedisSettings
+from sqlalchemy import func, select
+
+from shared.db import Database
+from shared.events.contracts import BusProbe, Envelope
+from shared.events.outbox import publish
+from shared.events.routing import queue_name
+from shared.models import InboxRecord, OutboxEvent, ProbeReceipt
+from shared.settings import SERVICE_NAMES
+from tests.conftest import DISTRICT, recreate_database
+
+pytestmark = pytest.mark.e2e
+
+SECRETS = {
+    "FANGFAN_JWT_SECRET": "e2e-jwt-secret-0123456789abcdef0123456789",
+    "FANGFAN_FIELD_ENCRYPTION_KEY": "ZTJlLWZpZWxkLWtleS0wMTIzNDU2Nzg5YWJjZGVmMDE=",
+    "FANGFAN_BLIND_INDEX_KEY": "e2e-blind-index-key-0123456789abcdef0123",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(check, timeout: float = 20.0, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(interval)
+
+
+class RedisServer:
+    """A Redis the test owns, so it can be stopped and started again on the same port."""
+
+    def __init__(self, workdir: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.fail("redis-server is not installed; the production-mode tests need it")
+        self.binary, self.workdir, self.port = binary, workdir, free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.workdir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(self._answers, timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+
+class Cluster:
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.redis = RedisServer(tmp)
+        self.urls = {name: recreate_database(f"fangfan_e2e_{name}") for name in SERVICE_NAMES}
+        self.ports = {name: free_port() for name in SERVICE_NAMES}
+        self.processes: list[subprocess.Popen] = []
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FANGFAN_")}
+        env.update(SECRETS, FANGFAN_MODE="production", FANGFAN_REDIS_URL=self.redis.url, FANGFAN_LOG_JSON="true",
+                   FANGFAN_RELAY_INTERVAL_SECONDS="0.5", FANGFAN_ENV_FILE=str(self.tmp / "none.env"))
+        for name, url in self.urls.items():
+            env[f"FANGFAN_{name.upper()}_DATABASE_URL"] = url
+        return env
+
+    def fangfan(self, *args: str, log: str) -> subprocess.Popen:
+        out = open(self.tmp / log, "wb")  # noqa: SIM115 - closed with the process
+        process = subprocess.Popen([sys.executable, "-m", "shared.cli", *args], env=self.env(), stdout=out,
+                                   stderr=subprocess.STDOUT)
+        self.processes.append(process)
+        return process
+
+    def start(self) -> None:
+        self.redis.start()
+        subprocess.run([sys.executable, "-m", "shared.cli", "migrate"], env=self.env(), check=True,
+                       capture_output=True)
+        for name in SERVICE_NAMES:
+            self.fangfan("serve", name, "--host", "127.0.0.1", "--port", str(self.ports[name]), log=f"{name}-api.log")
+            self.fangfan("worker", name, log=f"{name}-worker.log")
+        for name in SERVICE_NAMES:
+            wait_until(lambda n=name: self._healthy(n), timeout=30)
+
+    def _healthy(self, name: str) -> bool:
+        try:
+            return httpx.get(f"{self.base(name)}/readyz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def base(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}/{name}"
+
+    def token(self) -> str:
+        result = subprocess.run([sys.executable, "-m", "shared.cli", "token", "--name", "区管理员", "--role",
+                                 "district_admin", "--org", DISTRICT], env=self.env(), check=True,
+                                capture_output=True, text=True)
+        return result.stdout.strip()
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.redis.stop()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory) -> Iterator[Cluster]:
+    cluster = Cluster(tmp_path_factory.mktemp("cluster"))
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def receipts(cluster: Cluster, event_id: str) -> dict[str, tuple[int, int]]:
+    """Per service: (probe receipts, inbox rows) for the event, read from each service's database."""
+
+    async def count() -> dict[str, tuple[int, int]]:
+        found = {}
+        for name, url in cluster.urls.items():
+            db = Database(url, pool_size=1)
+            try:
+                async with db.session() as session:
+                    got = await session.scalar(select(func.count()).select_from(ProbeReceipt)
+                                               .where(ProbeReceipt.event_id == event_id))
+                    inbox = await session.scalar(select(func.count()).select_from(InboxRecord)
+                                                 .where(InboxRecord.event_id == event_id))
+                found[name] = (got, inbox)
+            finally:
+                await db.dispose()
+        return found
+
+    return asyncio.run(count())
+
+
+def send_probe(cluster: Cluster, origin: str = "intake") -> str:
+    response = httpx.post(f"{cluster.base(origin)}/events/probe", headers={"Authorization": f"Bearer {cluster.token()}"},
+                          timeout=10)
+    assert response.status_code == 202, response.text
+    return response.json()["event_id"]
+
+
+def everyone_once(cluster: Cluster, event_id: str) -> bool:
+    return receipts(cluster, event_id) == {name: (1, 1) for name in SERVICE_NAMES}
+
+
+def test_production_refuses_default_secrets(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FANGFAN_")}
+    env.update(FANGFAN_MODE="production", FANGFAN_ENV_FILE=str(tmp_path / "none.env"))
+    result = subprocess.run([sys.executable, "-m", "shared.cli", "serve", "intake"], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 3
+    assert "FANGFAN_JWT_SECRET must be set" in result.stderr
+    assert "FANGFAN_REDIS_URL is required" in result.stderr
+
+
+def test_event_is_consumed_once_by_each_service_even_when_delivered_twice(cluster):
+    event_id = send_probe(cluster)
+    wait_until(lambda: everyone_once(cluster, event_id))
+
+    async def enqueue_again() -> None:
+        async def envelope() -> dict:
+            db = Database(cluster.urls["intake"], pool_size=1)
+            try:
+                async with db.session() as session:
+                    return (await session.get(OutboxEvent, event_id)).envelope
+            finally:
+                await db.dispose()
+
+        body = await envelope()
+        pool = await create_pool(RedisSettings.from_dsn(cluster.redis.url))
+        try:
+            for name in SERVICE_NAMES:  # a second delivery under a new job id, as after a lost acknowledgement
+                await pool.enqueue_job("events.handle", body, _queue_name=queue_name(name))
+        finally:
+            await pool.aclose()
+
+    asyncio.run(enqueue_again())
+    time.sleep(3)
+    assert everyone_once(cluster, event_id)
+
+
+def test_event_committed_while_redis_is_down_arrives_when_it_is_back(cluster):
+    cluster.redis.stop()
+    try:
+        event_id = send_probe(cluster, origin="ledger")  # the commit does not need Redis
+        time.sleep(2)
+        assert receipts(cluster, event_id) == {name: (0, 0) for name in SERVICE_NAMES}
+    finally:
+        cluster.redis.start()
+    wait_until(lambda: everyone_once(cluster, event_id), timeout=60)
+
+
+def test_a_rolled_back_transaction_publishes_nothing(cluster):
+    async def roll_back() -> str:
+        db = Database(cluster.urls["income"], pool_size=1)
+        try:
+            with pytest.raises(RuntimeError):
+                async with db.transaction() as session:
+                    envelope = await publish(session, BusProbe(origin="income", note="rolled back"),
+                                             org_code=DISTRICT, source="income")
+                    await session.flush()
+                    raise RuntimeError("the business step failed after the event was staged")
+            return str(envelope.id)
+        finally:
+            await db.dispose()
+
+    event_id = asyncio.run(roll_back())
+    control = send_probe(cluster, origin="income")  # the same path, committed: it must arrive
+    wait_until(lambda: everyone_once(cluster, control))
+    assert receipts(cluster, event_id) == {name: (0, 0) for name in SERVICE_NAMES}
