@@ -1,0 +1,478 @@
+"""The visit verification form (附件1 农户返贫致贫风险信息核实表) as pydantic models.
+
+The intake service accepts this body and other services receive it inside events, so every
+rule here concerns the form alone: no database, and no clock except for an ID number's birth
+date not lying in the future. Rules that need context (a key-target household checked without
+a home visit, a labour capacity that contradicts the age) are data-quality findings for later
+stages, not validation errors; ``remote_reason`` is recorded here so that such a finding can
+tell an excused remote check from an unexcused one.
+
+Cross-field rules are checked in model validators through ``_Rules``, which reports each
+violation at the field it concerns, e.g. ``('risk', 'disaster_type')`` or
+``('members', 2, 'skilled_trade')``, with a message that states the rule.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import UTC, date
+from decimal import Decimal
+from typing import Annotated, Any, Self, TypeVar
+from uuid import UUID
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from shared.domain.enums import (
+    BreedingType,
+    CoordinateSystem,
+    HouseholdKind,
+    HouseStructure,
+    IncomeBracket,
+    IndustryFailureReason,
+    KeyTargetGroup,
+    LabourCapacity,
+    PlantingType,
+    Relation,
+    RemoteVerificationReason,
+    RiskCause,
+    RiskStatus,
+    SkilledTrade,
+    VerificationMethod,
+    WeakLabourReason,
+)
+from shared.geo import distance_m, to_wgs84
+from shared.idnumber import InvalidIdNumber, parse_id_number
+
+E = TypeVar("E")
+
+_CENT = Decimal("0.01")
+
+
+# --- Field types ------------------------------------------------------------------------------
+
+
+def _to_cents(value: Decimal) -> Decimal:
+    # 1, 1.0 and 1.00 are one amount and must serialise alike for the fingerprint; adding
+    # zero also folds -0.00 into 0.00.
+    return value.quantize(_CENT) + 0
+
+
+def _without_phone_separators(value: Any) -> Any:
+    return re.sub(r"[\s-]", "", value) if isinstance(value, str) else value
+
+
+def _valid_id_number(value: str) -> str:
+    try:
+        return parse_id_number(value).number
+    except InvalidIdNumber as exc:
+        raise PydanticCustomError("invalid_id_number", str(exc)) from None
+
+
+def _distinct_choices(values: list[E]) -> list[E]:
+    """Reject a repeated choice; sort the rest in declaration order, as order carries no meaning."""
+    repeated = next((value for index, value in enumerate(values) if value in values[:index]), None)
+    if repeated is not None:
+        context = {"choice": repeated.value}
+        raise PydanticCustomError("duplicate_choice", "lists {choice} more than once", context)
+    return sorted(values, key=list(type(values[0])).index) if values else values
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Phone = Annotated[
+    str,
+    BeforeValidator(_without_phone_separators),
+    StringConstraints(pattern=r"^\+?[0-9]{7,15}$"),
+]
+IdNumber = Annotated[str, AfterValidator(_valid_id_number)]
+Yuan = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2), AfterValidator(_to_cents)]
+SignedYuan = Annotated[Decimal, Field(max_digits=12, decimal_places=2), AfterValidator(_to_cents)]
+Mu = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2), AfterValidator(_to_cents)]
+Count = Annotated[int, Field(ge=0, le=100_000)]
+Choices = Annotated[list[E], AfterValidator(_distinct_choices)]
+
+
+# --- Cross-field rules ------------------------------------------------------------------------
+
+
+def _given(value: Any) -> bool:
+    return value is not None and not (isinstance(value, list) and not value)
+
+
+class _Rules:
+    """Collects a model's cross-field rule violations and raises them together, each at its field.
+
+    A ``ValueError`` from a model validator is reported at the model's own location. A
+    ``ValidationError`` built from line errors keeps each line's location, and pydantic prefixes
+    it with the path to the model wherever the model is nested (a list item, a request body).
+    """
+
+    def __init__(self, model: BaseModel) -> None:
+        self._model = model
+        self._errors: list[InitErrorDetails] = []
+
+    def fail(self, loc: tuple[str | int, ...], kind: str, message: str, value: Any = None) -> None:
+        error = PydanticCustomError(kind, message)
+        self._errors.append(InitErrorDetails(type=error, loc=loc, input=value))
+
+    def require(self, field: str, holds: bool, condition: str) -> None:
+        value = getattr(self._model, field)
+        if holds and not _given(value):
+            self.fail((field,), "required_when", f"required when {condition}", value)
+
+    def forbid_unless(self, field: str, holds: bool, condition: str) -> None:
+        value = getattr(self._model, field)
+        if not holds and _given(value):
+            self.fail((field,), "not_allowed_unless", f"not allowed unless {condition}", value)
+
+    def require_iff(self, field: str, holds: bool, condition: str) -> None:
+        self.require(field, holds, condition)
+        self.forbid_unless(field, holds, condition)
+
+    def raise_any(self) -> None:
+        if self._errors:
+            raise ValidationError.from_exception_data(type(self._model).__name__, self._errors)
+
+
+class _FormModel(BaseModel):
+    # Unknown fields are typos or a client on another version of the form: reject them. The
+    # form holds ID numbers and phones, so error strings (which reach logs) omit the input.
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+
+# --- Verification method ----------------------------------------------------------------------
+
+
+class OnlineInquiry(_FormModel):
+    """线上问询: who was contacted, when, and on which phone."""
+
+    contact_date: date
+    contact_name: PersonName
+    contact_phone: Phone
+
+
+class VillageAssessment(_FormModel):
+    """村级研判: when and where the village assessed the household, and by whom (one to three)."""
+
+    assessed_on: date
+    place: Text
+    assessors: list[PersonName] = Field(min_length=1, max_length=3)
+
+
+class GpsFix(_FormModel):
+    """GPS定位: the fix taken at the household; a home visit cannot be submitted without one."""
+
+    latitude: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    longitude: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    accuracy_m: float = Field(gt=0, allow_inf_nan=False)
+    coordinate_system: CoordinateSystem
+    mock_location: bool
+
+    def as_wgs84(self) -> tuple[float, float]:
+        """(latitude, longitude) in WGS-84, whatever system the phone reported."""
+        return to_wgs84(self.latitude, self.longitude, self.coordinate_system)
+
+    def distance_m(self, other: GpsFix) -> float:
+        """Metres between two fixes, comparable even when their coordinate systems differ."""
+        return distance_m(*self.as_wgs84(), *other.as_wgs84())
+
+
+class HomeVisit(_FormModel):
+    """入户走访: the GPS fix, and who answered when the household could not answer itself (代答)."""
+
+    gps: GpsFix
+    proxy_answer: bool = False
+    proxy_name: PersonName | None = None
+
+    @model_validator(mode="after")
+    def _check_rules(self) -> Self:
+        rules = _Rules(self)
+        rules.require_iff("proxy_name", self.proxy_answer, "proxy_answer is true")
+        rules.raise_any()
+        return self
+
+
+# --- Members ----------------------------------------------------------------------------------
+
+
+class MemberUpdate(_FormModel):
+    """家庭成员: one member as verified; ``member_id`` names a member already on record."""
+
+    member_id: UUID | None = None
+    id_number: IdNumber | None = None
+    name: PersonName
+    relation: Relation
+    labour_capacity: LabourCapacity
+    skilled_trade: SkilledTrade | None = None
+    trade_note: Text | None = None
+    weak_reason: WeakLabourReason | None = None
+    remarks: Text | None = None
+    months_in_household: int = Field(default=12, ge=0, le=12)
+
+    @model_validator(mode="after")
+    def _check_rules(self) -> Self:
+        rules = _Rules(self)
+        # A member already on record is known by member_id; a new one needs an ID number.
+        rules.require("id_number", self.member_id is None, "member_id is absent")
+        skilled = self.labour_capacity is LabourCapacity.SKILLED
+        rules.require_iff("skilled_trade", skilled, "labour_capacity is skilled")
+        other_trade = self.skilled_trade is SkilledTrade.OTHER
+        rules.require_iff("trade_note", other_trade, "skilled_trade is other")
+        weak = self.labour_capacity is LabourCapacity.WEAK
+        rules.require_iff("weak_reason", weak, "labour_capacity is weak")
+        rules.raise_any()
+        return self
+
+
+# --- Income -----------------------------------------------------------------------------------
+
+
+class IncomeAmounts(_FormModel):
+    """收入明细 (A-E), given when per-capita net income is judged below the monitoring range."""
+
+    production_income: Yuan  # A 生产经营性收入
+    wage_income: Yuan  # B 工资性收入
+    transfer_income: Yuan  # C 转移性收入
+    property_income: Yuan  # D 财产性收入
+    production_expense: Yuan  # E 生产经营性支出
+
+
+class CompliantExpenses(_FormModel):
+    """合规自付支出: present only when the household has such expenses."""
+
+    # Defaults are not validated, so they are written already in cents.
+    education: Yuan = Decimal("0.00")
+    medical: Yuan = Decimal("0.00")
+    other: Yuan = Decimal("0.00")
+
+    @model_validator(mode="after")
+    def _check_rules(self) -> Self:
+        rules = _Rules(self)
+        if not (self.education or self.medical or self.other):
+            message = "at least one expense must be above zero; omit compliant_expenses if none"
+            rules.fail((), "no_expense", message)
+        rules.raise_any()
+        return self
+
+
+class ClaimIncome(_FormModel):
+    """理赔收入: present only when the household received an insurance claim."""
+
+    amount: Yuan = Field(gt=0)
+
+
+class Income(_FormModel):
+    """收入支出情况 over the past 12 months: a bracket above the monitoring range, or amounts below it."""
+
+    bracket: IncomeBracket | None = None
+    below_13000: bool | None = None
+    amounts: IncomeAmounts | None = None
+    compliant_expenses: CompliantExpenses | None = None
+    claim_income: ClaimIncome | None = None
+
+    @model_validator(mode="after")
+    def _check_rules(self) -> Self:
+        rules = _Rules(self)
+        if self.bracket is not None and self.amounts is not None:
+            rules.fail((), "income_branch", "give either bracket or amounts, not both")
+        elif self.bracket is None and self.amounts is None:
+            rules.fail((), "income_branch", "give either bracket or amounts; neither was given")
+        split_bracket = self.bracket is IncomeBracket.B_12000_16000
+        rules.require_iff("below_13000", split_bracket, "bracket is 12000_16000")
+        rules.raise_any()
+        return self
+
+
+# --- Guarantees, self-coping capacity, livestock ----------------------------------------------
+
+
+class Guarantees(_FormModel):
+    """“三保障”和饮水安全: the four yes/no questions."""
+
+    dropout: bool
+    uninsured: bool
+    housing_unsafe: bool
+    water_unsafe: bool
+
+
+class PropertyCounts(_FormModel):
+    """Units owned, by where they are (本区县内 / 区县外市内 / 市外)."""
+
+    in_district: Count
+    in_city_outside_district: Count
+    outside_city: Count
+
+
+class SelfCoping(_FormModel):
+    """家庭自主应对能力: the household's main assets and resources."""
+
+    cultivated_land_mu: Mu
+    forest_land_mu: Mu
+    economic_forest_mu: Mu
+    ecological_forest_mu: Mu
+    has_homestead: bool
+    self_built_house: bool
+    house_structure: HouseStructure | None = None
+    house_structure_note: Text | None = None
+    commercial_flats: PropertyCounts
+    shops: PropertyCounts
+    family_cars: Count
+    operating_vehicles: Count
+    heavy_machinery: Count
+    runs_business: bool
+    large_planting: bool
+    planting_types: Choices[PlantingType] = []
+    large_breeding: bool
+    breeding_types: Choices[BreedingType] = []
+    scale_household: bool
+    public_payroll_member: bool
+    village_cadre_member: bool
+    high_income_member: bool
+
+    @model_validator(mode="after")
+    def _check_rules(self) -> Self:
+        rules = _Rules(self)
+        if self.economic_forest_mu + self.ecological_forest_mu > self.forest_land_mu:
+            message = "economic_forest_mu plus ecological_forest_mu cannot exceed forest_land_mu"
+            kind, total = "forest_parts_exceed_total", self.forest_land_mu
+            rules.fail(("forest_land_mu",), kind, message, total)
+        rules.require_iff("house_structure", self.self_built_house, "self_built_house is true")
+        other_structure = self.house_structure is HouseStructure.OTHER
+        rules.require_iff("house_structure_note", other_structure, "house_structure is other")
+        rules.require_iff("planting_types", self.large_planting, "large_planting is true")
+        rules.require_iff("breeding_types", self.large_breeding, "large_breeding is true")
+        rules.raise_any()
+        return self
+
+
+class Livestock(_FormModel):
+    """牛羊养殖情况, for poverty-alleviated and monitored households only.
+
+    Sold counts run from 1 October last year to the visit.
+    """
+
+    cattle_in_stock: Count
+    cattle_sold: Count
+    sheep_in_stock: Count
+    sheep_sold: Count
+    net_income_last_year: SignedYuan  # a loss is possible
+
+
+# --- Risk judgement ---------------------------------------------------------------------------
+
+
+class RiskJudgement(_FormModel):
+    """综合研判: whether the household risks (returning to) poverty, and why."""
+
+    has_risk: bool
+    causes: Choices[RiskCause] = []
+    disaster_type: Text | None = None
+    industry_failure_reason: IndustryFailureReason | None = None
+    industry_failure_note: Text | None = None
+    other_note: Text | None = None
+
+    @model_validator(mode="after")
+    def _check_rules(self) -> Self:
+        rules = _Rules(self)
+        causes = set(self.causes)
+        rules.require_iff("causes", self.has_risk, "has_risk is true")
+        disaster = RiskCause.NATURAL_DISASTER in causes
+        rules.require_iff("disaster_type", disaster, "causes include natural_disaster")
+        failure = RiskCause.INDUSTRY_FAILURE in causes
+        rules.require_iff("industry_failure_reason", failure, "causes include industry_failure")
+        other_reason = self.industry_failure_reason is IndustryFailureReason.OTHER
+        rules.require_iff("industry_failure_note", other_reason, "industry_failure_reason is other")
+        rules.require_iff("other_note", RiskCause.OTHER in causes, "causes include other")
+        rules.raise_any()
+        return self
+
+
+# --- The form ---------------------------------------------------------------------------------
+
+
+def _key_target_groups(groups: list[KeyTargetGroup]) -> list[KeyTargetGroup]:
+    if KeyTargetGroup.NONE in groups and len(groups) > 1:
+        raise PydanticCustomError("none_combined", "none cannot be combined with another group")
+    return groups
+
+
+_METHOD_SECTIONS = {
+    VerificationMethod.ONLINE_INQUIRY: "online_inquiry",
+    VerificationMethod.VILLAGE_ASSESSMENT: "village_assessment",
+    VerificationMethod.HOME_VISIT: "home_visit",
+}
+_LIVESTOCK_KINDS = {HouseholdKind.POVERTY_ALLEVIATED, HouseholdKind.MONITORED}
+
+
+class VisitForm(_FormModel):
+    """农户返贫致贫风险信息核实表: one household's verification on one visit."""
+
+    visit_id: UUID  # generated by the client, so a retried submission is recognisable
+    household_id: UUID
+    visited_at: AwareDatetime
+    method: VerificationMethod
+    online_inquiry: OnlineInquiry | None = None
+    village_assessment: VillageAssessment | None = None
+    home_visit: HomeVisit | None = None
+    remote_reason: RemoteVerificationReason | None = None
+    household_kinds: Choices[HouseholdKind] = Field(min_length=1)
+    risk_status: RiskStatus | None = None
+    key_target_groups: Annotated[
+        Choices[KeyTargetGroup], AfterValidator(_key_target_groups), Field(min_length=1)
+    ]
+    members: list[MemberUpdate] = Field(min_length=1)
+    income: Income
+    guarantees: Guarantees
+    self_coping: SelfCoping
+    livestock: Livestock | None = None
+    risk: RiskJudgement
+
+    @model_validator(mode="after")
+    def _check_rules(self) -> Self:
+        rules = _Rules(self)
+        for method, section in _METHOD_SECTIONS.items():
+            rules.require_iff(section, self.method is method, f"method is {method.value}")
+        remote = self.method is not VerificationMethod.HOME_VISIT
+        condition = "method is online_inquiry or village_assessment"
+        rules.forbid_unless("remote_reason", remote, condition)
+        monitored = HouseholdKind.MONITORED in self.household_kinds
+        rules.require_iff("risk_status", monitored, "household_kinds include monitored")
+        keeps_livestock_record = bool(_LIVESTOCK_KINDS.intersection(self.household_kinds))
+        kinds_condition = "household_kinds include poverty_alleviated or monitored"
+        rules.forbid_unless("livestock", keeps_livestock_record, kinds_condition)
+        self._check_members_distinct(rules)
+        rules.raise_any()
+        return self
+
+    def _check_members_distinct(self, rules: _Rules) -> None:
+        first_seen: dict[tuple[str, Any], int] = {}
+        for index, member in enumerate(self.members):
+            for field in ("member_id", "id_number"):
+                value = getattr(member, field)
+                if value is None:
+                    continue
+                first = first_seen.setdefault((field, value), index)
+                if first != index:
+                    message = f"same {field} as members.{first}"
+                    rules.fail(("members", index, field), "duplicate_member", message, value)
+
+    def content_fingerprint(self) -> str:
+        """sha256 hex of the form's canonical JSON: equal exactly when the content is equal."""
+        content = self.model_dump(mode="json", exclude_none=True)
+        # The same instant written with another UTC offset is the same visit.
+        content["visited_at"] = self.visited_at.astimezone(UTC).isoformat()
+        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

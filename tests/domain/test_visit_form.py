@@ -1,0 +1,727 @@
+import copy
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+import pytest
+from pydantic import BaseModel, ValidationError
+
+from shared.domain.enums import (
+    HouseholdKind,
+    KeyTargetGroup,
+    LabourCapacity,
+    RemoteVerificationReason,
+    RiskCause,
+    SkilledTrade,
+    VerificationMethod,
+)
+from shared.domain.visit_form import GpsFix, VisitForm
+from shared.geo import wgs84_to_gcj02
+from tests.factories.id_numbers import valid_id_number, with_wrong_check_character
+from tests.factories.visit_forms import (
+    valid_gps_fix,
+    valid_guarantees,
+    valid_home_visit,
+    valid_income,
+    valid_income_amounts,
+    valid_livestock,
+    valid_member,
+    valid_online_inquiry,
+    valid_risk,
+    valid_self_coping,
+    valid_village_assessment,
+    valid_visit_form,
+)
+
+MONITORED_HOUSEHOLD = {
+    "household_kinds": ["poverty_alleviated", "monitored"],
+    "risk_status": "unresolved",
+    "key_target_groups": ["monitored"],
+}
+
+
+def rejected(data: dict[str, Any]) -> list[dict[str, Any]]:
+    with pytest.raises(ValidationError) as raised:
+        VisitForm.model_validate(data)
+    return raised.value.errors()
+
+
+def error_at(data: dict[str, Any], loc: tuple[str | int, ...]) -> dict[str, Any]:
+    errors = rejected(data)
+    matching = [error for error in errors if error["loc"] == loc]
+    assert matching, f"no error at {loc}; got {[(e['loc'], e['msg']) for e in errors]}"
+    return matching[0]
+
+
+def member_with(**overrides: Any) -> dict[str, Any]:
+    """A form whose second member carries ``overrides``."""
+    second = valid_member(
+        id_number=valid_id_number(date(1996, 2, 9), "female", serial=8),
+        name="张小梅",
+        relation="daughter",
+    )
+    return valid_visit_form(members=[valid_member(), second | overrides])
+
+
+def risk_with(**fields: Any) -> dict[str, Any]:
+    return valid_visit_form(risk=valid_risk(**fields))
+
+
+def income_with(**fields: Any) -> dict[str, Any]:
+    return valid_visit_form(income=fields)
+
+
+def coping_with(**overrides: Any) -> dict[str, Any]:
+    return valid_visit_form(self_coping=valid_self_coping(**overrides))
+
+
+def without(section: dict[str, Any], key: str) -> dict[str, Any]:
+    return {name: value for name, value in section.items() if name != key}
+
+
+# --- Every cross-field rule, each with a form that keeps it and one that breaks it -----------
+
+
+class Rule(NamedTuple):
+    valid: dict[str, Any]
+    invalid: dict[str, Any]
+    loc: tuple[str | int, ...]
+    message: str
+
+
+RULES = {
+    # Verification method: exactly the matching section.
+    "home_visit required": Rule(
+        valid_visit_form(method="home_visit"),
+        valid_visit_form(method="home_visit", home_visit=None),
+        ("home_visit",),
+        "required when method is home_visit",
+    ),
+    "online_inquiry required": Rule(
+        valid_visit_form(method="online_inquiry"),
+        valid_visit_form(method="online_inquiry", online_inquiry=None),
+        ("online_inquiry",),
+        "required when method is online_inquiry",
+    ),
+    "village_assessment required": Rule(
+        valid_visit_form(method="village_assessment"),
+        valid_visit_form(method="village_assessment", village_assessment=None),
+        ("village_assessment",),
+        "required when method is village_assessment",
+    ),
+    "other section forbidden": Rule(
+        valid_visit_form(method="home_visit"),
+        valid_visit_form(method="home_visit", village_assessment=valid_village_assessment()),
+        ("village_assessment",),
+        "not allowed unless method is village_assessment",
+    ),
+    "home_visit forbidden on inquiry": Rule(
+        valid_visit_form(method="online_inquiry"),
+        valid_visit_form(method="online_inquiry", home_visit=valid_home_visit()),
+        ("home_visit",),
+        "not allowed unless method is home_visit",
+    ),
+    "remote_reason only without a home visit": Rule(
+        valid_visit_form(method="online_inquiry", remote_reason="whole_household_away"),
+        valid_visit_form(method="home_visit", remote_reason="whole_household_away"),
+        ("remote_reason",),
+        "not allowed unless method is online_inquiry or village_assessment",
+    ),
+    "proxy_name required": Rule(
+        valid_visit_form(home_visit=valid_home_visit(proxy_answer=True, proxy_name="张德华")),
+        valid_visit_form(home_visit=valid_home_visit(proxy_answer=True)),
+        ("home_visit", "proxy_name"),
+        "required when proxy_answer is true",
+    ),
+    "proxy_name forbidden": Rule(
+        valid_visit_form(home_visit=valid_home_visit(proxy_answer=False)),
+        valid_visit_form(home_visit=valid_home_visit(proxy_name="张德华")),
+        ("home_visit", "proxy_name"),
+        "not allowed unless proxy_answer is true",
+    ),
+    # Household kind and key target groups.
+    "risk_status required": Rule(
+        valid_visit_form(**MONITORED_HOUSEHOLD),
+        valid_visit_form(**MONITORED_HOUSEHOLD | {"risk_status": None}),
+        ("risk_status",),
+        "required when household_kinds include monitored",
+    ),
+    "risk_status forbidden": Rule(
+        valid_visit_form(household_kinds=["poverty_alleviated"]),
+        valid_visit_form(household_kinds=["poverty_alleviated"], risk_status="resolved"),
+        ("risk_status",),
+        "not allowed unless household_kinds include monitored",
+    ),
+    "household_kinds distinct": Rule(
+        valid_visit_form(household_kinds=["general"]),
+        valid_visit_form(household_kinds=["general", "general"]),
+        ("household_kinds",),
+        "lists general more than once",
+    ),
+    "key_target_groups none alone": Rule(
+        valid_visit_form(key_target_groups=["new_dibao", "new_serious_illness"]),
+        valid_visit_form(key_target_groups=["none", "new_dibao"]),
+        ("key_target_groups",),
+        "none cannot be combined with another group",
+    ),
+    # Members.
+    "member id_number or member_id": Rule(
+        member_with(id_number=None, member_id=str(uuid.uuid4())),
+        member_with(id_number=None),
+        ("members", 1, "id_number"),
+        "required when member_id is absent",
+    ),
+    "member id_number valid": Rule(
+        member_with(),
+        member_with(id_number=with_wrong_check_character(valid_id_number(date(1996, 2, 9)))),
+        ("members", 1, "id_number"),
+        "check character should be",
+    ),
+    "skilled_trade required": Rule(
+        member_with(labour_capacity="skilled", skilled_trade="welder"),
+        member_with(labour_capacity="skilled"),
+        ("members", 1, "skilled_trade"),
+        "required when labour_capacity is skilled",
+    ),
+    "skilled_trade forbidden": Rule(
+        member_with(labour_capacity="ordinary"),
+        member_with(labour_capacity="ordinary", skilled_trade="welder"),
+        ("members", 1, "skilled_trade"),
+        "not allowed unless labour_capacity is skilled",
+    ),
+    "trade_note required": Rule(
+        member_with(labour_capacity="skilled", skilled_trade="other", trade_note="茶艺师"),
+        member_with(labour_capacity="skilled", skilled_trade="other"),
+        ("members", 1, "trade_note"),
+        "required when skilled_trade is other",
+    ),
+    "trade_note forbidden": Rule(
+        member_with(labour_capacity="skilled", skilled_trade="electrician"),
+        member_with(labour_capacity="skilled", skilled_trade="electrician", trade_note="茶艺师"),
+        ("members", 1, "trade_note"),
+        "not allowed unless skilled_trade is other",
+    ),
+    "weak_reason required": Rule(
+        member_with(labour_capacity="weak", weak_reason="illness"),
+        member_with(labour_capacity="weak"),
+        ("members", 1, "weak_reason"),
+        "required when labour_capacity is weak",
+    ),
+    "weak_reason forbidden": Rule(
+        member_with(labour_capacity="lost"),
+        member_with(labour_capacity="lost", weak_reason="illness"),
+        ("members", 1, "weak_reason"),
+        "not allowed unless labour_capacity is weak",
+    ),
+    "member id_number distinct": Rule(
+        member_with(),
+        member_with(id_number=valid_member()["id_number"]),
+        ("members", 1, "id_number"),
+        "same id_number as members.0",
+    ),
+    "member_id distinct": Rule(
+        valid_visit_form(members=[valid_member(member_id=str(uuid.UUID(int=1)))]),
+        valid_visit_form(
+            members=[
+                valid_member(member_id=str(uuid.UUID(int=1))),
+                valid_member(member_id=str(uuid.UUID(int=1)), id_number=None, name="张小梅"),
+            ]
+        ),
+        ("members", 1, "member_id"),
+        "same member_id as members.0",
+    ),
+    # Income.
+    "bracket and amounts not both": Rule(
+        income_with(amounts=valid_income_amounts()),
+        income_with(bracket="over_30000", amounts=valid_income_amounts()),
+        ("income",),
+        "either bracket or amounts, not both",
+    ),
+    "bracket or amounts given": Rule(
+        income_with(bracket="over_30000"),
+        income_with(compliant_expenses={"medical": "3000"}),
+        ("income",),
+        "either bracket or amounts; neither was given",
+    ),
+    "below_13000 required": Rule(
+        income_with(bracket="12000_16000", below_13000=True),
+        income_with(bracket="12000_16000"),
+        ("income", "below_13000"),
+        "required when bracket is 12000_16000",
+    ),
+    "below_13000 forbidden": Rule(
+        income_with(bracket="10000_12000"),
+        income_with(bracket="10000_12000", below_13000=False),
+        ("income", "below_13000"),
+        "not allowed unless bracket is 12000_16000",
+    ),
+    "compliant expenses above zero": Rule(
+        income_with(bracket="8300_10000", compliant_expenses={"education": "1200"}),
+        income_with(bracket="8300_10000", compliant_expenses={"education": "0"}),
+        ("income", "compliant_expenses"),
+        "at least one expense must be above zero",
+    ),
+    # Self-coping capacity.
+    "forest parts within total": Rule(
+        coping_with(forest_land_mu="5", economic_forest_mu="3", ecological_forest_mu="2"),
+        coping_with(forest_land_mu="5", economic_forest_mu="3", ecological_forest_mu="2.01"),
+        ("self_coping", "forest_land_mu"),
+        "economic_forest_mu plus ecological_forest_mu cannot exceed forest_land_mu",
+    ),
+    "house_structure required": Rule(
+        coping_with(self_built_house=True, house_structure="adobe"),
+        coping_with(self_built_house=True, house_structure=None),
+        ("self_coping", "house_structure"),
+        "required when self_built_house is true",
+    ),
+    "house_structure forbidden": Rule(
+        coping_with(self_built_house=False, house_structure=None),
+        coping_with(self_built_house=False, house_structure="adobe"),
+        ("self_coping", "house_structure"),
+        "not allowed unless self_built_house is true",
+    ),
+    "house_structure_note required": Rule(
+        coping_with(house_structure="other", house_structure_note="钢结构"),
+        coping_with(house_structure="other"),
+        ("self_coping", "house_structure_note"),
+        "required when house_structure is other",
+    ),
+    "house_structure_note forbidden": Rule(
+        coping_with(house_structure="brick_wood"),
+        coping_with(house_structure="brick_wood", house_structure_note="钢结构"),
+        ("self_coping", "house_structure_note"),
+        "not allowed unless house_structure is other",
+    ),
+    "planting_types required": Rule(
+        coping_with(large_planting=True, planting_types=["fruit"]),
+        coping_with(large_planting=True, planting_types=[]),
+        ("self_coping", "planting_types"),
+        "required when large_planting is true",
+    ),
+    "planting_types forbidden": Rule(
+        coping_with(large_planting=False, planting_types=[]),
+        coping_with(large_planting=False, planting_types=["fruit"]),
+        ("self_coping", "planting_types"),
+        "not allowed unless large_planting is true",
+    ),
+    "breeding_types required": Rule(
+        coping_with(large_breeding=True, breeding_types=["pig", "poultry"]),
+        coping_with(large_breeding=True),
+        ("self_coping", "breeding_types"),
+        "required when large_breeding is true",
+    ),
+    "breeding_types forbidden": Rule(
+        coping_with(large_breeding=False),
+        coping_with(large_breeding=False, breeding_types=["pig"]),
+        ("self_coping", "breeding_types"),
+        "not allowed unless large_breeding is true",
+    ),
+    # Livestock.
+    "livestock for poverty-alleviated or monitored only": Rule(
+        valid_visit_form(household_kinds=["poverty_alleviated"], livestock=valid_livestock()),
+        valid_visit_form(household_kinds=["general"], livestock=valid_livestock()),
+        ("livestock",),
+        "not allowed unless household_kinds include poverty_alleviated or monitored",
+    ),
+    # Risk judgement.
+    "causes required": Rule(
+        risk_with(has_risk=True, causes=["illness"]),
+        risk_with(has_risk=True, causes=[]),
+        ("risk", "causes"),
+        "required when has_risk is true",
+    ),
+    "causes forbidden": Rule(
+        risk_with(has_risk=False, causes=[]),
+        risk_with(has_risk=False, causes=["illness"]),
+        ("risk", "causes"),
+        "not allowed unless has_risk is true",
+    ),
+    "disaster_type required": Rule(
+        risk_with(has_risk=True, causes=["natural_disaster"], disaster_type="洪涝"),
+        risk_with(has_risk=True, causes=["natural_disaster"]),
+        ("risk", "disaster_type"),
+        "required when causes include natural_disaster",
+    ),
+    "disaster_type forbidden": Rule(
+        risk_with(has_risk=True, causes=["accident"]),
+        risk_with(has_risk=True, causes=["accident"], disaster_type="洪涝"),
+        ("risk", "disaster_type"),
+        "not allowed unless causes include natural_disaster",
+    ),
+    "industry_failure_reason required": Rule(
+        risk_with(has_risk=True, causes=["industry_failure"], industry_failure_reason="price_drop"),
+        risk_with(has_risk=True, causes=["industry_failure"]),
+        ("risk", "industry_failure_reason"),
+        "required when causes include industry_failure",
+    ),
+    "industry_failure_reason forbidden": Rule(
+        risk_with(has_risk=True, causes=["illness"]),
+        risk_with(has_risk=True, causes=["illness"], industry_failure_reason="price_drop"),
+        ("risk", "industry_failure_reason"),
+        "not allowed unless causes include industry_failure",
+    ),
+    "industry_failure_note required": Rule(
+        risk_with(
+            has_risk=True,
+            causes=["industry_failure"],
+            industry_failure_reason="other",
+            industry_failure_note="合作社停产",
+        ),
+        risk_with(has_risk=True, causes=["industry_failure"], industry_failure_reason="other"),
+        ("risk", "industry_failure_note"),
+        "required when industry_failure_reason is other",
+    ),
+    "industry_failure_note forbidden": Rule(
+        risk_with(has_risk=True, causes=["industry_failure"], industry_failure_reason="price_drop"),
+        risk_with(
+            has_risk=True,
+            causes=["industry_failure"],
+            industry_failure_reason="price_drop",
+            industry_failure_note="合作社停产",
+        ),
+        ("risk", "industry_failure_note"),
+        "not allowed unless industry_failure_reason is other",
+    ),
+    "other_note required": Rule(
+        risk_with(has_risk=True, causes=["other"], other_note="子女婚嫁负债"),
+        risk_with(has_risk=True, causes=["other"]),
+        ("risk", "other_note"),
+        "required when causes include other",
+    ),
+    "other_note forbidden": Rule(
+        risk_with(has_risk=True, causes=["education"]),
+        risk_with(has_risk=True, causes=["education"], other_note="子女婚嫁负债"),
+        ("risk", "other_note"),
+        "not allowed unless causes include other",
+    ),
+}
+
+
+@pytest.mark.parametrize("rule", RULES.values(), ids=RULES.keys())
+def test_rule_accepts_a_form_that_keeps_it(rule):
+    VisitForm.model_validate(rule.valid)
+
+
+@pytest.mark.parametrize("rule", RULES.values(), ids=RULES.keys())
+def test_rule_rejects_a_form_that_breaks_it_at_the_field(rule):
+    error = error_at(rule.invalid, rule.loc)
+
+    assert rule.message in error["msg"]
+
+
+def test_a_missing_section_key_counts_like_a_null_one():
+    form = valid_visit_form(method="village_assessment")
+    del form["village_assessment"]
+
+    assert error_at(form, ("village_assessment",))["type"] == "required_when"
+
+
+def test_errors_in_different_parts_are_reported_together():
+    form = valid_visit_form(
+        members=[valid_member(), valid_member(labour_capacity="weak", id_number=None)],
+        risk=valid_risk(has_risk=True, causes=["natural_disaster"]),
+    )
+
+    locs = {error["loc"] for error in rejected(form)}
+
+    assert locs == {
+        ("members", 1, "id_number"),
+        ("members", 1, "weak_reason"),
+        ("risk", "disaster_type"),
+    }
+
+
+def test_locs_keep_their_path_when_the_form_is_nested():
+    # FastAPI and the event envelopes both validate the form as a field of something larger.
+    class Envelope(BaseModel):
+        payload: VisitForm
+
+    with pytest.raises(ValidationError) as raised:
+        Envelope.model_validate({"payload": member_with(labour_capacity="skilled")})
+
+    [error] = raised.value.errors()
+    assert error["loc"] == ("payload", "members", 1, "skilled_trade")
+
+
+def test_error_text_does_not_echo_id_numbers():
+    wrong = with_wrong_check_character(valid_id_number(date(1996, 2, 9)))
+
+    with pytest.raises(ValidationError) as raised:
+        VisitForm.model_validate(member_with(id_number=wrong))
+
+    assert wrong[:14] not in str(raised.value)
+
+
+# --- Single-field rules -----------------------------------------------------------------------
+
+
+def test_visited_at_must_carry_a_time_zone():
+    error = error_at(valid_visit_form(visited_at="2024-09-05T10:30:00"), ("visited_at",))
+
+    assert error["type"] == "timezone_aware"
+
+
+@pytest.mark.parametrize(
+    ("gps", "field"),
+    [
+        (valid_gps_fix(latitude=90.5), "latitude"),
+        (valid_gps_fix(latitude=-91), "latitude"),
+        (valid_gps_fix(longitude=180.1), "longitude"),
+        (valid_gps_fix(accuracy_m=0), "accuracy_m"),
+        (valid_gps_fix(coordinate_system="bd09"), "coordinate_system"),
+        (without(valid_gps_fix(), "mock_location"), "mock_location"),
+    ],
+)
+def test_gps_fix_fields_are_checked(gps, field):
+    error_at(valid_visit_form(home_visit=valid_home_visit(gps=gps)), ("home_visit", "gps", field))
+
+
+def test_gps_fix_at_the_limits_is_accepted():
+    gps = valid_gps_fix(latitude=-90, longitude=180, accuracy_m=0.1, mock_location=True)
+
+    form = VisitForm.model_validate(valid_visit_form(home_visit=valid_home_visit(gps=gps)))
+
+    assert form.home_visit.gps.mock_location is True
+
+
+@pytest.mark.parametrize("assessors", [[], ["甲", "乙", "丙", "丁"]])
+def test_village_assessment_names_one_to_three_assessors(assessors):
+    section = valid_village_assessment(assessors=assessors)
+    form = valid_visit_form(method="village_assessment", village_assessment=section)
+
+    error_at(form, ("village_assessment", "assessors"))
+
+
+@pytest.mark.parametrize("field", ["household_kinds", "key_target_groups", "members"])
+def test_lists_that_cannot_be_empty(field):
+    assert error_at(valid_visit_form(**{field: []}), (field,))["type"] == "too_short"
+
+
+@pytest.mark.parametrize("months", [-1, 13])
+def test_months_in_household_is_within_the_year(months):
+    error_at(member_with(months_in_household=months), ("members", 1, "months_in_household"))
+
+
+@pytest.mark.parametrize(
+    ("amounts", "field"),
+    [
+        (valid_income_amounts(wage_income="-1"), "wage_income"),
+        (valid_income_amounts(production_expense="10.005"), "production_expense"),
+        (without(valid_income_amounts(), "property_income"), "property_income"),
+    ],
+)
+def test_income_amounts_are_non_negative_yuan_with_cents(amounts, field):
+    error_at(income_with(amounts=amounts), ("income", "amounts", field))
+
+
+def test_claim_income_amount_must_be_positive():
+    form = income_with(bracket="over_30000", claim_income={"amount": "0"})
+
+    error_at(form, ("income", "claim_income", "amount"))
+
+
+def test_property_counts_cannot_be_negative():
+    shops = {"in_district": 1, "in_city_outside_district": 0, "outside_city": -1}
+
+    error_at(coping_with(shops=shops), ("self_coping", "shops", "outside_city"))
+
+
+def test_guarantees_are_all_required():
+    guarantees = without(valid_guarantees(), "water_unsafe")
+
+    form = valid_visit_form(guarantees=guarantees)
+
+    assert error_at(form, ("guarantees", "water_unsafe"))["type"] == "missing"
+
+
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [
+        (("surveyor_mood",), valid_visit_form(surveyor_mood="good")),
+        (("risk", "severity"), risk_with(severity="high")),
+        (("members", 0, "age"), valid_visit_form(members=[valid_member(age=52)])),
+    ],
+)
+def test_unknown_fields_are_rejected(path, form):
+    assert error_at(form, path)["type"] == "extra_forbidden"
+
+
+# --- Full forms, normalisation and fingerprint ------------------------------------------------
+
+
+def full_form(method: str) -> dict[str, Any]:
+    """A monitored household with every optional part filled in."""
+    return valid_visit_form(
+        method=method,
+        **MONITORED_HOUSEHOLD | {"key_target_groups": ["new_serious_illness", "monitored"]},
+        members=[
+            valid_member(member_id=str(uuid.uuid4()), remarks="长期在外务工"),
+            valid_member(
+                id_number=valid_id_number(date(1950, 1, 20), "female", serial=2),
+                name="周玉珍",
+                relation="parent",
+                labour_capacity="weak",
+                weak_reason="over_60",
+            ),
+            valid_member(
+                id_number=valid_id_number(date(1998, 7, 1), "male", serial=5),
+                name="张志远",
+                relation="son",
+                labour_capacity="skilled",
+                skilled_trade="other",
+                trade_note="无人机驾驶员",
+                months_in_household=6,
+            ),
+        ],
+        income=valid_income(
+            bracket=None,
+            amounts=valid_income_amounts(),
+            compliant_expenses={"education": "1500", "medical": "4200.5"},
+            claim_income={"amount": "800"},
+        ),
+        self_coping=valid_self_coping(
+            house_structure="other",
+            house_structure_note="轻钢结构",
+            commercial_flats={"in_district": 1, "in_city_outside_district": 0, "outside_city": 0},
+            large_planting=True,
+            planting_types=["herb", "grain"],
+        ),
+        livestock=valid_livestock(net_income_last_year="-350.5"),
+        risk=valid_risk(
+            has_risk=True,
+            causes=["industry_failure", "natural_disaster", "illness"],
+            disaster_type="冰雹",
+            industry_failure_reason="price_drop",
+        ),
+    )
+
+
+def test_full_home_visit_form():
+    form = VisitForm.model_validate(
+        full_form("home_visit")
+        | {"home_visit": valid_home_visit(proxy_answer=True, proxy_name="张德华")}
+    )
+
+    assert form.method is VerificationMethod.HOME_VISIT
+    assert form.home_visit.proxy_name == "张德华"
+    assert form.online_inquiry is None and form.village_assessment is None
+    assert form.members[2].skilled_trade is SkilledTrade.OTHER
+    assert form.members[1].labour_capacity is LabourCapacity.WEAK
+    assert form.livestock.net_income_last_year == Decimal("-350.50")
+    assert form.risk.causes == [
+        RiskCause.ILLNESS,
+        RiskCause.NATURAL_DISASTER,
+        RiskCause.INDUSTRY_FAILURE,
+    ]
+
+
+def test_full_online_inquiry_form_of_a_household_away():
+    data = full_form("online_inquiry") | {"remote_reason": "whole_household_away"}
+
+    form = VisitForm.model_validate(data)
+
+    assert form.online_inquiry.contact_phone == "13812345678"
+    assert form.remote_reason is RemoteVerificationReason.WHOLE_HOUSEHOLD_AWAY
+    assert form.home_visit is None
+
+
+def test_full_village_assessment_form():
+    section = valid_village_assessment(assessors=["刘志强", "陈秀英", "黄建平"])
+    data = full_form("village_assessment") | {
+        "village_assessment": section,
+        "remote_reason": "unable_to_communicate_proxy",
+    }
+
+    form = VisitForm.model_validate(data)
+
+    assert form.village_assessment.assessors == ["刘志强", "陈秀英", "黄建平"]
+    assert form.income.compliant_expenses.other == Decimal("0.00")
+
+
+def test_values_are_normalised():
+    number = valid_id_number(date(1988, 6, 30), "female", serial=0)
+    assert number.endswith("X")
+    data = valid_visit_form(
+        method="online_inquiry",
+        online_inquiry=valid_online_inquiry(contact_phone="138-1234 5678", contact_name=" 王小芳 "),
+        household_kinds=["monitored", "general"],
+        risk_status="resolved",
+        key_target_groups=["new_tekun", "low_income_group"],
+        members=[valid_member(id_number=number.lower())],
+        income=valid_income(bracket=None, amounts=valid_income_amounts(wage_income=9800.5)),
+    )
+
+    form = VisitForm.model_validate(data)
+
+    assert form.members[0].id_number == number
+    assert form.online_inquiry.contact_phone == "13812345678"
+    assert form.online_inquiry.contact_name == "王小芳"
+    assert form.household_kinds == [HouseholdKind.GENERAL, HouseholdKind.MONITORED]
+    assert form.key_target_groups == [KeyTargetGroup.LOW_INCOME_GROUP, KeyTargetGroup.NEW_TEKUN]
+    assert str(form.income.amounts.wage_income) == "9800.50"
+
+
+def test_gps_fixes_in_different_systems_compare_as_the_same_place():
+    lat, lon = 29.8440, 106.0560
+    gcj_lat, gcj_lon = wgs84_to_gcj02(lat, lon)
+    raw = GpsFix.model_validate(valid_gps_fix(latitude=lat, longitude=lon))
+    shifted = GpsFix.model_validate(
+        valid_gps_fix(latitude=gcj_lat, longitude=gcj_lon, coordinate_system="gcj02")
+    )
+
+    assert raw.distance_m(shifted) < 0.01
+
+
+def test_fingerprint_is_a_sha256_hex_digest_that_is_stable():
+    data = full_form("home_visit")
+
+    first = VisitForm.model_validate(data).content_fingerprint()
+    again = VisitForm.model_validate(copy.deepcopy(data)).content_fingerprint()
+
+    assert first == again
+    assert len(first) == 64 and int(first, 16) >= 0
+
+
+def test_fingerprint_ignores_how_the_same_content_is_written():
+    data = full_form("home_visit")
+    rewritten = copy.deepcopy(data) | {
+        # Same instant, other offset; multi-selects in another order; equal amounts.
+        "visited_at": "2024-09-05T02:30:00Z",
+        "key_target_groups": ["monitored", "new_serious_illness"],
+        "household_kinds": ["monitored", "poverty_alleviated"],
+    }
+    rewritten["income"]["amounts"]["production_income"] = "6200"
+    rewritten = dict(reversed(list(rewritten.items())))
+
+    assert (
+        VisitForm.model_validate(rewritten).content_fingerprint()
+        == VisitForm.model_validate(data).content_fingerprint()
+    )
+
+
+def test_a_form_survives_the_trip_through_an_event_unchanged():
+    form = VisitForm.model_validate(full_form("online_inquiry"))
+
+    carried = VisitForm.model_validate_json(form.model_dump_json())
+
+    assert carried == form
+    assert carried.content_fingerprint() == form.content_fingerprint()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"visited_at": "2024-09-05T10:31:00+08:00"},
+        {"guarantees": valid_guarantees(dropout=True)},
+        {"members": [valid_member(name="张德民")]},
+        {"household_id": str(uuid.UUID(int=7))},
+    ],
+)
+def test_fingerprint_changes_with_the_content(change):
+    data = valid_visit_form()
+
+    assert (
+        VisitForm.model_validate(data | change).content_fingerprint()
+        != VisitForm.model_validate(data).content_fingerprint()
+    )
