@@ -58,22 +58,31 @@ _EXCLUSION_REASONS = {
     ExclusionCategory.EXPECTED: "Expected income not actually received in the income year is not counted.",
     ExclusionCategory.ONE_OFF_TEMPORARY: "One-off and temporary receipts are not counted.",
     ExclusionCategory.PAID_ON_BEHALF: (
-        "Contributions the government or an employer pays or withholds on the household's behalf are not counted."
+        "Contributions the government or an employer pays or withholds on the household's behalf "
+        "are not counted."
     ),
     ExclusionCategory.EARMARKED_SPENDING_SUBSIDY: (
         "Earmarked subsidies that lower the household's spending are not counted as income."
     ),
-    ExclusionCategory.NON_INCOME: "Windfalls that are not income, such as demolition compensation or lottery wins, are not counted.",
+    ExclusionCategory.NON_INCOME: (
+        "Windfalls that are not income, such as demolition compensation or lottery wins, are not counted."
+    ),
     ExclusionCategory.OTHER: (
-        "Work-study pay, internships or part-time work without a labour agreement, and in-kind wages are not counted."
+        "Work-study pay, internships or part-time work without a labour agreement, and in-kind wages "
+        "are not counted."
     ),
 }
 
 RULES: dict[str, str] = {
-    "household.months_in_household": "A member counts for their months in the household in the income year, divided by 12.",
-    "household.enlisted_sharing_income": (
-        "A member who enlisted or entered a military academy and still shares income and expenses counts for all 12 months."
+    # How each member enters household size (家庭人口数).
+    "household.months_in_household": (
+        "A member counts for their months in the household in the income year, divided by 12."
     ),
+    "household.enlisted_sharing_income": (
+        "A member who enlisted or entered a military academy and still shares income and expenses "
+        "counts for all 12 months."
+    ),
+    # 工资性收入
     "wage.public_welfare_job": "Cash pay from a public-welfare post counts in full as wage income.",
     "wage.net_of_employment_costs": (
         "Wage income outside the county counts net of necessary food, lodging and return travel costs."
@@ -81,7 +90,9 @@ RULES: dict[str, str] = {
     "wage.food_and_lodging_provided": (
         "The job provides food and lodging, so only return travel is deducted from the wage."
     ),
-    "wage.in_county_no_cost_deduction": "Wage income from work in the county counts without deducting any cost.",
+    "wage.in_county_no_cost_deduction": (
+        "Wage income from work in the county counts without deducting any cost."
+    ),
     "wage.in_county_far_from_home_travel_only": (
         "In-county work far from home deducts necessary travel only, never food or lodging."
     ),
@@ -91,45 +102,76 @@ RULES: dict[str, str] = {
     "wage.travel_subsidy_offsets_costs": (
         "A one-off travel subsidy is set off against the employment costs and is not counted as income."
     ),
+    # 财产性收入
     "property.land_transfer": "Payment for land-use rights transferred to others counts as property income.",
     "property.house_rent": "Rent from letting a house counts as property income.",
-    "property.movable_rent": "Rent from letting equipment, livestock or other movables counts as property income.",
-    "property.interest_dividends": "Interest, dividends and other returns on financial assets count as property income.",
-    "property.household_solar": "Income from a solar system vested in the household counts as property income.",
-    "property.land_compensation": "The land-compensation part of an expropriation payment counts as property income.",
+    "property.movable_rent": (
+        "Rent from letting equipment, livestock or other movables counts as property income."
+    ),
+    "property.interest_dividends": (
+        "Interest, dividends and other returns on financial assets count as property income."
+    ),
+    "property.household_solar": (
+        "Income from a solar system vested in the household counts as property income."
+    ),
+    "property.land_compensation": (
+        "The land-compensation part of an expropriation payment counts as property income."
+    ),
     "property.patent": "Patent income counts as property income.",
-    "property.village_collective_dividend": "A dividend paid by the village collective economy counts as property income.",
+    "property.village_collective_dividend": (
+        "A dividend paid by the village collective economy counts as property income."
+    ),
     "property.other": "Other returns on the household's own property count as property income.",
+    # 转移性收入
     "transfer.dibao": "Minimum living allowance counts as transfer income.",
     "transfer.tekun": (
-        "Support for a person in extreme difficulty counts as transfer income, with care allowance paid to the "
-        "person or a household carer; care allowance paid to an institution or an outside carer does not."
+        "Support for a person in extreme difficulty counts as transfer income, with care allowance paid "
+        "to the person or a household carer; care allowance paid to an institution or an outside carer "
+        "does not."
     ),
-    "transfer.pension": "Pensions and retirement pay, old-age allowances included, count as transfer income.",
-    "transfer.family_planning": "Family-planning reward and special-assistance payments count as transfer income.",
+    "transfer.pension": (
+        "Pensions and retirement pay, old-age allowances included, count as transfer income."
+    ),
+    "transfer.family_planning": (
+        "Family-planning reward and special-assistance payments count as transfer income."
+    ),
     "transfer.ecological_compensation": "Ecological compensation counts as transfer income.",
-    "transfer.employment_award": "An employment award paid to the household or a member counts as transfer income.",
-    "transfer.industry_award": "An industry award, award-in-lieu-of-subsidy included, counts as transfer income.",
-    "transfer.other_regular": (
-        "Other regular transfers (disability allowances, direct farm subsidies, support from relatives, regular "
-        "donations, dividends of projects not vested in the household, regular compensation) count as transfer income."
+    "transfer.employment_award": (
+        "An employment award paid to the household or a member counts as transfer income."
     ),
+    "transfer.industry_award": (
+        "An industry award, award-in-lieu-of-subsidy included, counts as transfer income."
+    ),
+    "transfer.other_regular": (
+        "Other regular transfers (disability allowances, direct farm subsidies, support from relatives, "
+        "regular donations, dividends of projects not vested in the household, regular compensation) "
+        "count as transfer income."
+    ),
+    # 生产经营性收入 and 生产经营性支出
     "production.cash_sales": "Cash actually received from production counts as production income.",
     "production.own_consumption": (
         "Own produce used, valued at local prices, counts as production income; produce put back into "
         "production must also be in the production expense."
     ),
-    "production_expense.total": "Total production expense as recorded: running costs, depreciation, taxes and contract fees.",
-    "production_expense.earmarked_subsidy": (
-        "A subsidy earmarked to cut production costs reduces the production expense, never below zero, and is not income."
+    "production_expense.total": (
+        "Total production expense as recorded: running costs, depreciation, taxes and contract fees."
     ),
+    "production_expense.earmarked_subsidy": (
+        "A subsidy earmarked to cut production costs reduces the production expense, never below zero, "
+        "and is not income."
+    ),
+    # 合规自付支出
     "compliant_expense.after_net_income": (
         "A compliant self-paid expense leaves net income unchanged; it is deducted only in the per-capita "
         "figure after compliant expenses."
     ),
-    "visit.summary_amount": "Summary amount from the visit form, taken as already worked out under these rules.",
+    "visit.summary_amount": (
+        "Summary amount from the visit form, taken as already worked out under these rules."
+    ),
+    # 不计入收入项目: one code per kind, explained by its group.
     **{kind.rule: _EXCLUSION_REASONS[kind.category] for kind in ExcludedIncomeKind},
 }
+"""Every rule code a breakdown line may carry, with the sentence that explains it."""
 
 _VISIT_SECTIONS = {
     "production_income": ("A", IncomeSection.PRODUCTION),
@@ -147,7 +189,7 @@ def calculate(declaration: IncomeDeclaration, ruleset: RuleSet) -> IncomeAssessm
     """Assess a household's 人均纯收入 from its itemised declaration under one rule set."""
     lines = [
         *_public_welfare_lines(declaration),
-        *(line for index, job in enumerate(declaration.other_wage_jobs) for line in _wage_job_lines(index, job)),
+        *_other_wage_lines(declaration),
         *_kind_lines(IncomeSection.PROPERTY, "property", "property_items", declaration.property_items),
         *_kind_lines(IncomeSection.TRANSFER, "transfer", "transfer_items", declaration.transfer_items),
         *_production_lines(declaration),
@@ -320,6 +362,11 @@ def _public_welfare_lines(declaration: IncomeDeclaration) -> list[BreakdownLine]
     ]
 
 
+def _other_wage_lines(declaration: IncomeDeclaration) -> list[BreakdownLine]:
+    jobs = enumerate(declaration.other_wage_jobs)
+    return [line for index, job in jobs for line in _wage_job_lines(index, job)]
+
+
 def _employment_costs(job: WageJob) -> tuple[Decimal, str, str]:
     """(deductible costs before the travel subsidy, rule, how they were made up)."""
     if job.place == WorkPlace.IN_COUNTY:
@@ -342,6 +389,8 @@ def _wage_job_lines(index: int, job: WageJob) -> list[BreakdownLine]:
     if job.one_off_travel_subsidy:
         made_up += f" − one-off travel subsidy {offset}"
     if deduction > job.amount:
+        # 附件5 is silent on costs above the pay. Holding them to this job's wage keeps one
+        # loss-making job from eating into other income, and the rule code makes it visible.
         rule, deduction = "wage.costs_capped_at_wage", job.amount
     net = job.amount - deduction
     figures = f"Cash wage {job.amount} less employment costs {deduction} ({made_up}) = {net}."

@@ -176,7 +176,7 @@ class RuleSetCatalog:
         return len(self._rulesets)
 
     def resolve(self, year: int, org_code: str) -> RuleSet:
-        """The newest version for ``year`` among the rule sets of the longest region prefixing ``org_code``."""
+        """The newest version for ``year`` of the longest region that prefixes ``org_code``."""
         if not re.fullmatch(r"[0-9]+", org_code):
             raise ValueError(f"org code {org_code!r} must be digits")
         candidates = [
