@@ -86,40 +86,43 @@ class EventConsumer:
             attempt += 1
 
     async def run_handler(self, handler: Handler, envelope: Envelope, *, attempt: int) -> Outcome:
+        """Run one handler once; a final failure is recorded for an operator to replay."""
+        outcome, error = await self.attempt(handler, envelope, attempt=attempt)
+        if outcome == Outcome.FAILED:
+            await self.record_failure(handler, envelope, attempt, error)
+        return outcome
+
+    async def attempt(self, handler: Handler, envelope: Envelope, *, attempt: int) -> tuple[Outcome, str]:
+        """One try of one handler inside its own transaction, guarded by the inbox."""
         bound = log.bind(event_id=str(envelope.id), event_type=envelope.type, consumer=handler.name, attempt=attempt)
         structlog.contextvars.bind_contextvars(event_id=str(envelope.id))
         try:
             async with self.db.transaction(system_principal(handler.name)) as session:
                 if await _already_handled(session, envelope, handler):
-                    return Outcome.DUPLICATE
+                    return Outcome.DUPLICATE, ""
                 # Inserting the inbox row first makes a concurrent duplicate wait on it, then fail on the key.
                 session.add(InboxRecord(event_id=envelope.id, consumer=handler.name, event_type=envelope.type))
                 await session.flush()
                 await handler.func(session, envelope)
             bound.info("event_handled")
-            return Outcome.HANDLED
-        except IntegrityError:
+            return Outcome.HANDLED, ""
+        except IntegrityError as exc:
             if await self._handled_elsewhere(envelope, handler):
-                return Outcome.DUPLICATE
-            return await self._failed(handler, envelope, attempt, "integrity error", transient=False, log=bound)
+                return Outcome.DUPLICATE, ""
+            error, transient = f"IntegrityError: {exc.orig}", False
         except Exception as exc:  # noqa: BLE001 - every failure is classified and recorded
-            return await self._failed(handler, envelope, attempt, f"{type(exc).__name__}: {exc}",
-                                      transient=is_transient(exc), log=bound)
+            error, transient = f"{type(exc).__name__}: {exc}", is_transient(exc)
         finally:
             structlog.contextvars.unbind_contextvars("event_id")
+        if transient and attempt < self.max_tries:
+            bound.warning("event_retry", error=error)
+            return Outcome.RETRY, error
+        bound.error("event_failed", error=error)
+        return Outcome.FAILED, error
 
     async def _handled_elsewhere(self, envelope: Envelope, handler: Handler) -> bool:
         async with self.db.session(system_principal(handler.name)) as session:
             return await _already_handled(session, envelope, handler)
-
-    async def _failed(self, handler: Handler, envelope: Envelope, attempt: int, error: str, *, transient: bool,
-                      log) -> Outcome:
-        if transient and attempt < self.max_tries:
-            log.warning("event_retry", error=error)
-            return Outcome.RETRY
-        log.error("event_failed", error=error)
-        await self.record_failure(handler, envelope, attempt, error)
-        return Outcome.FAILED
 
     async def record_failure(self, handler: Handler, envelope: Envelope, attempt: int, error: str) -> None:
         async with self.db.transaction(system_principal(handler.name)) as session:
@@ -136,11 +139,15 @@ class EventConsumer:
         handler = next((h for h in self.handlers if h.name == failure.consumer), None)
         if handler is None:
             raise LookupError(f"consumer {failure.consumer} no longer exists in {self.service}")
-        outcome = await self.run_handler(handler, Envelope.model_validate(failure.envelope), attempt=self.max_tries)
-        if outcome in (Outcome.HANDLED, Outcome.DUPLICATE):
-            async with self.db.transaction(system_principal("replay")) as session:
-                stored = await session.get(FailedEvent, failure_id)
+        outcome, error = await self.attempt(handler, Envelope.model_validate(failure.envelope),
+                                            attempt=self.max_tries)
+        async with self.db.transaction(system_principal("replay")) as session:
+            stored = await session.get(FailedEvent, failure_id)
+            if outcome in (Outcome.HANDLED, Outcome.DUPLICATE):
                 stored.replayed_at = clock.now()
+            else:  # still failing: the same record keeps the latest error, no second record
+                stored.attempts += 1
+                stored.error = error[:4000]
         return outcome
 
 

@@ -1,0 +1,79 @@
+"""The fangfan command on the embedded defaults: migrate, token, failed events and replay."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+from sqlalchemy import func, select
+
+from shared.auth import decode_token
+from shared.db import Database
+from shared.events.contracts import BusProbe, Envelope
+from shared.models import FailedEvent, ProbeReceipt
+from shared.settings import PlatformSettings
+
+
+def fangfan(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FANGFAN_")}
+    env.update(FANGFAN_DATA_DIR=str(tmp_path / "data"), FANGFAN_ENV_FILE=str(tmp_path / "none.env"))
+    return subprocess.run([sys.executable, "-m", "shared.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_token_is_accepted_by_the_embedded_settings(tmp_path):
+    result = fangfan(tmp_path, "token", "--name", "李镇干", "--role", "town_staff", "--org", "500151108000")
+    assert result.returncode == 0, result.stderr
+    principal = decode_token(PlatformSettings(_env_file=None), result.stdout.strip())
+    assert principal.name == "李镇干" and principal.scope_prefix == "500151108"
+
+
+def test_token_for_the_wrong_level_is_refused_with_a_reason(tmp_path):
+    result = fangfan(tmp_path, "token", "--name", "x", "--role", "district_admin", "--org", "500151108201")
+    assert result.returncode == 2
+    assert "district level" in result.stderr
+
+
+def test_failed_events_are_listed_and_replayed(tmp_path):
+    assert fangfan(tmp_path, "migrate").returncode == 0
+    url = f"sqlite+aiosqlite:///{tmp_path / 'data' / 'alerts.db'}"
+    envelope = Envelope(type="platform.probe", version=1, org_code="500151000000", source="intake",
+                        payload=BusProbe(origin="intake").model_dump(mode="json"))
+
+    async def fail_once() -> uuid.UUID:
+        db = Database(url)
+        try:
+            async with db.transaction() as session:
+                failure = FailedEvent(event_id=envelope.id, event_type=envelope.type,
+                                      consumer="alerts.platform.record_probe",
+                                      envelope=envelope.model_dump(mode="json"), error="ConnectionError: down",
+                                      attempts=6)
+                session.add(failure)
+            return failure.id
+        finally:
+            await db.dispose()
+
+    failure_id = asyncio.run(fail_once())
+    listed = fangfan(tmp_path, "events", "failed", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert [(f["id"], f["service"]) for f in json.loads(listed.stdout)] == [(str(failure_id), "alerts")]
+
+    replayed = fangfan(tmp_path, "events", "replay", str(failure_id))
+    assert replayed.returncode == 0, replayed.stderr
+    assert "alerts: handled" in replayed.stdout
+    assert "no failed events" in fangfan(tmp_path, "events", "failed").stdout
+
+    async def receipts() -> int:
+        db = Database(url)
+        try:
+            async with db.session() as session:
+                return await session.scalar(select(func.count()).select_from(ProbeReceipt))
+        finally:
+            await db.dispose()
+
+    assert asyncio.run(receipts()) == 1
+    assert fangfan(tmp_path, "events", "replay", str(uuid.uuid4())).returncode == 1

@@ -1,0 +1,137 @@
+"""Outbox, inbox, retries and replay, with the in-process transport."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from shared.events.consumer import Handler, Outcome, TransientError
+from shared.events.contracts import BusProbe, Envelope
+from shared.events.outbox import publish
+from shared.models import FailedEvent, OutboxEvent, ProbeReceipt
+from tests.conftest import DISTRICT
+
+pytestmark = pytest.mark.asyncio
+
+
+async def count(runtime, model, *where) -> int:
+    async with runtime.db.session() as session:
+        return await session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+async def stage_probe(system, origin: str = "intake", *, fail: bool = False) -> Envelope:
+    runtime = system.runtimes[origin]
+    try:
+        async with runtime.db.transaction() as session:
+            envelope = await publish(session, BusProbe(origin=origin), org_code=DISTRICT, source=origin)
+            if fail:
+                raise RuntimeError("the business step failed")
+    except RuntimeError:
+        pass
+    return envelope
+
+
+async def test_a_rolled_back_transaction_leaves_nothing_to_publish(system):
+    envelope = await stage_probe(system, fail=True)
+    await system.settle()
+    assert await count(system.runtimes["intake"], OutboxEvent, OutboxEvent.id == envelope.id) == 0
+    for runtime in system.runtimes.values():
+        assert await count(runtime, ProbeReceipt, ProbeReceipt.event_id == envelope.id) == 0
+
+
+async def test_committed_events_are_published_once_and_marked(system):
+    envelope = await stage_probe(system)
+    relay = system.runtimes["intake"].relay
+    assert await relay.drain() == 1
+    assert await relay.drain() == 0  # nothing is sent twice by the relay itself
+    async with system.runtimes["intake"].db.session() as session:
+        row = await session.get(OutboxEvent, envelope.id)
+    assert row.published_at is not None
+
+
+async def test_transient_failures_retry_then_succeed(system):
+    ledger = system.runtimes["ledger"]
+    calls = []
+
+    async def flaky(session, envelope):
+        calls.append(envelope.id)
+        if len(calls) < 3:
+            raise TransientError("the department system timed out")
+
+    ledger.consumer.handlers.append(Handler("platform.probe", "ledger.test.flaky", flaky))
+    await stage_probe(system)
+    await system.settle()
+    assert len(calls) == 3
+    assert await count(ledger, FailedEvent) == 0
+
+
+async def test_permanent_failure_is_recorded_and_replayable(system):
+    ledger = system.runtimes["ledger"]
+    broken = {"yes": True}
+
+    async def sometimes_broken(session, envelope):
+        if broken["yes"]:
+            raise ValueError("a bug in the handler")
+        session.add(ProbeReceipt(event_id=envelope.id, origin="replayed", received_by="ledger",
+                                 org_code=envelope.org_code))
+
+    ledger.consumer.handlers.append(Handler("platform.probe", "ledger.test.broken", sometimes_broken))
+    envelope = await stage_probe(system)
+    await system.settle()
+    async with ledger.db.session() as session:
+        failures = (await session.execute(select(FailedEvent))).scalars().all()
+    assert [(f.event_id, f.consumer, f.attempts) for f in failures] == [(envelope.id, "ledger.test.broken", 1)]
+    assert "a bug in the handler" in failures[0].error
+    # The other consumer of the same event was not held back by the failure.
+    assert await count(ledger, ProbeReceipt, ProbeReceipt.origin == "intake") == 1
+
+    headers = system.headers("district_admin", DISTRICT)
+    listed = await system.client.get("/ledger/events/failed", headers=headers)
+    assert [f["id"] for f in listed.json()] == [str(failures[0].id)]
+
+    broken["yes"] = False
+    replayed = await system.client.post(f"/ledger/events/failed/{failures[0].id}/replay", headers=headers)
+    assert replayed.json()["outcome"] == Outcome.HANDLED
+    assert await count(ledger, ProbeReceipt, ProbeReceipt.origin == "replayed") == 1
+    assert (await system.client.get("/ledger/events/failed", headers=headers)).json() == []
+    # A second replay of the same failure finds the inbox row and changes nothing.
+    again = await system.client.post(f"/ledger/events/failed/{failures[0].id}/replay", headers=headers)
+    assert again.json()["outcome"] == Outcome.DUPLICATE
+    assert await count(ledger, ProbeReceipt, ProbeReceipt.origin == "replayed") == 1
+
+
+async def test_exhausted_transient_failure_is_recorded(system):
+    ledger = system.runtimes["ledger"]
+
+    async def always_down(session, envelope):
+        raise TransientError("still down")
+
+    ledger.consumer.handlers.append(Handler("platform.probe", "ledger.test.down", always_down))
+    await stage_probe(system)
+    await system.settle()
+    async with ledger.db.session() as session:
+        failure = (await session.execute(select(FailedEvent))).scalar_one()
+    assert failure.attempts == system.settings.event_max_tries
+
+
+async def test_replay_of_an_unknown_failure_is_404(system):
+    response = await system.client.post("/ledger/events/failed/00000000-0000-0000-0000-000000000000/replay",
+                                        headers=system.headers("district_admin", DISTRICT))
+    assert response.status_code == 404
+
+
+async def test_a_replay_that_fails_again_updates_the_same_failure(system):
+    ledger = system.runtimes["ledger"]
+
+    async def broken(session, envelope):
+        raise ValueError("still broken")
+
+    ledger.consumer.handlers.append(Handler("platform.probe", "ledger.test.still_broken", broken))
+    await stage_probe(system)
+    await system.settle()
+    async with ledger.db.session() as session:
+        failure = (await session.execute(select(FailedEvent))).scalar_one()
+    assert await ledger.consumer.replay(failure.id) == Outcome.FAILED
+    async with ledger.db.session() as session:
+        failures = (await session.execute(select(FailedEvent))).scalars().all()
+    assert [(f.id, f.attempts, f.replayed_at) for f in failures] == [(failure.id, 2, None)]
