@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 
 import httpx
@@ -43,35 +43,47 @@ def database_url(name: str) -> str:
     return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
 
 
-def recreate_database(name: str) -> str:
-    """Drop and create ``name`` on the test server; returns its async URL."""
-
-    async def _recreate() -> None:
+def _admin(*statements: str) -> None:
+    async def run() -> None:
         engine = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
         try:
             async with engine.connect() as conn:
-                await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+                for statement in statements:
+                    await conn.execute(sa.text(statement))
         finally:
             await engine.dispose()
 
-    asyncio.run(_recreate())
+    asyncio.run(run())
+
+
+def recreate_database(name: str) -> str:
+    """Drop and create ``name`` on the test server; returns its async URL."""
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
     return database_url(name)
 
 
-def worker_suffix() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+def drop_database(name: str) -> None:
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_suffix() -> str:
+    """Databases are named per test run, so runs side by side on one server do not collide."""
+    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
 
 
 @pytest.fixture(scope="session")
-def migrated_databases() -> dict[str, str]:
-    """One migrated PostgreSQL database per service for this test run."""
+def migrated_databases() -> Iterator[dict[str, str]]:
+    """One migrated PostgreSQL database per service for this test run, dropped at the end."""
+    names = {name: f"fangfan_test_{name}_{run_suffix()}" for name in SERVICE_NAMES}
     urls = {}
-    for name in SERVICE_NAMES:
-        url = recreate_database(f"fangfan_test_{name}_{worker_suffix()}")
-        upgrade(load_service(name).versions_dir, url)
-        urls[name] = url
-    return urls
+    try:
+        for name, database in names.items():
+            urls[name] = recreate_database(database)
+            upgrade(load_service(name).versions_dir, urls[name])
+        yield urls
+    finally:
+        for database in names.values():
+            drop_database(database)
 
 
 @pytest.fixture

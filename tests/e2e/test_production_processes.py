@@ -29,7 +29,7 @@ from shared.events.outbox import publish
 from shared.events.routing import queue_name
 from shared.models import InboxRecord, OutboxEvent, ProbeReceipt
 from shared.settings import SERVICE_NAMES
-from tests.conftest import DISTRICT, recreate_database
+from tests.conftest import DISTRICT, drop_database, recreate_database, run_suffix
 
 pytestmark = pytest.mark.e2e
 
@@ -96,7 +96,8 @@ class Cluster:
     def __init__(self, tmp: Path) -> None:
         self.tmp = tmp
         self.redis = RedisServer(tmp)
-        self.urls = {name: recreate_database(f"fangfan_e2e_{name}") for name in SERVICE_NAMES}
+        self.databases = {name: f"fangfan_e2e_{name}_{run_suffix()}" for name in SERVICE_NAMES}
+        self.urls = {name: recreate_database(db) for name, db in self.databases.items()}
         self.ports = {name: free_port() for name in SERVICE_NAMES}
         self.processes: list[subprocess.Popen] = []
 
@@ -149,6 +150,8 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 process.kill()
         self.redis.stop()
+        for database in self.databases.values():
+            drop_database(database)
 
 
 @pytest.fixture(scope="module")
