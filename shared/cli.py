@@ -34,7 +34,6 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("service", choices=SERVICE_NAMES)
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(command=_serve)
 
     worker = sub.add_parser("worker", help="one service's event and job worker (production)")
@@ -103,7 +102,7 @@ def _serve(args: argparse.Namespace) -> int:
     settings = _platform()
     _require_production_ready(settings)
     uvicorn.run(create_single_service_app(args.service, settings), host=args.host, port=args.port,
-                log_config=None, workers=None)
+                log_config=None)
     return 0
 
 

@@ -49,9 +49,12 @@ def build_runtimes(platform: PlatformSettings, transport: Transport, services: I
 
 
 def create_embedded_app(platform: PlatformSettings, *, load_demo: bool = True) -> FastAPI:
-    """All four services in one process: migrated SQLite files, in-process events, demo data."""
+    """All four services in one process: migrated SQLite files, in-process events, demo data.
+
+    Events always travel in process here, even when Redis is configured: no separate workers run.
+    """
     migrate_all(platform)
-    transport = make_transport(platform)
+    transport = InProcessTransport()
     runtimes = build_runtimes(platform, transport)
 
     async def load_demo_data() -> None:
