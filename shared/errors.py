@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 log = structlog.get_logger(__name__)
 
@@ -129,6 +129,25 @@ async def handle_integrity_error(request: Request, exc: IntegrityError) -> JSONR
     return JSONResponse(_body(request, "Conflict", "the request conflicts with stored data"), status_code=409)
 
 
+def _sqlstate(exc: DBAPIError) -> str:
+    orig = exc.orig
+    return str(getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", "") or "")
+
+
+async def handle_database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+    # SQLSTATE class 22 is "data exception": a value the database cannot take (out of range, too
+    # long, a NUL character). It came from the client, so it is the client's 422, not our 500.
+    if _sqlstate(exc).startswith("22"):
+        log.warning("data_exception", sqlstate=_sqlstate(exc))
+        return JSONResponse(_body(request, "ValidationError", "a value is out of the range or form that can be stored"),
+                            status_code=422)
+    return await handle_unexpected(request, exc)
+
+
+async def handle_overflow(request: Request, exc: OverflowError) -> JSONResponse:
+    return JSONResponse(_body(request, "ValidationError", "a number is too large"), status_code=422)
+
+
 async def handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled_error", path=request.url.path)
     return JSONResponse(_body(request, "InternalError", "unexpected error; quote the request id"), status_code=500)
@@ -138,4 +157,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, handle_app_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, handle_validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(IntegrityError, handle_integrity_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DBAPIError, handle_database_error)  # type: ignore[arg-type]
+    app.add_exception_handler(OverflowError, handle_overflow)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, handle_unexpected)

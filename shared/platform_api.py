@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import select
 from starlette.responses import JSONResponse, Response
@@ -20,6 +18,7 @@ from shared.events.consumer import Handler, Outcome
 from shared.events.contracts import BusProbe, Envelope
 from shared.events.outbox import publish
 from shared.metrics import metrics_response
+from shared.pagination import PageParams
 from shared.models import AuditEntry, FailedEvent, ProbeReceipt
 
 router = APIRouter(tags=["platform"])
@@ -103,14 +102,13 @@ async def metrics() -> Response:
 async def list_audit_entries(
     session: Session,
     principal: CurrentPrincipal,
+    page: PageParams,
     entity: str | None = None,
     entity_id: str | None = None,
     actor_id: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[AuditEntryRead]:
     principal.require_role(Role.DISTRICT_ADMIN, Role.AUDITOR)
-    query = select(AuditEntry).order_by(AuditEntry.at.desc()).limit(limit).offset(offset)
+    query = select(AuditEntry).order_by(AuditEntry.at.desc()).limit(page.limit).offset(page.offset)
     for column, value in ((AuditEntry.entity, entity), (AuditEntry.entity_id, entity_id),
                           (AuditEntry.actor_id, actor_id)):
         if value is not None:

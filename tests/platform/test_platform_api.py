@@ -89,8 +89,17 @@ async def test_validation_errors_name_the_field(system):
     body = response.json()
     assert body["error"] == "ValidationError"
     assert body["fields"][0]["field"] == "query.limit"
+    too_far = await system.client.get("/intake/audit?offset=99999999999999999999999",
+                                      headers=system.headers("district_admin", DISTRICT))
+    assert too_far.status_code == 422 and too_far.json()["fields"][0]["field"] == "query.offset"
 
 
 async def test_request_id_is_echoed(system):
     response = await system.client.get("/income/healthz", headers={"X-Request-ID": "abc-123"})
     assert response.headers["x-request-id"] == "abc-123"
+
+
+async def test_a_value_the_database_cannot_store_is_a_422_not_a_500(system):
+    response = await system.client.get("/intake/audit?entity=a%00b", headers=system.headers("district_admin", DISTRICT))
+    assert response.status_code == 422
+    assert response.json()["error"] == "ValidationError"
