@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from datetime import timedelta
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +58,8 @@ class ServiceRuntime:
                                       max_tries=platform.event_max_tries,
                                       retry_base_seconds=platform.event_retry_base_seconds)
         self.relay = OutboxRelay(definition.name, self.db, transport, interval=platform.relay_interval_seconds,
-                                 batch_size=platform.relay_batch_size)
+                                 batch_size=platform.relay_batch_size,
+                                 retention=timedelta(days=platform.outbox_retention_days))
         self.db.on_events_committed = self.relay.wake
 
     @property

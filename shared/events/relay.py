@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
+from datetime import timedelta
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from shared.auth import system_principal
 from shared.clock import clock
@@ -18,17 +20,21 @@ from shared.models import OutboxEvent
 
 log = structlog.get_logger(__name__)
 
+PRUNE_EVERY_SECONDS = 3600
+
 
 class OutboxRelay:
     """Moves one service's outbox to the transport; several relays may run (rows are locked while sent)."""
 
     def __init__(self, service: str, db: Database, transport: Transport, *, interval: float = 2.0,
-                 batch_size: int = 200) -> None:
+                 batch_size: int = 200, retention: timedelta = timedelta(days=7)) -> None:
         self.service = service
         self.db = db
         self.transport = transport
         self.interval = interval
         self.batch_size = batch_size
+        self.retention = retention
+        self._pruned_at = 0.0
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
 
@@ -54,8 +60,19 @@ class OutboxRelay:
             self._wake.clear()
             try:
                 await self.drain()
+                if time.monotonic() - self._pruned_at > PRUNE_EVERY_SECONDS:
+                    await self.prune()
             except Exception:  # noqa: BLE001 - the relay must outlive any one failure
                 log.exception("outbox_relay_error", service=self.service)
+
+    async def prune(self) -> int:
+        """Delete rows published longer ago than the retention; the outbox is not an archive."""
+        self._pruned_at = time.monotonic()
+        cutoff = clock.now() - self.retention
+        async with self.db.transaction(system_principal(f"{self.service}.relay")) as session:
+            result = await session.execute(
+                delete(OutboxEvent).where(OutboxEvent.published_at.is_not(None), OutboxEvent.published_at < cutoff))
+        return result.rowcount or 0
 
     async def drain(self) -> int:
         """Publish every unpublished row; returns how many were published. Stops early if the transport is down."""

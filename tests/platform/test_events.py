@@ -135,3 +135,25 @@ async def test_a_replay_that_fails_again_updates_the_same_failure(system):
     async with ledger.db.session() as session:
         failures = (await session.execute(select(FailedEvent))).scalars().all()
     assert [(f.id, f.attempts, f.replayed_at) for f in failures] == [(failure.id, 2, None)]
+
+
+async def test_published_rows_past_the_retention_are_pruned(system):
+    from datetime import timedelta
+
+    from shared.clock import clock
+
+    relay = system.runtimes["intake"].relay
+    old = await stage_probe(system)
+    await relay.drain()
+    with clock.frozen(clock.now() + timedelta(days=3)):
+        fresh = await stage_probe(system)
+        unpublished = await stage_probe(system, origin="intake")
+        await system.runtimes["intake"].relay.drain()
+        async with system.runtimes["intake"].db.transaction() as session:
+            row = await session.get(OutboxEvent, unpublished.id)
+            row.published_at = None  # as if the transport had been down since
+    with clock.frozen(clock.now() + timedelta(days=8)):
+        assert await relay.prune() == 1
+    intake = system.runtimes["intake"]
+    assert await count(intake, OutboxEvent, OutboxEvent.id == old.id) == 0
+    assert await count(intake, OutboxEvent, OutboxEvent.id.in_([fresh.id, unpublished.id])) == 2
