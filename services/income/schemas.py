@@ -408,3 +408,20 @@ class BracketAssessment(_Item):
     in_low_income_group: bool
     low_income_group_certain: bool
     explanation: str
+
+
+class IncomeClass(LabeledEnum):
+    """Where a household stands against the two lines of a rule set; a change of class is what a
+    reassessment reports. The second code only arises where a region's low-income line is at or
+    under its monitoring line."""
+
+    BELOW_MONITORING_LINE = "below_monitoring_line", "监测范围内（低收入组）"
+    BELOW_MONITORING_LINE_NOT_LOW_INCOME = "below_monitoring_line_not_low_income", "监测范围内（非低收入组）"
+    LOW_INCOME_GROUP = "low_income_group", "高于监测范围，低收入组"
+    ABOVE_LOW_INCOME_LINE = "above_low_income_line", "高于监测范围，非低收入组"
+
+    @classmethod
+    def of(cls, below_monitoring_line: bool, in_low_income_group: bool) -> IncomeClass:
+        if below_monitoring_line:
+            return cls.BELOW_MONITORING_LINE if in_low_income_group else cls.BELOW_MONITORING_LINE_NOT_LOW_INCOME
+        return cls.LOW_INCOME_GROUP if in_low_income_group else cls.ABOVE_LOW_INCOME_LINE

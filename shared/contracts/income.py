@@ -26,3 +26,12 @@ class IncomeAssessed(EventPayload):
     ruleset_version: str
     source_visit_id: uuid.UUID | None = None
     previous_class: str | None = None  # set by a reassessment that changed the household's class
+    # Added in place (optional, so v1 readers are unaffected):
+    ruleset_region: str | None = None
+    # below_monitoring_line | below_monitoring_line_not_low_income | low_income_group | above_low_income_line
+    income_class: str | None = None
+    # False when a ticked bracket straddles a line of the rule set, so a classification is carried over
+    classification_certain: bool | None = None
+    # False when a visit older than the household's current assessment of that year arrived late
+    is_latest: bool | None = None
+    previous_assessment_id: uuid.UUID | None = None  # the assessment a reassessment recomputed

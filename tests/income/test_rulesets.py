@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from services.income.rulesets import (
     DuplicateRuleSetVersion,
+    IncomeYearNotFound,
     RuleSet,
     RuleSetCatalog,
     RuleSetNotFound,
@@ -94,8 +95,10 @@ def test_rule_figures_live_only_in_the_data() -> None:
     figures |= {Decimal(data["gps_max_accuracy_m"]), Decimal(data["gps_max_distance_m"])}
     package = Path(resources.files("services.income"))
 
-    for module in package.glob("*.py"):
-        assert not _numbers_in_code(module.read_text("utf-8")) & figures, module.name
+    modules = list(package.rglob("*.py"))
+    assert package / "rulesets" / "catalog.py" in modules
+    for module in modules:
+        assert not _numbers_in_code(module.read_text("utf-8")) & figures, module.relative_to(package)
 
 
 # --- resolution -----------------------------------------------------------------------------------
@@ -195,3 +198,31 @@ def test_bracket_missing_from_rule_set_is_an_error() -> None:
 def test_rule_set_is_frozen() -> None:
     with pytest.raises(ValidationError):
         ruleset().monitoring_line = Decimal("1")  # type: ignore[misc]
+
+
+# --- income years and pinned versions -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("day", "year"),
+    [(date(2023, 10, 1), 2024), (date(2024, 9, 30), 2024), (date(2023, 9, 30), 2023), (date(2024, 10, 1), None)],
+)
+def test_the_income_year_holding_a_date_names_the_monitoring_year(day: date, year: int | None) -> None:
+    catalog = RuleSetCatalog([ruleset(), ruleset(year=2023, version="2023.1", income_year_start="2022-10-01",
+                                              income_year_end="2023-09-30", low_income_line_income_year=2022)])
+
+    if year is None:
+        with pytest.raises(IncomeYearNotFound, match="2024-10-01"):
+            catalog.year_containing(day, XIHE_VILLAGE)
+    else:
+        assert catalog.year_containing(day, XIHE_VILLAGE) == year
+
+
+def test_a_pinned_version_resolves_only_that_version() -> None:
+    catalog = RuleSetCatalog([ruleset(), ruleset(version="2024.2"), ruleset(region="500151101", version="2024.3")])
+
+    assert catalog.resolve(2024, XIHE_VILLAGE, "2024.2").version == "2024.2"
+    assert catalog.resolve(2024, XIHE_VILLAGE).version == "2024.3"
+    assert catalog.resolve(2024, "500151102001").version == "2024.2"
+    with pytest.raises(RuleSetNotFound, match="2024.3"):
+        catalog.resolve(2024, "500151102001", "2024.3")

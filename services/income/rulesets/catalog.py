@@ -2,8 +2,9 @@
 
 Every figure the income rules depend on (monitoring line, low-income line, income year, brackets,
 the form's "below 13000?" threshold, the GPS limits of a home visit) lives in
-``data/rulesets.json``; the code only reads it. A region is an org-code prefix: "" is the
-nationwide default, "500151" a district, and the most specific prefix of an org code wins.
+``data/rulesets.json`` or in the ``rule_sets`` table a district admin adds to; the code only reads
+them. A region is an org-code prefix: "" is the nationwide default, "500151" a district, and the
+most specific prefix of an org code wins.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from services.income.schemas import Money
 from shared.errors import NotFound
@@ -41,8 +43,23 @@ class RuleSetNotFound(NotFound):
         super().__init__(message)
 
 
+class IncomeYearNotFound(NotFound):
+    """No rule set covering an org code has an income year (收入年度) that contains a date."""
+
+    def __init__(self, day: date, org_code: str) -> None:
+        self.day = day
+        self.org_code = org_code
+        super().__init__(f"no income rule set covering org code {org_code!r} has an income year containing {day}")
+
+
 class DuplicateRuleSetVersion(ValueError):
     """Two rule sets share year, region and version."""
+
+
+def _invalid(field: str, message: str, value: object = None) -> ValidationError:
+    """A validation error located at ``field`` (a model validator's ValueError would sit at the model)."""
+    error = PydanticCustomError("rule_set", message)
+    return ValidationError.from_exception_data("RuleSet", [InitErrorDetails(type=error, loc=(field,), input=value)])
 
 
 class BracketBounds(BaseModel):
@@ -93,15 +110,33 @@ class RuleSet(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> RuleSet:
+        # Each rule is reported at the field a client has to correct (an API answers 422 naming it).
         match = _VERSION.match(self.version)
         if not match or int(match.group(1)) != self.year:
-            raise ValueError(f"version {self.version!r} must read '<year>.<n>' with year {self.year}")
-        if not self.income_year_start < self.income_year_end or self.income_year_end.year != self.year:
-            raise ValueError("the income year must start before it ends and end in the monitoring year")
-        _check_brackets(self.brackets, self.monitoring_line)
+            raise _invalid("version", f"version {self.version!r} must read '<year>.<n>' with year {self.year}",
+                           self.version)
+        if not self.income_year_start < self.income_year_end:
+            raise _invalid("income_year_end", "the income year must start before it ends", str(self.income_year_end))
+        if self.income_year_end.year != self.year:
+            raise _invalid("income_year_end", "the income year must end in the monitoring year",
+                           str(self.income_year_end))
+        try:
+            _check_brackets(self.brackets, self.monitoring_line)
+        except ValueError as exc:
+            raise _invalid("brackets", str(exc)) from None
         if not any(bounds.holds(self.below_13000_threshold) for bounds in self.brackets):
-            raise ValueError("below_13000_threshold must fall inside one of the brackets")
+            raise _invalid("below_13000_threshold", "below_13000_threshold must fall inside one of the brackets",
+                           str(self.below_13000_threshold))
         return self
+
+    @property
+    def key(self) -> tuple[int, str, str]:
+        """(year, region, version): what identifies a rule set, once and for all."""
+        return self.year, self.region, self.version
+
+    def covers_date(self, day: date) -> bool:
+        """The day lies in this rule set's income year (收入年度), both ends included."""
+        return self.income_year_start <= day <= self.income_year_end
 
     @property
     def version_key(self) -> tuple[int, int]:
@@ -157,6 +192,7 @@ class RuleSetCatalog:
                     f"region {ruleset.region!r}"
                 )
             seen.add(key)
+        self._by_key = {ruleset.key: ruleset for ruleset in self._rulesets}
 
     @classmethod
     def from_json(cls, text: str | bytes) -> RuleSetCatalog:
@@ -166,7 +202,7 @@ class RuleSetCatalog:
     def load(cls, path: Path | None = None) -> RuleSetCatalog:
         """Read a rule-set file; by default the one shipped with this package."""
         if path is None:
-            return cls.from_json(resources.files(__package__).joinpath("data/rulesets.json").read_bytes())
+            return cls.from_json(resources.files("services.income").joinpath("data/rulesets.json").read_bytes())
         return cls.from_json(path.read_bytes())
 
     def __iter__(self) -> Iterator[RuleSet]:
@@ -175,25 +211,42 @@ class RuleSetCatalog:
     def __len__(self) -> int:
         return len(self._rulesets)
 
-    def resolve(self, year: int, org_code: str) -> RuleSet:
-        """The newest version for ``year`` of the longest region that prefixes ``org_code``."""
+    def resolve(self, year: int, org_code: str, version: str | None = None) -> RuleSet:
+        """The newest version for ``year`` of the longest region that prefixes ``org_code``.
+
+        With ``version``, only rule sets of that version are candidates (the longest region still wins).
+        """
         if not re.fullmatch(r"[0-9]+", org_code):
             raise ValueError(f"org code {org_code!r} must be digits")
         candidates = [
             ruleset
             for ruleset in self._rulesets
             if ruleset.year == year and org_code.startswith(ruleset.region)
+            and (version is None or ruleset.version == version)
         ]
         if not candidates:
-            raise RuleSetNotFound(year, org_code)
+            raise RuleSetNotFound(year, org_code, version)
         return max(candidates, key=lambda ruleset: (len(ruleset.region), ruleset.version_key))
+
+    def year_containing(self, day: date, org_code: str) -> int:
+        """The monitoring year whose income year (1 October to 30 September, per rule set) holds ``day``.
+
+        Among rule sets covering ``org_code`` whose window contains the day, the most specific region's
+        newest version decides (windows of one region's years do not overlap in practice).
+        """
+        candidates = [
+            ruleset for ruleset in self._rulesets if org_code.startswith(ruleset.region) and ruleset.covers_date(day)
+        ]
+        if not candidates:
+            raise IncomeYearNotFound(day, org_code)
+        return max(candidates, key=lambda ruleset: (len(ruleset.region), ruleset.version_key)).year
 
     def get(self, year: int, region: str, version: str) -> RuleSet:
         """One exact version, to recompute an assessment recorded under it."""
-        for ruleset in self._rulesets:
-            if (ruleset.year, ruleset.region, ruleset.version) == (year, region, version):
-                return ruleset
-        raise RuleSetNotFound(year, region, version)
+        found = self._by_key.get((year, region, version))
+        if found is None:
+            raise RuleSetNotFound(year, region, version)
+        return found
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,29 @@
+"""Event handlers of assessments: ``visit.submitted`` becomes a stored assessment, once."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+
+from services.income.assessments import service
+from shared.contracts.intake import VisitSubmitted
+from shared.db import AppSession
+from shared.events.consumer import Handler, TransientError
+from shared.events.contracts import Envelope
+
+
+async def assess_visit(session: AppSession, envelope: Envelope) -> None:
+    """income.assess_visit: assess the visit's income section and publish ``income.assessed``.
+
+    The inbox makes a second delivery a no-op; the unique source visit id makes even a delivery the
+    inbox lost track of find the first assessment. Another writer taking the household's latest
+    assessment at the same moment trips the one-latest-row index: that is worth a retry, which then
+    sees the other row.
+    """
+    visit = envelope.read(VisitSubmitted)
+    try:
+        await service.assess_visit(session, visit=visit)
+    except IntegrityError as exc:
+        raise TransientError(f"concurrent assessment of household {visit.household_id}: {exc.orig}") from exc
+
+
+handlers = [Handler("visit.submitted", "income.assess_visit", assess_visit)]

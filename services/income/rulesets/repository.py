@@ -1,0 +1,26 @@
+"""All SQL of rule sets."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from services.income.rulesets.models import RuleSetRecord
+from shared.db import AppSession
+
+
+class RuleSetRepository:
+    def __init__(self, session: AppSession) -> None:
+        self.session = session
+
+    async def all(self) -> list[RuleSetRecord]:
+        query = select(RuleSetRecord).order_by(RuleSetRecord.year, RuleSetRecord.region, RuleSetRecord.created_at)
+        return list((await self.session.scalars(query)).all())
+
+    async def find(self, year: int, region: str, version: str) -> RuleSetRecord | None:
+        query = select(RuleSetRecord).where(
+            RuleSetRecord.year == year, RuleSetRecord.region == region, RuleSetRecord.version == version
+        )
+        return (await self.session.scalars(query)).first()
+
+    def add(self, record: RuleSetRecord) -> None:
+        self.session.add(record)

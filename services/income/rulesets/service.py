@@ -1,0 +1,102 @@
+"""Rule-set versions: the packaged file and the table, merged into one catalog; admins add versions.
+
+The packaged file is copied into ``rule_sets`` at start-up (idempotently), and the catalog every
+computation reads is the table plus any packaged version not copied in yet, so a process that never
+ran its start-up hook (a test, a one-off script) still knows the shipped rules. A stored version
+wins over a packaged one with the same key: versions are immutable once stored, and a file edited
+in place after the fact is not allowed to change the past.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from services.income.rulesets.catalog import RuleSet, RuleSetCatalog, RuleSetNotFound, default_catalog
+from services.income.rulesets.models import RuleSetOrigin, RuleSetRecord, region_org_code
+from services.income.rulesets.repository import RuleSetRepository
+from services.income.rulesets.schemas import RuleSetRead, RuleSetSummary
+from shared.auth import Principal
+from shared.db import AppSession
+from shared.domain.enums import Role
+from shared.errors import Conflict, Forbidden
+
+log = structlog.get_logger(__name__)
+
+
+def _read(ruleset: RuleSet, record: RuleSetRecord | None) -> RuleSetRead:
+    if record is None:
+        return RuleSetRead(**ruleset.model_dump(), origin=RuleSetOrigin.PACKAGED)
+    return RuleSetRead(**ruleset.model_dump(), origin=RuleSetOrigin(record.origin), created_by=record.created_by,
+                       created_at=record.created_at)
+
+
+async def _entries(session: AppSession, packaged: RuleSetCatalog | None = None) -> list[RuleSetRead]:
+    """Every known version: stored ones, then packaged ones not stored yet."""
+    records = await RuleSetRepository(session).all()
+    entries = [_read(RuleSet.model_validate(record.document), record) for record in records]
+    stored = {entry.key for entry in entries}
+    entries += [_read(ruleset, None) for ruleset in (packaged or default_catalog()) if ruleset.key not in stored]
+    return entries
+
+
+async def load_catalog(session: AppSession, *, packaged: RuleSetCatalog | None = None) -> RuleSetCatalog:
+    """The catalog computations resolve against: the table and the packaged file, merged."""
+    return RuleSetCatalog(await _entries(session, packaged))
+
+
+async def list_rulesets(session: AppSession, *, year: int | None = None) -> list[RuleSetSummary]:
+    entries = [entry for entry in await _entries(session) if year is None or entry.year == year]
+    entries.sort(key=lambda entry: (entry.year, entry.region, entry.version_key))
+    return [RuleSetSummary.model_validate(entry.model_dump()) for entry in entries]
+
+
+async def get_ruleset(session: AppSession, *, principal: Principal, year: int, version: str,
+                      region: str | None = None) -> RuleSetRead:
+    """One version. Without ``region``: the most specific region over the caller's org unit, if any."""
+    matches = [entry for entry in await _entries(session) if (entry.year, entry.version) == (year, version)]
+    if region is not None:
+        matches = [entry for entry in matches if entry.region == region]
+    elif len(matches) > 1:
+        matches = [entry for entry in matches if principal.org_code.startswith(entry.region)]
+    if not matches:
+        raise RuleSetNotFound(year, region if region is not None else principal.org_code, version)
+    return max(matches, key=lambda entry: len(entry.region))
+
+
+async def create_ruleset(session: AppSession, *, principal: Principal, ruleset: RuleSet) -> RuleSetRead:
+    """Add a version for a year and a region inside the admin's district; versions never change later."""
+    principal.require_role(Role.DISTRICT_ADMIN)
+    if not principal.covers(ruleset.region):
+        raise Forbidden(f"region {ruleset.region!r} is outside your scope ({principal.scope_prefix})")
+    repository = RuleSetRepository(session)
+    packaged_keys = {packaged.key for packaged in default_catalog()}
+    if ruleset.key in packaged_keys or await repository.find(*ruleset.key) is not None:
+        raise Conflict(f"rule set version {ruleset.version} already exists for year {ruleset.year}, "
+                       f"region {ruleset.region!r}; versions are immutable: create a new version")
+    record = _record(ruleset, RuleSetOrigin.ADMIN, created_by=principal.user_id)
+    repository.add(record)
+    await session.flush()
+    return _read(ruleset, record)
+
+
+def _record(ruleset: RuleSet, origin: RuleSetOrigin, *, created_by: str) -> RuleSetRecord:
+    return RuleSetRecord(year=ruleset.year, region=ruleset.region, version=ruleset.version,
+                         org_code=region_org_code(ruleset.region), origin=origin.value,
+                         document=ruleset.model_dump(mode="json"), created_by=created_by)
+
+
+async def seed_packaged(session: AppSession, *, packaged: RuleSetCatalog | None = None) -> int:
+    """Copy packaged versions missing from the table; returns how many were added. Safe to rerun."""
+    repository = RuleSetRepository(session)
+    stored = {(record.year, record.region, record.version): record for record in await repository.all()}
+    added = 0
+    for ruleset in packaged or default_catalog():
+        record = stored.get(ruleset.key)
+        if record is None:
+            repository.add(_record(ruleset, RuleSetOrigin.PACKAGED, created_by="system:income.seed_rulesets"))
+            added += 1
+        elif RuleSet.model_validate(record.document) != ruleset:
+            log.warning("packaged_ruleset_differs_from_stored", year=ruleset.year, region=ruleset.region,
+                        version=ruleset.version)
+    await session.flush()
+    return added

@@ -1,0 +1,187 @@
+"""POST /income/calculate: worked examples computed by hand from 附件5, to the fen."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from shared.clock import clock
+from tests.conftest import DISTRICT, VILLAGE
+from tests.factories.income import declaration
+
+pytestmark = pytest.mark.asyncio
+
+
+def line(body: dict, source: str) -> dict:
+    return next(item for item in body["breakdown"] if item["source"] == source)
+
+
+async def calculate(system, body: dict, role: str = "village_cadre", org: str = VILLAGE):
+    return await system.client.post("/income/calculate", json=body, headers=system.headers(role, org))
+
+
+async def test_declaration_with_a_member_married_in_and_excluded_receipts(system):
+    # Three members all year and a bride who joined four months before the end of the income year:
+    #   member-months = 12 + 12 + 12 + 4 = 40, household size 40 / 12 = 3.3333
+    # wage       = forest ranger 6000
+    #            + outside the province 36000 − (food and lodging 9000 + travel 1500 − one-off subsidy 500)
+    #            = 6000 + 26000                                           = 32000.00
+    #              (in-kind pay 800 is shown and not counted)
+    # property   = village collective dividend                          =   350.50
+    # transfer   = pension 2400 + ecological compensation 180.25          =  2580.25
+    # production = cash sales 5200 + own produce eaten 1300               =  6500.00
+    # expense    = total 3000 − 先补后养 800                                =  2200.00
+    # net        = 32000 + 350.50 + 2580.25 + 6500 − 2200                 = 39230.75
+    # per capita = 39230.75 × 12 / 40 = 11769.225 → 11769.23 (half up)
+    #   → bracket 10000_12000, above the monitoring line 8300, below the low-income line 13032
+    # compliant self-paid expenses: medical 4000 + education 1200 = 5200
+    # after them = (39230.75 − 5200) × 12 / 40 = 10209.225 → 10209.23
+    # Never counted: temporary relief 2000, medical reimbursement 3500, lottery win 100.
+    body = {
+        "org_code": VILLAGE,
+        "year": 2024,
+        "declaration": declaration(
+            12, 12, 12, 4,
+            public_welfare_jobs=[{"post": "forest_ranger", "amount": "6000"}],
+            other_wage_jobs=[{"place": "outside_province", "amount": "36000", "food_and_lodging_cost": "9000",
+                              "travel_cost": "1500", "one_off_travel_subsidy": "500", "in_kind_pay": "800"}],
+            property_items=[{"kind": "village_collective_dividend", "amount": "350.50"}],
+            transfer_items=[{"kind": "pension", "amount": "2400"},
+                            {"kind": "ecological_compensation", "amount": "180.25"}],
+            production_items=[{"kind": "cash_sales", "industry": "生猪", "amount": "5200"},
+                              {"kind": "own_consumption", "amount": "1300"}],
+            production_expense={"total": "3000",
+                                "earmarked_subsidies": [{"kind": "subsidy_before_breeding", "amount": "800"}]},
+            excluded_items=[{"kind": "temporary_relief", "amount": "2000"},
+                            {"kind": "medical_reimbursement", "amount": "3500"},
+                            {"kind": "lottery_win", "amount": "100"}],
+            compliant_expenses={"medical": "4000", "education": "1200"},
+        ),
+    }
+
+    response = await calculate(system, body)
+
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["wage_income"] == "32000.00"
+    assert result["property_income"] == "350.50"
+    assert result["transfer_income"] == "2580.25"
+    assert result["production_income"] == "6500.00"
+    assert result["production_expense"] == "2200.00"
+    assert result["net_income"] == "39230.75"
+    assert result["member_months"] == 40
+    assert result["household_size"] == "3.3333"
+    assert result["per_capita_net_income"] == "11769.23"
+    assert result["compliant_expenses"] == "5200.00"
+    assert result["per_capita_after_compliant_expenses"] == "10209.23"
+    assert result["bracket"] == "10000_12000"
+    assert result["below_monitoring_line"] is False
+    assert result["in_low_income_group"] is True
+    assert result["income_class"] == "low_income_group"
+    assert result["basis"] == "declaration"
+    assert (result["ruleset_year"], result["ruleset_region"], result["ruleset_version"]) == (2024, "500151", "2024.1")
+    assert (result["monitoring_line"], result["low_income_line"]) == ("8300.00", "13032.00")
+
+    relief = line(result, "excluded_items.0")
+    assert (relief["section"], relief["item"], relief["rule"]) == ("excluded", "temporary_relief",
+                                                                    "excluded.temporary_relief")
+    assert (relief["amount"], relief["counted_amount"], relief["counted"]) == ("2000.00", "0.00", False)
+    assert relief["label"] == "临时救助金和救灾款"
+    assert line(result, "excluded_items.1")["rule"] == "excluded.medical_reimbursement"
+    assert line(result, "excluded_items.2")["rule"] == "excluded.lottery_win"
+    in_kind = line(result, "other_wage_jobs.0.in_kind_pay")
+    assert (in_kind["rule"], in_kind["counted"]) == ("excluded.in_kind_wage", False)
+    wage = line(result, "other_wage_jobs.0")
+    assert (wage["counted_amount"], wage["rule"]) == ("26000.00", "wage.net_of_employment_costs")
+    assert line(result, "production_expense.earmarked_subsidies.0")["counted_amount"] == "-800.00"
+    assert all(item["explanation"] for item in result["breakdown"])
+
+
+async def test_visit_amounts_with_a_member_away_part_of_the_year(system):
+    # A 6200 + B 9800.50 + C 3120 + D 0 − E 2100 = 17020.50; member-months 12 + 12 + 12 + 5 = 41
+    # per capita = 17020.50 × 12 / 41 = 4981.6097… → 4981.61: within the monitoring range, no bracket
+    # after compliant medical 3000: 14020.50 × 12 / 41 = 4103.5609… → 4103.56
+    # the insurance claim 5000 is a one-off claim: shown, not counted
+    body = {
+        "year": 2024,
+        "visit": {
+            "amounts": {"A": "6200", "B": "9800.50", "C": "3120", "D": "0", "E": "2100"},
+            "members": [{"member_id": f"m{i}", "months_in_household": m} for i, m in enumerate((12, 12, 12, 5))],
+            "compliant_expenses": {"medical": "3000"},
+            "insurance_claim": "5000",
+        },
+    }
+
+    result = (await calculate(system, body)).json()
+
+    assert result["net_income"] == "17020.50"
+    assert result["per_capita_net_income"] == "4981.61"
+    assert result["per_capita_after_compliant_expenses"] == "4103.56"
+    assert result["bracket"] is None
+    assert result["below_monitoring_line"] is True
+    assert result["in_low_income_group"] is True
+    assert result["income_class"] == "below_monitoring_line"
+    assert result["basis"] == "amounts"
+    claim = line(result, "insurance_claim")
+    assert (claim["rule"], claim["counted"], claim["counted_amount"]) == ("excluded.one_off_insurance_claim", False,
+                                                                          "0.00")
+
+
+@pytest.mark.parametrize(
+    ("net", "bracket", "below", "low_income", "income_class"),
+    [
+        ("8300", None, True, True, "below_monitoring_line"),  # exactly at the line: within the range
+        ("8300.01", "8300_10000", False, True, "low_income_group"),
+        ("13031.99", "12000_16000", False, True, "low_income_group"),
+        ("13032", "12000_16000", False, False, "above_low_income_line"),  # the low-income line is strict
+        ("30000.01", "over_30000", False, False, "above_low_income_line"),
+    ],
+)
+async def test_lines_and_brackets_at_their_edges(system, net, bracket, below, low_income, income_class):
+    body = {"year": 2024, "declaration": declaration(12, transfer_items=[{"kind": "pension", "amount": net}])}
+
+    result = (await calculate(system, body, role="auditor", org=DISTRICT)).json()
+
+    assert result["bracket"] == bracket
+    assert result["below_monitoring_line"] is below
+    assert result["in_low_income_group"] is low_income
+    assert result["income_class"] == income_class
+
+
+async def test_year_defaults_to_the_income_year_holding_today(system):
+    body = {"declaration": declaration(12, transfer_items=[{"kind": "dibao", "amount": "5000"}])}
+    headers = system.headers("village_cadre", VILLAGE)  # issued now: the token checks real time
+    with clock.frozen(datetime(2024, 9, 30, 23, 0)):
+        inside = await system.client.post("/income/calculate", json=body, headers=headers)
+    with clock.frozen(datetime(2024, 10, 1, 9, 0)):
+        after_the_window = await system.client.post("/income/calculate", json=body, headers=headers)
+
+    assert inside.json()["ruleset_year"] == 2024
+    assert after_the_window.status_code == 422
+    assert after_the_window.json()["fields"][0]["field"] == "body.year"
+
+
+async def test_inputs_are_checked_field_by_field(system):
+    both = await calculate(system, {"year": 2024, "declaration": declaration(12),
+                                    "visit": {"amounts": {"A": 1, "B": 1, "C": 1, "D": 1, "E": 1},
+                                              "members": [{"name": "x"}]}})
+    negative = await calculate(system, {"year": 2024, "declaration": declaration(
+        12, transfer_items=[{"kind": "pension", "amount": "-1"}])})
+    unknown_year = await calculate(system, {"year": 2019, "declaration": declaration(12)})
+    unknown_version = await calculate(system, {"year": 2024, "ruleset_version": "2024.7",
+                                               "declaration": declaration(12)})
+
+    assert both.status_code == 422 and both.json()["fields"][0]["field"] == "body.declaration"
+    assert negative.status_code == 422
+    assert negative.json()["fields"][0]["field"] == "body.declaration.transfer_items.0.amount"
+    assert unknown_year.status_code == 422 and unknown_year.json()["fields"][0]["field"] == "body.year"
+    assert unknown_version.json()["fields"][0]["field"] == "body.ruleset_version"
+
+
+async def test_calculation_needs_a_token_and_stores_nothing(system):
+    body = {"year": 2024, "declaration": declaration(12)}
+    assert (await system.client.post("/income/calculate", json=body)).status_code == 401
+    await calculate(system, body)
+    audit = await system.client.get("/income/audit", headers=system.headers("district_admin", DISTRICT))
+    assert audit.json() == []
