@@ -25,8 +25,8 @@ def _to_fen(amount: Decimal) -> Decimal:
     return amount.quantize(FEN)
 
 
-Money = Annotated[Decimal, Field(ge=0, decimal_places=2), AfterValidator(_to_fen)]
-"""Yuan, at least 0, at most two decimal places; floats, strings and NaN are checked by pydantic."""
+Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2), AfterValidator(_to_fen)]
+"""Yuan, at least 0, at most two decimal places and ten integer digits; floats, strings and NaN are checked by pydantic."""
 
 
 class _Item(BaseModel):

@@ -428,6 +428,14 @@ def test_three_decimal_places_are_refused() -> None:
     assert error["type"] == "decimal_max_places"
 
 
+def test_an_amount_too_large_to_store_is_refused_not_crashed() -> None:
+    # 3.2e101 has no decimal places yet cannot be held to the fen; it must be a field error.
+    for huge in (3.162927411597821e101, "1E+20", "10000000000.00"):
+        error = error_of(transfer_items=[{"kind": "pension", "amount": huge}])
+        assert error["loc"] == ("transfer_items", 0, "amount")
+        assert error["type"] in {"decimal_max_digits", "decimal_whole_digits"}
+
+
 def test_unknown_kind_and_unknown_field_are_refused() -> None:
     assert error_of(excluded_items=[{"kind": "bonus", "amount": "1"}])["loc"] == ("excluded_items", 0, "kind")
     assert error_of(transfer_items=[{"kind": "dibao", "amount": "1", "x": 1}])["type"] == "extra_forbidden"
