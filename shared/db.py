@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -44,16 +45,20 @@ def _limit_to_scope(state: ORMExecuteState) -> None:
         return
     if state.execution_options.get("skip_scope"):
         return
-    prefix = principal.scope_prefix
-    state.statement = state.statement.options(*(
-        with_loader_criteria(entity, lambda cls: cls.org_code.startswith(prefix), include_aliases=True)
-        for entity in _org_scoped_entities()
-    ))
+    state.statement = state.statement.options(*_scope_options(principal.scope_prefix, _org_scoped_entities()))
 
 
-def _org_scoped_entities() -> list[type]:
+@lru_cache(maxsize=4096)
+def _scope_options(prefix: str, entities: tuple[type, ...]) -> tuple:
+    # Built once per prefix and reused: constructing the lambda criteria costs more than the query's
+    # own compilation, on every query of every request.
+    return tuple(with_loader_criteria(entity, lambda cls: cls.org_code.startswith(prefix), include_aliases=True)
+                 for entity in entities)
+
+
+def _org_scoped_entities() -> tuple[type, ...]:
     """Every mapped table class that carries an org code (the mixin itself is not mapped)."""
-    return [m.class_ for m in default_registry.mappers if issubclass(m.class_, OrgScoped)]
+    return tuple(m.class_ for m in default_registry.mappers if issubclass(m.class_, OrgScoped))
 
 
 @event.listens_for(ScopedSession, "before_flush")

@@ -1,0 +1,320 @@
+"""Visit intake through the real HTTP stack: submitted visits per second, and latency at a steady pace.
+
+On a fresh PostgreSQL database (created, migrated and dropped by this script; loopback only):
+
+1. seeds the demo org units and a few hundred households through the service itself;
+2. serves the intake app of the platform's app factory with uvicorn on 127.0.0.1, in a process of
+   its own, with one extra route that only this benchmark adds: a baseline that inserts one row
+   (a probe receipt) through the same authenticated, scoped, audited Session dependency;
+3. closed loop, a pool of concurrent clients: baseline inserts per second, then visits per second
+   (each a full 附件1 form with a new visit id), and their ratio (target: at least 1/3);
+4. open loop at a paced 100 requests per second for about 10 seconds: p50 and p99 latency of
+   visit submissions (target: p99 under 100 ms).
+
+``python -m bench intake_visits``; sizes from ``FANGFAN_BENCH_VISITS_SECONDS`` (closed-loop seconds
+per phase, default 8), ``FANGFAN_BENCH_VISITS_CONCURRENCY`` (default 16) and
+``FANGFAN_BENCH_DATABASE_URL`` (the server to create the database on).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import itertools
+import multiprocessing
+import os
+import socket
+import statistics
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+import sqlalchemy as sa
+from fastapi import APIRouter
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+# Module level: FastAPI resolves the route's annotations in this module's namespace.
+from shared.deps import CurrentPrincipal, Session
+from shared.models import ProbeReceipt
+
+ADMIN_URL = os.environ.get("FANGFAN_BENCH_DATABASE_URL") or os.environ.get(
+    "FANGFAN_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+SECONDS = float(os.environ.get("FANGFAN_BENCH_VISITS_SECONDS", "8"))
+CONCURRENCY = int(os.environ.get("FANGFAN_BENCH_VISITS_CONCURRENCY", "16"))
+WORKERS = int(os.environ.get("FANGFAN_BENCH_VISITS_WORKERS", "1"))
+PACED_RATE = 100
+PACED_SECONDS = 10
+HOUSEHOLDS = 300
+VILLAGE = "500151108201"
+TOWNSHIP = "500151108000"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class DiscardTransport:
+    """The relay still publishes every outbox row after commit; the envelopes go nowhere."""
+
+    async def send(self, envelope) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+def baseline_router() -> APIRouter:
+    router = APIRouter(tags=["benchmark"])
+
+    @router.post("/bench/receipts", status_code=201)
+    async def insert_receipt(session: Session, principal: CurrentPrincipal) -> dict[str, str]:
+        row = ProbeReceipt(event_id=uuid.uuid4(), origin="bench", received_by="intake", org_code=principal.org_code)
+        session.add(row)
+        await session.flush()
+        return {"id": str(row.id)}
+
+    return router
+
+
+def serve(database_url: str, fd: int) -> None:
+    """One server process on the shared listening socket: the intake app of the platform's factory, plus the
+    baseline route."""
+    import uvicorn
+
+    from services.intake.service import service
+    from shared.app import create_root_app
+    from shared.logging import configure_logging
+    from shared.service import ServiceRuntime
+    from shared.settings import PlatformSettings
+
+    configure_logging("WARNING")
+    definition = dataclasses.replace(service, routers=[*service.routers, baseline_router()])
+    runtime = ServiceRuntime(definition, PlatformSettings(_env_file=None), DiscardTransport(),
+                             database_url=database_url)
+    uvicorn.run(create_root_app([runtime]), fd=fd, log_config=None, access_log=False, log_level="warning")
+
+
+async def admin(*statements: str) -> None:
+    engine = create_async_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            for statement in statements:
+                await connection.execute(sa.text(statement))
+    finally:
+        await engine.dispose()
+
+
+async def seed(database_url: str) -> list[dict]:
+    """Org units and households, written through the service code; returns each household's form skeleton."""
+    from services.intake.households.schemas import HouseholdCreate
+    from services.intake.households.service import create_household
+    from services.intake.org_units.service import load_org_units, read_org_unit_file
+    from services.intake.settings import DEMO_ORG_UNITS_FILE
+    from shared.auth import system_principal
+    from shared.crypto import field_cipher
+    from shared.db import Database
+    from shared.settings import PlatformSettings
+
+    db = Database(database_url)
+    cipher = field_cipher(PlatformSettings(_env_file=None))
+    households = []
+    try:
+        async with db.transaction(system_principal("bench")) as session:
+            await load_org_units(session, rows=read_org_unit_file(DEMO_ORG_UNITS_FILE))
+            for n in range(HOUSEHOLDS):
+                data = HouseholdCreate.model_validate(household(n))
+                created = await create_household(session, data=data, cipher=cipher)
+                households.append({"id": str(created.id), "members": [
+                    {"member_id": str(m.id), "name": m.name, "relation": m.relation.value,
+                     "labour_capacity": m.labour_capacity.value} for m in created.members]})
+    finally:
+        await db.dispose()
+    return households
+
+
+def id_number(n: int, sex: int) -> str:
+    from stdnum.cn import ric
+
+    body = f"500151{1960 + n % 40}{n % 12 + 1:02d}{n % 28 + 1:02d}{n % 100:02d}{sex}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def household(n: int) -> dict:
+    return {"org_code": VILLAGE, "household_number": f"B{n:05d}", "household_kinds": ["general"],
+            "key_target_groups": ["none"],
+            "members": [{"name": "张德明", "relation": "head", "id_number": id_number(n, 1), "labour_capacity": "ordinary"},
+                        {"name": "李桂兰", "relation": "spouse", "id_number": id_number(n, 2),
+                         "labour_capacity": "ordinary"}]}
+
+
+def visit_form(skeleton: dict, n: int) -> dict:
+    """A complete 附件1 form (home visit with a GPS fix) for one seeded household, with a new visit id."""
+    visited_at = datetime(2024, 8, 25, 8, 0, tzinfo=SHANGHAI) + timedelta(seconds=n)
+    return {
+        "visit_id": str(uuid.uuid4()), "household_id": skeleton["id"], "visited_at": visited_at.isoformat(),
+        "method": "home_visit",
+        "home_visit": {"gps": {"latitude": 29.844, "longitude": 106.056, "accuracy_m": 8.5,
+                               "coordinate_system": "wgs84", "mock_location": False}},
+        "household_kinds": ["general"], "key_target_groups": ["none"], "members": skeleton["members"],
+        "income": {"bracket": "16000_20000"},
+        "guarantees": {"dropout": False, "uninsured": False, "housing_unsafe": False, "water_unsafe": False},
+        "self_coping": {
+            "cultivated_land_mu": "3.5", "forest_land_mu": "4", "economic_forest_mu": "1.5",
+            "ecological_forest_mu": "2", "has_homestead": True, "self_built_house": True,
+            "house_structure": "brick_concrete",
+            "commercial_flats": {"in_district": 0, "in_city_outside_district": 0, "outside_city": 0},
+            "shops": {"in_district": 0, "in_city_outside_district": 0, "outside_city": 0},
+            "family_cars": 0, "operating_vehicles": 0, "heavy_machinery": 0, "runs_business": False,
+            "large_planting": False, "large_breeding": False, "scale_household": False,
+            "public_payroll_member": False, "village_cadre_member": False, "high_income_member": False,
+        },
+        "risk": {"has_risk": False},
+    }
+
+
+Send = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
+
+
+async def succeeded(request: Awaitable[httpx.Response]) -> bool:
+    """Whether the request got a 200/201; a dropped connection counts as a failure, not a crash."""
+    try:
+        return (await request).status_code in (200, 201)
+    except httpx.HTTPError:
+        return False
+
+
+async def closed_loop(client: httpx.AsyncClient, send: Send, seconds: float) -> tuple[float, int, int]:
+    """Requests per second with CONCURRENCY clients each sending as soon as its last answer came."""
+    deadline = time.perf_counter() + seconds
+    done, failed, counter = 0, 0, iter(range(10**9))
+
+    async def worker() -> None:
+        nonlocal done, failed
+        while time.perf_counter() < deadline:
+            if await succeeded(send(client, next(counter))):
+                done += 1
+            else:
+                failed += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    return done / (time.perf_counter() - started), done, failed
+
+
+async def paced(client: httpx.AsyncClient, send: Send) -> tuple[list[float], int]:
+    """Latencies (ms) of requests sent on a fixed schedule, whatever the answers' pace (open loop)."""
+    latencies: list[float] = []
+    failed = 0
+
+    async def one(n: int) -> None:
+        nonlocal failed
+        started = time.perf_counter()
+        ok = await succeeded(send(client, n))
+        latencies.append((time.perf_counter() - started) * 1000)
+        failed += not ok
+
+    tasks = []
+    start = time.perf_counter()
+    for n in range(PACED_RATE * PACED_SECONDS):
+        await asyncio.sleep(max(0.0, start + n / PACED_RATE - time.perf_counter()))
+        tasks.append(asyncio.create_task(one(n)))
+    await asyncio.gather(*tasks)
+    return latencies, failed
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+async def measure(port: int, households: list[dict]) -> None:
+    from shared.auth import issue_token
+    from shared.domain.enums import Role
+    from shared.settings import PlatformSettings
+
+    token = issue_token(PlatformSettings(_env_file=None), name="bench", role=Role.TOWN_STAFF, org_code=TOWNSHIP)
+    limits = httpx.Limits(max_connections=CONCURRENCY * 4, max_keepalive_connections=CONCURRENCY * 4)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30,
+                                 headers={"Authorization": f"Bearer {token}"}) as client:
+        sequence = itertools.count()  # later visits of a household come later, as in the field
+
+        async def receipt(c: httpx.AsyncClient, _: int) -> httpx.Response:
+            return await c.post("/intake/bench/receipts")
+
+        async def visit(c: httpx.AsyncClient, n: int) -> httpx.Response:
+            return await c.post("/intake/visits", json=visit_form(households[n % len(households)], next(sequence)))
+
+        await closed_loop(client, receipt, 1.0)  # warm both paths: connections, prepared statements
+        await closed_loop(client, visit, 1.0)
+        baseline_rate, baseline_done, baseline_failed = await closed_loop(client, receipt, SECONDS)
+        visit_rate, visit_done, visit_failed = await closed_loop(client, visit, SECONDS)
+        latencies, paced_failed = await paced(client, visit)
+    ratio = visit_rate / baseline_rate if baseline_rate else 0.0
+    print(f"{WORKERS} server process(es), {CONCURRENCY} concurrent clients, {SECONDS:g} s per closed-loop phase")
+    print(f"baseline (one-row insert): {baseline_rate:8.1f} req/s  ({baseline_done} ok, {baseline_failed} failed)")
+    print(f"visits (附件1 submissions): {visit_rate:8.1f} req/s  ({visit_done} ok, {visit_failed} failed)")
+    print(f"ratio visits/baseline:     {ratio:8.2f}   (target >= 0.33)")
+    print(f"paced {PACED_RATE} req/s for {PACED_SECONDS} s: {len(latencies)} visits, {paced_failed} failed, "
+          f"p50 {statistics.median(latencies):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms, "
+          f"max {max(latencies):.1f} ms   (target p99 < 100 ms)")
+
+
+def listening_socket() -> socket.socket:
+    """A loopback socket the server processes share (the kernel spreads connections over them)."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1024)
+    sock.set_inheritable(True)
+    return sock
+
+
+def wait_until_serving(port: int, servers: list[multiprocessing.Process], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not all(server.is_alive() for server in servers):
+            raise RuntimeError("a benchmark server exited during startup")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/intake/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the benchmark server did not start in time")
+
+
+def main() -> None:
+    from shared.migrate import upgrade
+    from shared.service import load_service
+    from shared.settings import normalise_database_url
+
+    name = f"fangfan_bench_intake_{os.getpid()}"
+    database_url = make_url(normalise_database_url(ADMIN_URL)).set(database=name).render_as_string(
+        hide_password=False)
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'))
+    servers: list[multiprocessing.Process] = []
+    try:
+        upgrade(load_service("intake").versions_dir, database_url)
+        households = asyncio.run(seed(database_url))
+        sock = listening_socket()
+        port = sock.getsockname()[1]
+        # fork: each server process inherits the listening socket as it is.
+        context = multiprocessing.get_context("fork")
+        servers = [context.Process(target=serve, args=(database_url, sock.fileno()), daemon=True)
+                   for _ in range(WORKERS)]
+        for server in servers:
+            server.start()
+        sock.close()
+        wait_until_serving(port, servers)
+        asyncio.run(measure(port, households))
+    finally:
+        for server in servers:
+            if server.is_alive():
+                server.terminate()
+                server.join(timeout=20)
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Households (农户) and their members: the register that visits verify."""

@@ -1,0 +1,125 @@
+"""Queries on households and members."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Select, and_, func, select
+
+from services.intake.columns import contains_code
+from services.intake.households.models import Household, Member
+from shared.db import AppSession
+from shared.domain.enums import HouseholdKind, KeyTargetGroup
+
+
+@dataclass(frozen=True)
+class HouseholdFilter:
+    """Which households a list shows; every criterion narrows it further."""
+
+    village: str | None = None
+    org: str | None = None
+    group_name: str | None = None
+    kind: HouseholdKind | None = None
+    key_target_group: KeyTargetGroup | None = None
+    id_number_index: str | None = None
+    household_number: str | None = None
+
+
+class HouseholdRepository:
+    def __init__(self, session: AppSession) -> None:
+        self.session = session
+
+    async def get(self, household_id: uuid.UUID) -> Household | None:
+        return (await self.session.scalars(select(Household).where(Household.id == household_id))).first()
+
+    async def get_for_update(self, household_id: uuid.UUID) -> Household | None:
+        """The household, locked until the transaction ends (serialises changes to its members)."""
+        query = select(Household).where(Household.id == household_id).with_for_update()
+        return (await self.session.scalars(query)).first()
+
+    async def with_live_members_for_update(self, household_id: uuid.UUID) -> tuple[Household, list[Member]] | None:
+        """The household, locked, with its live members (head first), in one round trip."""
+        query = (select(Household, Member)
+                 .join(Member, and_(Member.household_id == Household.id, Member.removed_at.is_(None)))
+                 .where(Household.id == household_id).with_for_update(of=Household)
+                 .order_by(Member.relation != "head", Member.created_at, Member.id))
+        rows = (await self.session.execute(query)).all()
+        return (rows[0][0], [member for _, member in rows]) if rows else None
+
+    async def by_number(self, org_code: str, household_number: str) -> Household | None:
+        query = select(Household).where(Household.org_code == org_code,
+                                        Household.household_number == household_number)
+        return (await self.session.scalars(query)).first()
+
+    async def by_numbers(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Household]:
+        """Households by (village code, 户编号), in one query."""
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        query = select(Household).where(Household.org_code.in_({org for org, _ in wanted}),
+                                        Household.household_number.in_({number for _, number in wanted}))
+        rows = (await self.session.scalars(query)).all()
+        return {(h.org_code, h.household_number): h for h in rows if (h.org_code, h.household_number) in wanted}
+
+    async def page(self, criteria: HouseholdFilter, *, limit: int, offset: int) -> tuple[Sequence[Household], int]:
+        query = self._filtered(select(Household), criteria)
+        total = (await self.session.execute(
+            self._filtered(select(func.count()).select_from(Household), criteria))).scalar_one()
+        rows = await self.session.scalars(
+            query.order_by(Household.org_code, Household.household_number).limit(limit).offset(offset))
+        return rows.all(), total
+
+    def _filtered(self, query: Select, criteria: HouseholdFilter) -> Select:
+        if criteria.village is not None:
+            query = query.where(Household.org_code == criteria.village)
+        if criteria.org is not None:
+            query = query.where(Household.org_code.startswith(criteria.org))
+        if criteria.group_name is not None:
+            query = query.where(Household.group_name == criteria.group_name)
+        if criteria.household_number is not None:
+            query = query.where(Household.household_number == criteria.household_number)
+        if criteria.kind is not None:
+            query = query.where(contains_code(Household.household_kinds, criteria.kind))
+        if criteria.key_target_group is not None:
+            query = query.where(contains_code(Household.key_target_groups, criteria.key_target_group))
+        if criteria.id_number_index is not None:
+            holders = select(Member.household_id).where(Member.id_number_index == criteria.id_number_index,
+                                                        Member.removed_at.is_(None))
+            query = query.where(Household.id.in_(holders))
+        return query
+
+
+class MemberRepository:
+    def __init__(self, session: AppSession) -> None:
+        self.session = session
+
+    async def get(self, member_id: uuid.UUID) -> Member | None:
+        return (await self.session.scalars(select(Member).where(Member.id == member_id))).first()
+
+    async def live_of(self, household_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Member]]:
+        """Live members of each household, head first, then in the order they were registered."""
+        ids = list(household_ids)
+        members: dict[uuid.UUID, list[Member]] = {household_id: [] for household_id in ids}
+        if not ids:
+            return members
+        query = (select(Member).where(Member.household_id.in_(ids), Member.removed_at.is_(None))
+                 .order_by(Member.household_id, (Member.relation != "head"), Member.created_at, Member.id))
+        for member in (await self.session.scalars(query)).all():
+            members[member.household_id].append(member)
+        return members
+
+    async def live_holders(self, id_number_indexes: Iterable[str]) -> dict[str, tuple[uuid.UUID, str]]:
+        """Which live member anywhere holds each blind index: ``{index: (household_id, org_code)}``.
+
+        Read outside the caller's scope on purpose: uniqueness holds across the deployment, and
+        only the holder's village is ever shown.
+        """
+        indexes = list(set(id_number_indexes))
+        if not indexes:
+            return {}
+        query = (select(Member.id_number_index, Member.household_id, Member.org_code)
+                 .where(Member.id_number_index.in_(indexes), Member.removed_at.is_(None))
+                 .execution_options(skip_scope=True))
+        return {index: (household_id, org) for index, household_id, org in (await self.session.execute(query)).all()}

@@ -1,0 +1,202 @@
+"""API models of households and members.
+
+ID numbers and phones leave only masked (``500151********1234``, ``138****5678``); the clear
+values come from the audited reveal endpoint.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from services.intake.validation import FieldError, labour_rule_errors, raise_field_errors, risk_status_errors
+from shared.domain.enums import (
+    CoordinateSystem,
+    HouseholdKind,
+    KeyTargetGroup,
+    LabourCapacity,
+    Relation,
+    RiskStatus,
+    SkilledTrade,
+    WeakLabourReason,
+)
+from shared.domain.visit_form import Choices, PersonName, Phone, Text
+from shared.idnumber import InvalidIdNumber, parse_id_number
+
+HouseholdNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z\-]{1,40}$")]
+GroupName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+OrgCode = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
+
+
+def _key_target_groups(groups: list[KeyTargetGroup]) -> list[KeyTargetGroup]:
+    if KeyTargetGroup.NONE in groups and len(groups) > 1:
+        raise ValueError("none cannot be combined with another group")
+    return groups
+
+
+KeyTargetGroups = Annotated[Choices[KeyTargetGroup], AfterValidator(_key_target_groups)]
+
+
+class _Input(BaseModel):
+    # Input models hold ID numbers and phones: errors (which may reach logs) omit the input.
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+
+class Location(_Input):
+    """The household's position; stored in WGS-84 whatever system the phone reported."""
+
+    latitude: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    longitude: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    coordinate_system: CoordinateSystem = CoordinateSystem.WGS84
+
+
+class MemberBase(_Input):
+    name: PersonName
+    relation: Relation
+    labour_capacity: LabourCapacity
+    skilled_trade: SkilledTrade | None = None
+    trade_note: Text | None = None
+    weak_reason: WeakLabourReason | None = None
+    remarks: Text | None = None
+    months_in_household: int = Field(default=12, ge=0, le=12)
+    enlisted_sharing_income: bool = False
+
+
+class MemberCreate(MemberBase):
+    """家庭成员 to add: the 18-character ID number gives birth date and sex."""
+
+    id_number: str = Field(min_length=1, max_length=40)
+    phone: Phone | None = None
+
+    @model_validator(mode="after")
+    def _check_rules(self) -> Self:
+        errors = labour_rule_errors(self.labour_capacity, self.skilled_trade, self.trade_note, self.weak_reason)
+        try:
+            self.id_number = parse_id_number(self.id_number).number
+        except InvalidIdNumber as exc:
+            # Name the member, never the number: the message may be logged.
+            errors.append((("id_number",), "invalid_id_number", f"{self.name}: {exc}"))
+        raise_field_errors(type(self).__name__, errors)
+        return self
+
+
+class MemberUpdate(_Input):
+    """Changes to a member; omitted fields stay, ``null`` clears an optional one."""
+
+    name: PersonName | None = None
+    relation: Relation | None = None
+    id_number: str | None = Field(default=None, min_length=1, max_length=40)
+    phone: Phone | None = None
+    labour_capacity: LabourCapacity | None = None
+    skilled_trade: SkilledTrade | None = None
+    trade_note: Text | None = None
+    weak_reason: WeakLabourReason | None = None
+    remarks: Text | None = None
+    months_in_household: int | None = Field(default=None, ge=0, le=12)
+    enlisted_sharing_income: bool | None = None
+
+
+class MemberRemoval(_Input):
+    """Why a member left the household (death, marriage out, moved household…)."""
+
+    reason: Text
+
+
+class HouseholdBase(_Input):
+    group_name: GroupName | None = None
+    household_kinds: Choices[HouseholdKind] = Field(min_length=1)
+    risk_status: RiskStatus | None = None
+    key_target_groups: KeyTargetGroups = []
+    location: Location | None = None
+
+
+class HouseholdCreate(HouseholdBase):
+    """农户 to register in a village, with every member and exactly one head (户主)."""
+
+    org_code: OrgCode
+    household_number: HouseholdNumber
+    members: list[MemberCreate] = Field(min_length=1, max_length=40)
+
+    @model_validator(mode="after")
+    def _check_rules(self) -> Self:
+        errors: list[FieldError] = risk_status_errors(self.household_kinds, self.risk_status)
+        heads = [i for i, m in enumerate(self.members) if m.relation is Relation.HEAD]
+        if len(heads) != 1:
+            errors.append((("members",), "one_head", f"exactly one member must be the head (户主), found {len(heads)}"))
+        first_seen: dict[str, int] = {}
+        for index, member in enumerate(self.members):
+            first = first_seen.setdefault(member.id_number, index)
+            if first != index:
+                errors.append((("members", index, "id_number"), "duplicate_member",
+                               f"{member.name}: same ID number as members.{first}"))
+        raise_field_errors(type(self).__name__, errors)
+        return self
+
+
+class HouseholdUpdate(_Input):
+    """Changes to a household's register data; omitted fields stay."""
+
+    group_name: GroupName | None = None
+    household_kinds: Choices[HouseholdKind] | None = Field(default=None, min_length=1)
+    risk_status: RiskStatus | None = None
+    key_target_groups: KeyTargetGroups | None = None
+    location: Location | None = None
+
+
+class MemberRead(BaseModel):
+    id: uuid.UUID
+    household_id: uuid.UUID
+    name: str
+    relation: Relation
+    id_number: str = Field(description="masked: region code and last four characters")
+    birth_date: date
+    sex: str
+    labour_capacity: LabourCapacity
+    skilled_trade: SkilledTrade | None
+    trade_note: str | None
+    weak_reason: WeakLabourReason | None
+    remarks: str | None
+    months_in_household: int
+    enlisted_sharing_income: bool
+    phone: str | None = Field(description="masked")
+
+
+class LocationRead(BaseModel):
+    latitude: float
+    longitude: float
+    coordinate_system: CoordinateSystem = CoordinateSystem.WGS84
+
+
+class HouseholdRead(BaseModel):
+    id: uuid.UUID
+    org_code: str
+    village_name: str | None
+    household_number: str
+    group_name: str | None
+    head_name: str
+    household_kinds: list[HouseholdKind]
+    risk_status: RiskStatus | None
+    key_target_groups: list[KeyTargetGroup]
+    location: LocationRead | None
+    members: list[MemberRead]
+    created_at: datetime
+    updated_at: datetime
+
+
+class HouseholdPage(BaseModel):
+    items: list[HouseholdRead]
+    total: int
+    limit: int
+    offset: int
+
+
+class MemberReveal(BaseModel):
+    """A member's clear ID number and phone (an audited read)."""
+
+    member_id: uuid.UUID
+    name: str
+    id_number: str
+    phone: str | None

@@ -1,0 +1,86 @@
+"""Routes of the bulk import."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi.responses import StreamingResponse
+
+from services.intake.deps import Cipher, Settings, require_writer
+from services.intake.imports.columns import __doc__ as COLUMNS_DOC
+from services.intake.imports.reader import ImportFileError, detect_format
+from services.intake.imports.report import ReportWriter
+from services.intake.imports.schemas import ImportReport
+from services.intake.imports.service import import_households
+from shared.deps import CurrentPrincipal, Runtime
+from shared.errors import AppError, InvalidInput, error_responses
+
+router = APIRouter(tags=["households"])
+
+_COPY_CHUNK = 1024 * 1024
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+
+
+@router.post(
+    "/households/import", summary="Import households from a CSV or XLSX register (one row per member)",
+    description=("A dry run (`dry_run=true`) checks every row and reports what would be created, updated or "
+                 "rejected; a real run applies the valid rows, one transaction per household, and returns the "
+                 "same report. `report=rejected` lists only the rejected rows.\n\n" + (COLUMNS_DOC or "")),
+    response_model=ImportReport, responses=error_responses(401, 403, 413, 422),
+)
+async def import_households_file(
+    request: Request,
+    file: Annotated[UploadFile, File(description="the register as .csv (UTF-8 or GB18030) or .xlsx")],
+    principal: CurrentPrincipal,
+    runtime: Runtime,
+    settings: Settings,
+    cipher: Cipher,
+    dry_run: bool = False,
+    report: Annotated[str, Query(pattern="^(all|rejected)$")] = "all",
+) -> StreamingResponse:
+    require_writer(principal)
+    path = await _spool(file, settings.import_max_bytes)
+    writer = ReportWriter(rejected_only=report == "rejected")
+    try:
+        file_format = detect_format(path, file.filename)
+        summary = await import_households(runtime.db, principal=principal, path=path, file_format=file_format,
+                                          dry_run=dry_run, cipher=cipher, report=writer,
+                                          request_id=getattr(request.state, "request_id", None))
+    except ImportFileError as exc:
+        writer.discard()
+        raise InvalidInput("body.file", str(exc)) from None
+    except BaseException:
+        writer.discard()
+        raise
+    finally:
+        path.unlink(missing_ok=True)
+    return StreamingResponse(writer.stream(summary), media_type="application/json")
+
+
+async def _spool(upload: UploadFile, limit: int) -> Path:
+    """Copy the upload to a temporary file of our own, chunk by chunk, refusing more than ``limit`` bytes."""
+    handle, name = tempfile.mkstemp(prefix="fangfan-import-", suffix=Path(upload.filename or "").suffix[:8])
+    path, size = Path(name), 0
+    try:
+        with os.fdopen(handle, "wb") as target:
+            while chunk := await upload.read(_COPY_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLarge(f"the file exceeds the import limit of {limit} bytes")
+                target.write(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    finally:
+        await upload.close()
+    if size == 0:
+        path.unlink(missing_ok=True)
+        raise InvalidInput("body.file", "the file is empty")
+    return path

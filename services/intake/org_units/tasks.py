@@ -1,0 +1,28 @@
+"""Jobs of org units: the startup load of the deployment's org-unit file."""
+
+from __future__ import annotations
+
+import structlog
+from sqlalchemy.exc import IntegrityError
+
+from services.intake.org_units.service import load_org_units, read_org_unit_file
+from services.intake.settings import get_intake_settings
+from shared.auth import system_principal
+from shared.service import ServiceRuntime
+
+log = structlog.get_logger(__name__)
+
+
+async def load_org_units_at_startup(runtime: ServiceRuntime) -> None:
+    """Upsert the configured org-unit file; a replica starting at the same moment may win the insert."""
+    path = get_intake_settings().org_units_file
+    rows = read_org_unit_file(path)
+    for attempt in (1, 2):
+        try:
+            async with runtime.db.transaction(system_principal("intake.org_units")) as session:
+                changed = await load_org_units(session, rows=rows)
+            log.info("org_units_loaded", file=path.name, units=len(rows), changed=changed)
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise

@@ -1,0 +1,56 @@
+"""The intake service's own settings, read from ``FANGFAN_INTAKE_*`` (or the env file).
+
+The database URL and pool come from the shared service settings; what is added here are the
+deployment's choices for the campaign: where the org-unit file is, when the campaign started,
+how much client clock skew is tolerated, and the limits behind the data-quality findings.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+
+from shared.clock import SHANGHAI
+from shared.settings import service_settings_class
+
+DEMO_ORG_UNITS_FILE = Path(__file__).parent / "org_units" / "data" / "demo_org_units.csv"
+
+
+class IntakeSettings(service_settings_class("intake")):
+    """Intake settings; every limit has a default that suits the 2024 campaign of the demo township."""
+
+    # CSV of the 统计用区划代码 tree (code,name). The packaged file holds the demo township only.
+    org_units_file: Path = DEMO_ORG_UNITS_FILE
+    # 大走访 campaign: a visit dated before this day is refused; coverage counts visits from it on.
+    campaign_starts_on: date = date(2024, 8, 23)
+    # A client's visit time may run ahead of the server's clock by this much (phones drift).
+    clock_skew_allowance_seconds: int = Field(default=600, ge=0)
+    # GPS fix accuracy worse than this (metres) is a finding, not a refusal.
+    gps_accuracy_limit_m: float = Field(default=50.0, gt=0)
+    # A home visit's fix farther than this from the household's last known position is a finding.
+    gps_max_distance_m: float = Field(default=1000.0, gt=0)
+    # The monitoring line used only to screen income contradictions (the income service's rule
+    # sets remain the authority for assessments).
+    monitoring_line: Decimal = Decimal("8300")
+    # At most this many not-yet-visited households are listed per village in a coverage report.
+    coverage_unvisited_limit: int = Field(default=100, ge=0, le=10_000)
+    # Upload size limit of a bulk import file.
+    import_max_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+
+    def campaign_start(self) -> datetime:
+        """The first instant of the campaign, in China time."""
+        return datetime.combine(self.campaign_starts_on, time.min, tzinfo=SHANGHAI)
+
+
+@lru_cache
+def get_intake_settings() -> IntakeSettings:
+    return IntakeSettings()
+
+
+def reset_intake_settings() -> None:
+    """Forget the cached settings (tests and the CLI change the environment)."""
+    get_intake_settings.cache_clear()

@@ -1,0 +1,168 @@
+"""Data-quality findings (数据质量问题) of a visit: contradictions recorded, never refused.
+
+Each finding names the form field it concerns (``members.2.labour_capacity``,
+``home_visit.gps.accuracy_m``) so the suspected-problem ledger can point a cadre at it.
+
+- Labour capacity against the age from the ID number, on the visit date (domain §1):
+  普通/丧失劳动力 are for ages 16-60; 技能劳动力 needs working age (16 or over); 弱劳动力 is under 60
+  only through illness or disability and never under 16; 无劳动力 is for under 16 or 60 and over.
+  Age 60 is accepted on both sides of the line because "60岁" and "60岁以上" overlap in the plan.
+- A key-target household (any of the 10 groups on the form or on record, or a monitoring object)
+  checked by other than a home visit without ``remote_reason`` (举家外出 / 代答).
+- A home visit's fix: accuracy worse than the configured limit, a mock location, or farther than
+  the configured distance from the household's last known position (all compared in WGS-84).
+- Income: a ticked bracket (judged above the monitoring line) while the household's previous
+  visit recorded amounts A-E that, over this visit's household size, compute at or below the line;
+  and amounts A-E (judged below) that compute above it. The form never holds both branches, so
+  the previous visit is the honest source of the contradiction the campaign asks about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from shared.clock import shanghai_date
+from shared.contracts.intake import Finding
+from shared.domain.enums import HouseholdKind, KeyTargetGroup, LabourCapacity, VerificationMethod, WeakLabourReason
+from shared.domain.visit_form import IncomeAmounts, VisitForm
+from shared.geo import distance_m
+from shared.idnumber import age_on
+
+WORKING_AGE_FROM = 16
+WORKING_AGE_TO = 60
+FEN = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class LastPosition:
+    """Where the household was last known to be (WGS-84), and where that knowledge came from."""
+
+    latitude: float
+    longitude: float
+    source: str  # "recorded location" or "home visit of YYYY-MM-DD"
+
+
+@dataclass(frozen=True)
+class Limits:
+    gps_accuracy_limit_m: float
+    gps_max_distance_m: float
+    monitoring_line: Decimal
+
+
+@dataclass(frozen=True)
+class FindingInputs:
+    """What the findings need beyond the form: the register's view of the household."""
+
+    form: VisitForm
+    birth_dates: list[date]  # of form.members, in order
+    recorded_key_target_groups: list[str]
+    last_position: LastPosition | None
+    previous_amounts: IncomeAmounts | None
+    limits: Limits
+
+
+def visit_findings(inputs: FindingInputs) -> list[Finding]:
+    """Every finding of a visit, in form order."""
+    return [
+        *labour_capacity_findings(inputs.form, inputs.birth_dates),
+        *method_findings(inputs.form, inputs.recorded_key_target_groups),
+        *gps_findings(inputs.form, inputs.last_position, inputs.limits),
+        *income_findings(inputs.form, inputs.previous_amounts, inputs.limits),
+    ]
+
+
+def labour_capacity_findings(form: VisitForm, birth_dates: list[date]) -> list[Finding]:
+    on_date = shanghai_date(form.visited_at)
+    findings = []
+    for index, (member, birth_date) in enumerate(zip(form.members, birth_dates, strict=True)):
+        age = age_on(birth_date, on_date) if birth_date <= on_date else 0
+        problem = _labour_problem(member.labour_capacity, member.weak_reason, age)
+        if problem is not None:
+            field, message = problem
+            findings.append(Finding(code="labour_capacity_vs_age", field=f"members.{index}.{field}",
+                                    message=f"{member.name}: {message}"))
+    return findings
+
+
+def _labour_problem(capacity: LabourCapacity, weak_reason: WeakLabourReason | None, age: int
+                    ) -> tuple[str, str] | None:
+    working_age = WORKING_AGE_FROM <= age <= WORKING_AGE_TO
+    label = f"{capacity.label} ({capacity.value})"
+    if capacity in (LabourCapacity.ORDINARY, LabourCapacity.LOST) and not working_age:
+        return "labour_capacity", f"{label} is for ages 16-60, but the ID number gives age {age}"
+    if capacity is LabourCapacity.SKILLED and age < WORKING_AGE_FROM:
+        return "labour_capacity", f"{label} needs working age, but the ID number gives age {age}"
+    if capacity is LabourCapacity.WEAK and age < WORKING_AGE_FROM:
+        return "labour_capacity", f"{label} is for ages 16 and over, but the ID number gives age {age}"
+    if capacity is LabourCapacity.WEAK and weak_reason is WeakLabourReason.OVER_60 and age < WORKING_AGE_TO:
+        return "weak_reason", f"reason over_60 (60岁以上) but the ID number gives age {age}"
+    if capacity is LabourCapacity.NONE and WORKING_AGE_FROM <= age < WORKING_AGE_TO:
+        return "labour_capacity", f"{label} is for under 16 or past working age, but the ID number gives age {age}"
+    return None
+
+
+def is_key_target(form: VisitForm, recorded_key_target_groups: list[str]) -> bool:
+    """A 10类重点对象 household by the form, by the register, or as a monitoring object."""
+    groups = {str(g) for g in form.key_target_groups} | set(recorded_key_target_groups)
+    return bool(groups - {KeyTargetGroup.NONE.value}) or HouseholdKind.MONITORED in form.household_kinds
+
+
+def method_findings(form: VisitForm, recorded_key_target_groups: list[str]) -> list[Finding]:
+    if form.method is VerificationMethod.HOME_VISIT or form.remote_reason is not None:
+        return []
+    if not is_key_target(form, recorded_key_target_groups):
+        return []
+    message = (f"a key-target household was verified by {form.method.value} ({form.method.label}) without "
+               "remote_reason (举家外出 or 代答); key-target households get a home visit (入户走访)")
+    return [Finding(code="key_target_not_visited_in_person", field="method", message=message)]
+
+
+def gps_findings(form: VisitForm, last_position: LastPosition | None, limits: Limits) -> list[Finding]:
+    if form.home_visit is None:
+        return []
+    gps = form.home_visit.gps
+    findings = []
+    if gps.accuracy_m > limits.gps_accuracy_limit_m:
+        findings.append(Finding(code="gps_low_accuracy", field="home_visit.gps.accuracy_m",
+                                message=f"fix accuracy {gps.accuracy_m:g} m is worse than the limit of "
+                                        f"{limits.gps_accuracy_limit_m:g} m"))
+    if gps.mock_location:
+        findings.append(Finding(code="gps_mock_location", field="home_visit.gps.mock_location",
+                                message="the phone reported a mock (simulated) location"))
+    if last_position is not None:
+        latitude, longitude = gps.as_wgs84()
+        metres = distance_m(latitude, longitude, last_position.latitude, last_position.longitude)
+        if metres > limits.gps_max_distance_m:
+            findings.append(Finding(code="gps_far_from_household", field="home_visit.gps",
+                                    message=f"fix is {metres:.0f} m from the household's {last_position.source}, "
+                                            f"beyond {limits.gps_max_distance_m:g} m"))
+    return findings
+
+
+def per_capita(amounts: IncomeAmounts, member_months: int) -> Decimal | None:
+    """(A+B+C+D−E) ÷ (member-months ÷ 12), to the fen; None for a household of no member-months."""
+    if member_months <= 0:
+        return None
+    net = (amounts.production_income + amounts.wage_income + amounts.transfer_income + amounts.property_income
+           - amounts.production_expense)
+    return (net * 12 / member_months).quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def income_findings(form: VisitForm, previous_amounts: IncomeAmounts | None, limits: Limits) -> list[Finding]:
+    member_months = sum(member.months_in_household for member in form.members)
+    line = limits.monitoring_line
+    if form.income.bracket is not None and previous_amounts is not None:
+        figure = per_capita(previous_amounts, member_months)
+        if figure is not None and figure <= line:
+            return [Finding(code="bracket_contradicts_amounts", field="income.bracket",
+                            message=f"bracket {form.income.bracket.value} is above the monitoring line {line}, "
+                                    f"but the previous visit's amounts A-E give {figure} per person")]
+    if form.income.amounts is not None:
+        figure = per_capita(form.income.amounts, member_months)
+        if figure is not None and figure > line:
+            return [Finding(code="amounts_above_monitoring_line", field="income.amounts",
+                            message=f"amounts A-E were given as below the monitoring line {line}, "
+                                    f"but compute to {figure} per person")]
+    return []

@@ -1,0 +1,65 @@
+"""Queries on visits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from services.intake.visits.models import Visit
+from shared.db import AppSession
+from shared.domain.enums import VerificationMethod
+
+
+@dataclass(frozen=True)
+class LastVisit:
+    visited_at: datetime
+    income_amounts: dict | None
+    gps_latitude: float | None
+    gps_longitude: float | None
+
+
+class VisitRepository:
+    def __init__(self, session: AppSession) -> None:
+        self.session = session
+
+    async def get(self, visit_id: uuid.UUID) -> Visit | None:
+        return (await self.session.scalars(select(Visit).where(Visit.id == visit_id))).first()
+
+    async def get_anywhere(self, visit_id: uuid.UUID) -> Visit | None:
+        """A visit whatever the caller's scope: only to tell a reused visit id from a new one."""
+        query = select(Visit).where(Visit.id == visit_id).execution_options(skip_scope=True)
+        return (await self.session.scalars(query)).first()
+
+    async def last_before(self, household_id: uuid.UUID, before: datetime | None = None) -> LastVisit | None:
+        """The household's last visit, or its last one before ``before`` (its time, amounts and fix)."""
+        query = select(Visit.visited_at, Visit.income_amounts, Visit.gps_latitude, Visit.gps_longitude).where(
+            Visit.household_id == household_id)
+        if before is not None:
+            query = query.where(Visit.visited_at < before)
+        row = (await self.session.execute(query.order_by(Visit.visited_at.desc()).limit(1))).first()
+        return None if row is None else LastVisit(*row)
+
+    async def last_home_visit_fix(self, household_id: uuid.UUID) -> tuple[float, float, datetime] | None:
+        query = (select(Visit.gps_latitude, Visit.gps_longitude, Visit.visited_at)
+                 .where(Visit.household_id == household_id, Visit.gps_latitude.is_not(None))
+                 .order_by(Visit.visited_at.desc()).limit(1))
+        row = (await self.session.execute(query)).first()
+        return None if row is None else (row[0], row[1], row[2])
+
+    async def page(self, *, household_id: uuid.UUID | None, village: str | None, method: VerificationMethod | None,
+                   limit: int, offset: int) -> tuple[Sequence[Visit], int]:
+        conditions = []
+        if household_id is not None:
+            conditions.append(Visit.household_id == household_id)
+        if village is not None:
+            conditions.append(Visit.org_code == village)
+        if method is not None:
+            conditions.append(Visit.method == method.value)
+        total = (await self.session.execute(select(func.count()).select_from(Visit).where(*conditions))).scalar_one()
+        rows = await self.session.scalars(select(Visit).where(*conditions)
+                                          .order_by(Visit.visited_at.desc(), Visit.id).limit(limit).offset(offset))
+        return rows.all(), total

@@ -1,0 +1,233 @@
+"""Visit submission (核实走访录入), safe for flaky mobile networks.
+
+The client names its visit with its own UUID. The first submission stores it (201); the same id
+with the same content returns the stored visit (200) and changes nothing; the same id with other
+content is a 409. Two simultaneous submissions race on the primary key: the loser's insert fails,
+its transaction (which has written nothing else yet) is rolled back, and it then answers like a
+resubmission.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from services.intake.columns import violates
+from services.intake.households.models import Household, Member
+from services.intake.households.repository import HouseholdRepository
+from services.intake.households.service import publish_household_changed, register_writes
+from services.intake.settings import IntakeSettings
+from services.intake.visits.findings import FindingInputs, LastPosition, Limits, visit_findings
+from services.intake.visits.members import MemberPlan, apply_updates, plan_members
+from services.intake.visits.models import Visit
+from services.intake.visits.repository import LastVisit, VisitRepository
+from services.intake.visits.schemas import VisitPage, VisitRead
+from shared.auth import Principal
+from shared.clock import clock, shanghai_date
+from shared.contracts.intake import Finding, VisitMember, VisitSubmitted
+from shared.crypto import FieldCipher
+from shared.db import AppSession
+from shared.domain.enums import Relation, VerificationMethod
+from shared.domain.visit_form import IncomeAmounts, VisitForm
+from shared.errors import Conflict, InvalidInput, NotFound
+from shared.events.outbox import publish
+from shared.idnumber import mask_id_number, mask_phone
+
+
+async def submit_visit(session: AppSession, *, principal: Principal, form: VisitForm, settings: IntakeSettings,
+                       cipher: FieldCipher) -> tuple[VisitRead, bool]:
+    """Store a visit and announce it; returns the stored visit and whether this call created it."""
+    repository = VisitRepository(session)
+    fingerprint = form.content_fingerprint()
+    stored = await repository.get(form.visit_id)
+    if stored is not None:
+        return _resubmitted(stored, fingerprint), False
+    received_at = clock.now()
+    check_visit_time(form.visited_at, received_at, settings)
+    household, live = await _household_for(session, form)
+    latest = await repository.last_before(household.id)
+    is_latest = latest is None or form.visited_at >= latest.visited_at
+    plan = plan_members(form, household, live, cipher, apply_updates=is_latest)
+    findings = visit_findings(await _finding_inputs(repository, form, household, plan, latest, settings))
+    visit = _visit_row(form, household, principal, fingerprint, received_at, findings, cipher)
+    session.add(visit)
+    try:
+        # The visit is this transaction's first write, so on a lost race rolling the whole of it back
+        # loses nothing, and no savepoint is needed.
+        await session.flush()
+    except IntegrityError as exc:
+        await session.rollback()
+        if not violates(exc, "pk_visits", ["visits.id"]):
+            raise
+        return await _lost_race(session, principal, form, fingerprint), False
+    await _apply_to_register(session, form, household, plan, is_latest=is_latest, live_count=len(live))
+    await publish(session, _visit_submitted(form, household, plan, visit, findings), org_code=household.org_code,
+                  source="intake")
+    return visit_read(visit), True
+
+
+def check_visit_time(visited_at: datetime, received_at: datetime, settings: IntakeSettings) -> None:
+    """A visit is dated between the campaign's start and the server's clock (plus allowed skew)."""
+    allowance = timedelta(seconds=settings.clock_skew_allowance_seconds)
+    if visited_at > received_at + allowance:
+        raise InvalidInput("body.visited_at", f"is in the future: the server received the visit at "
+                                              f"{received_at.isoformat(timespec='seconds')}")
+    if visited_at < settings.campaign_start():
+        raise InvalidInput("body.visited_at", f"is before the campaign started on {settings.campaign_starts_on}")
+
+
+def _resubmitted(stored: Visit, fingerprint: str) -> VisitRead:
+    if stored.fingerprint != fingerprint:
+        raise Conflict(f"visit {stored.id} was already submitted with other content; a changed or new visit "
+                       "needs a new visit_id")
+    return visit_read(stored)
+
+
+async def _lost_race(session: AppSession, principal: Principal, form: VisitForm, fingerprint: str) -> VisitRead:
+    winner = await VisitRepository(session).get_anywhere(form.visit_id)
+    if winner is None or not principal.covers(winner.org_code):
+        raise Conflict(f"visit id {form.visit_id} is already in use; generate a new one")
+    return _resubmitted(winner, fingerprint)
+
+
+async def _household_for(session: AppSession, form: VisitForm) -> tuple[Household, list[Member]]:
+    """The visited household and its live members, locked so that its visits apply one at a time."""
+    found = await HouseholdRepository(session).with_live_members_for_update(form.household_id)
+    if found is None:
+        raise InvalidInput("body.household_id", "no such household in your scope")
+    household, live = found
+    if set(form.household_kinds) != set(household.household_kinds):
+        recorded = ", ".join(household.household_kinds)
+        raise InvalidInput("body.household_kinds", f"must match the household's kinds on record ({recorded}); "
+                                                   "户类型 is preset from the register")
+    if (form.risk_status.value if form.risk_status else None) != household.risk_status:
+        raise InvalidInput("body.risk_status", f"must match the household's risk status on record "
+                                               f"({household.risk_status or 'none'})")
+    return household, live
+
+
+async def _finding_inputs(repository: VisitRepository, form: VisitForm, household: Household, plan: MemberPlan,
+                          latest: LastVisit | None, settings: IntakeSettings) -> FindingInputs:
+    # Visits mostly arrive in order, so the latest stored visit is usually the previous one too.
+    previous = latest if latest is None or latest.visited_at < form.visited_at else await repository.last_before(
+        household.id, form.visited_at)
+    amounts = previous.income_amounts if previous is not None else None
+    limits = Limits(gps_accuracy_limit_m=settings.gps_accuracy_limit_m, gps_max_distance_m=settings.gps_max_distance_m,
+                    monitoring_line=settings.monitoring_line)
+    return FindingInputs(
+        form=form, birth_dates=[m.birth_date for m in plan.members],
+        recorded_key_target_groups=list(household.key_target_groups),
+        last_position=await _last_position(repository, household, latest),
+        previous_amounts=IncomeAmounts.model_validate(amounts) if amounts else None, limits=limits,
+    )
+
+
+async def _last_position(repository: VisitRepository, household: Household, latest: LastVisit | None
+                         ) -> LastPosition | None:
+    """The recorded location, else the fix of the household's last home visit."""
+    if household.latitude is not None and household.longitude is not None:
+        return LastPosition(household.latitude, household.longitude, "recorded location")
+    if latest is not None and latest.gps_latitude is not None:
+        fix = (latest.gps_latitude, latest.gps_longitude, latest.visited_at)
+    else:
+        fix = await repository.last_home_visit_fix(household.id)
+    if fix is None:
+        return None
+    latitude, longitude, visited_at = fix
+    return LastPosition(latitude, longitude, f"home visit of {shanghai_date(visited_at)}")
+
+
+def _visit_row(form: VisitForm, household: Household, principal: Principal, fingerprint: str,
+               received_at: datetime, findings: list[Finding], cipher: FieldCipher) -> Visit:
+    visit = Visit(
+        id=form.visit_id, household_id=household.id, org_code=household.org_code, method=form.method.value,
+        visited_at=form.visited_at, received_at=received_at, fingerprint=fingerprint,
+        remote_reason=form.remote_reason.value if form.remote_reason else None,
+        key_target_groups=list(form.key_target_groups),
+        income_bracket=form.income.bracket.value if form.income.bracket else None, has_risk=form.risk.has_risk,
+        income_amounts=form.income.amounts.model_dump(mode="json") if form.income.amounts else None,
+        findings=[f.model_dump() for f in findings], content=redacted_content(form),
+        form_cipher=cipher.encrypt(form.model_dump_json(exclude_none=True)),
+        submitted_by=principal.user_id, submitted_by_name=principal.name,
+    )
+    if form.home_visit is not None:
+        gps = form.home_visit.gps
+        visit.gps_latitude, visit.gps_longitude = gps.as_wgs84()
+        visit.gps_accuracy_m, visit.gps_mock_location = gps.accuracy_m, gps.mock_location
+    return visit
+
+
+async def _apply_to_register(session: AppSession, form: VisitForm, household: Household, plan: MemberPlan, *,
+                             is_latest: bool, live_count: int) -> None:
+    """New members join; the latest visit's member details and key-target groups become the register's."""
+    now = clock.now()
+    if plan.changes_register:
+        new_ids = {m.id for m in plan.new}
+        candidates = [(m.id_number_index, f"members.{index} ({m.name})") for index, m in enumerate(plan.members)
+                      if m.id in new_ids]
+        async with register_writes(session, candidates):
+            session.add_all(plan.new)
+            apply_updates(plan, now)
+    head = next((m for m in plan.members if m.relation == Relation.HEAD), None)
+    groups = [group.value for group in form.key_target_groups]
+    head_name = head.name if head is not None else household.head_name
+    if is_latest and (groups != household.key_target_groups or head_name != household.head_name):
+        household.key_target_groups, household.head_name, household.updated_at = groups, head_name, now
+    if plan.changes_register:
+        await publish_household_changed(session, household, live_count + len(plan.new), change="updated")
+
+
+def _visit_submitted(form: VisitForm, household: Household, plan: MemberPlan, visit: Visit,
+                     findings: list[Finding]) -> VisitSubmitted:
+    members = [
+        VisitMember(member_id=member.id, name=entry.name, relation=entry.relation, birth_date=member.birth_date,
+                    sex=member.sex, labour_capacity=entry.labour_capacity,
+                    months_in_household=entry.months_in_household,
+                    enlisted_sharing_income=member.enlisted_sharing_income)
+        for entry, member in zip(form.members, plan.members, strict=True)
+    ]
+    return VisitSubmitted(
+        visit_id=visit.id, household_id=household.id, household_number=household.household_number,
+        org_code=household.org_code, group_name=household.group_name, head_name=household.head_name,
+        method=form.method, visited_at=form.visited_at, received_at=visit.received_at,
+        household_kinds=form.household_kinds, risk_status=form.risk_status, key_target_groups=form.key_target_groups,
+        members=members, income=form.income, guarantees=form.guarantees, self_coping=form.self_coping,
+        risk=form.risk, findings=findings, submitted_by=visit.submitted_by,
+    )
+
+
+def redacted_content(form: VisitForm) -> dict:
+    """The form as JSON with ID numbers and phones masked (what responses and the table's reader see)."""
+    content = json.loads(form.model_dump_json(exclude_none=True))
+    for member in content["members"]:
+        if "id_number" in member:
+            member["id_number"] = mask_id_number(member["id_number"])
+    if "online_inquiry" in content:
+        content["online_inquiry"]["contact_phone"] = mask_phone(content["online_inquiry"]["contact_phone"])
+    return content
+
+
+def visit_read(visit: Visit) -> VisitRead:
+    return VisitRead(
+        id=visit.id, household_id=visit.household_id, org_code=visit.org_code, method=visit.method,
+        visited_at=visit.visited_at, received_at=visit.received_at, submitted_by=visit.submitted_by,
+        submitted_by_name=visit.submitted_by_name, findings=[Finding.model_validate(f) for f in visit.findings],
+        form=visit.content,
+    )
+
+
+async def get_visit(session: AppSession, *, visit_id: uuid.UUID) -> VisitRead:
+    visit = await VisitRepository(session).get(visit_id)
+    if visit is None:
+        raise NotFound(f"visit {visit_id} not found")
+    return visit_read(visit)
+
+
+async def list_visits(session: AppSession, *, household_id: uuid.UUID | None, village: str | None,
+                      method: VerificationMethod | None, limit: int, offset: int) -> VisitPage:
+    visits, total = await VisitRepository(session).page(household_id=household_id, village=village, method=method,
+                                                        limit=limit, offset=offset)
+    return VisitPage(items=[visit_read(v) for v in visits], total=total, limit=limit, offset=offset)

@@ -1,0 +1,367 @@
+"""Submitting the verification form (附件1): validation at the named field, safe resubmission, events."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from services.intake.households.models import Household, Member
+from services.intake.visits.models import Visit
+from shared.clock import clock
+from shared.models import OutboxEvent
+from tests.conftest import DISTRICT, OTHER_VILLAGE, TOWNSHIP, VILLAGE
+from tests.factories.intake import household_payload, next_id_number, visit_form_for
+from tests.factories.visit_forms import (
+    valid_income_amounts,
+    valid_livestock,
+    valid_online_inquiry,
+    valid_village_assessment,
+)
+
+pytestmark = pytest.mark.asyncio
+
+
+async def register(system, org=VILLAGE, **overrides):
+    response = await system.client.post("/intake/households", json=household_payload(org, **overrides),
+                                        headers=system.headers("town_staff", TOWNSHIP))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def submit(system, form, role="village_cadre", org=VILLAGE, headers=None):
+    # Tokens are issued on the real clock: a test that freezes the clock passes headers made before.
+    return await system.client.post("/intake/visits", json=form, headers=headers or system.headers(role, org))
+
+
+async def count(system, model, *where):
+    async with system.runtimes["intake"].db.session() as session:
+        return (await session.execute(select(func.count()).select_from(model).where(*where))).scalar_one()
+
+
+async def events(system, event_type):
+    async with system.runtimes["intake"].db.session() as session:
+        rows = (await session.scalars(select(OutboxEvent).where(OutboxEvent.type == event_type)
+                                      .order_by(OutboxEvent.created_at))).all()
+    return [row.envelope for row in rows]
+
+
+@pytest.mark.parametrize("method", ["home_visit", "online_inquiry", "village_assessment"])
+async def test_a_visit_of_each_method_is_stored_once_and_resubmission_returns_it(intake, method):
+    household = await register(intake)
+    form = visit_form_for(household, method=method)
+    first = await submit(intake, form)
+    assert first.status_code == 201, first.text
+    again = await submit(intake, form)
+    assert again.status_code == 200
+    assert again.json() == first.json()
+    assert await count(intake, Visit) == 1
+    assert len(await events(intake, "visit.submitted")) == 1
+
+
+async def test_the_same_visit_id_with_other_content_is_a_409(intake):
+    household = await register(intake)
+    form = visit_form_for(household)
+    assert (await submit(intake, form)).status_code == 201
+    changed = form | {"guarantees": form["guarantees"] | {"dropout": True}}
+    response = await submit(intake, changed)
+    assert response.status_code == 409
+    assert await count(intake, Visit) == 1
+
+
+async def test_an_equal_form_written_differently_is_the_same_content(intake):
+    household = await register(intake)
+    form = visit_form_for(household, method="online_inquiry",
+                          online_inquiry=valid_online_inquiry(contact_phone="138-1234-5678"))
+    assert (await submit(intake, form)).status_code == 201
+    rewritten = form | {"visited_at": "2024-09-05T02:30:00+00:00",
+                        "online_inquiry": valid_online_inquiry(contact_phone="13812345678")}
+    assert (await submit(intake, rewritten)).status_code == 200
+
+
+async def test_the_server_records_its_receipt_time_beside_the_clients_visit_time(intake):
+    household = await register(intake)
+    headers = intake.headers("village_cadre", VILLAGE)
+    with clock.frozen(datetime(2024, 9, 5, 18, 0)):
+        body = (await submit(intake, visit_form_for(household), headers=headers)).json()
+    assert body["visited_at"] == "2024-09-05T10:30:00+08:00"
+    assert body["received_at"] == "2024-09-05T18:00:00+08:00"
+
+
+async def test_a_visit_time_in_the_future_or_before_the_campaign_is_a_422(intake):
+    household = await register(intake)
+    headers = intake.headers("village_cadre", VILLAGE)
+    with clock.frozen(datetime(2024, 9, 5, 10, 25)):
+        within_skew = await submit(intake, visit_form_for(household), headers=headers)
+        assert within_skew.status_code == 201
+        future = await submit(intake, visit_form_for(household, visited_at="2024-09-05T10:36:00+08:00"),
+                              headers=headers)
+    assert future.status_code == 422
+    assert future.json()["fields"][0]["field"] == "body.visited_at"
+    early = await submit(intake, visit_form_for(household, visited_at="2024-08-22T23:59:00+08:00"))
+    assert early.status_code == 422 and "campaign" in early.json()["fields"][0]["message"]
+
+
+async def test_a_home_visit_without_a_fix_is_a_422(intake):
+    household = await register(intake)
+    form = visit_form_for(household)
+    del form["home_visit"]
+    response = await submit(intake, form)
+    assert response.status_code == 422
+    assert [f["field"] for f in response.json()["fields"]] == ["body.home_visit"]
+    no_gps = visit_form_for(household, home_visit={"proxy_answer": False})
+    assert (await submit(intake, no_gps)).json()["fields"][0]["field"] == "body.home_visit.gps"
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    (lambda f: f["members"][0].update(labour_capacity="skilled"), "body.members.0.skilled_trade"),
+    (lambda f: f["risk"].update(has_risk=True, causes=["natural_disaster"]), "body.risk.disaster_type"),
+    (lambda f: f.update(income={"bracket": "12000_16000"}), "body.income.below_13000"),
+    (lambda f: f.update(income={"bracket": "8300_10000", "amounts": valid_income_amounts()}), "body.income"),
+    (lambda f: f.update(key_target_groups=["none", "new_dibao"]), "body.key_target_groups"),
+    (lambda f: f.update(livestock=valid_livestock()), "body.livestock"),
+    (lambda f: f.update(remote_reason="whole_household_away"), "body.remote_reason"),
+    (lambda f: f["home_visit"].update(proxy_answer=True), "body.home_visit.proxy_name"),
+    (lambda f: f.update(village_assessment=valid_village_assessment()), "body.village_assessment"),
+    (lambda f: f["self_coping"].update(large_planting=True), "body.self_coping.planting_types"),
+])
+async def test_every_form_rule_is_a_422_naming_its_field(intake, change, field):
+    household = await register(intake)
+    form = visit_form_for(household)
+    change(form)
+    response = await submit(intake, form)
+    assert response.status_code == 422
+    assert field in [f["field"] for f in response.json()["fields"]]
+    assert await count(intake, Visit) == 0
+
+
+async def test_the_household_must_exist_in_the_callers_scope(intake):
+    household = await register(intake)
+    missing = await submit(intake, visit_form_for(household, household_id=str(uuid.uuid4())))
+    assert missing.status_code == 422 and missing.json()["fields"][0]["field"] == "body.household_id"
+    other = await register(intake, OTHER_VILLAGE)
+    elsewhere = await submit(intake, visit_form_for(other))
+    assert elsewhere.status_code == 422 and elsewhere.json()["fields"][0]["field"] == "body.household_id"
+    assert (await submit(intake, visit_form_for(other), role="town_staff", org=TOWNSHIP)).status_code == 201
+
+
+async def test_the_form_kinds_and_risk_status_must_match_the_register(intake):
+    household = await register(intake, household_kinds=["poverty_alleviated"])
+    kinds = await submit(intake, visit_form_for(household, household_kinds=["general"]))
+    assert kinds.json()["fields"][0]["field"] == "body.household_kinds"
+    monitored = await register(intake, household_kinds=["monitored"], risk_status="unresolved")
+    status = await submit(intake, visit_form_for(monitored, risk_status="resolved"))
+    assert status.json()["fields"][0]["field"] == "body.risk_status"
+    assert (await submit(intake, visit_form_for(monitored))).status_code == 201
+
+
+async def test_member_ids_must_belong_to_the_household(intake):
+    household = await register(intake)
+    other = await register(intake)
+    form = visit_form_for(household)
+    form["members"][1]["member_id"] = other["members"][1]["id"]
+    response = await submit(intake, form)
+    assert response.json()["fields"][0]["field"] == "body.members.1.member_id"
+    mismatched = visit_form_for(household)
+    mismatched["members"][1]["id_number"] = next_id_number()
+    assert (await submit(intake, mismatched)).json()["fields"][0]["field"] == "body.members.1.id_number"
+
+
+async def test_the_same_member_twice_on_a_form_is_a_422(intake):
+    payload = household_payload()
+    household = await register(intake, members=payload["members"])
+    form = visit_form_for(household)
+    form["members"].append({"id_number": payload["members"][0]["id_number"], "name": "张德明", "relation": "head",
+                            "labour_capacity": "ordinary"})
+    response = await submit(intake, form)
+    assert response.json()["fields"][0]["field"] == "body.members.2"
+
+
+async def test_a_new_member_on_the_form_joins_the_register_and_a_known_number_is_matched(intake):
+    payload = household_payload()
+    household = await register(intake, members=payload["members"])
+    baby = next_id_number(date(2024, 3, 1), "female")
+    form = visit_form_for(household)
+    form["members"][0] = {"id_number": payload["members"][0]["id_number"], "name": "张德明", "relation": "head",
+                          "labour_capacity": "ordinary"}
+    form["members"].append({"id_number": baby, "name": "张小妹", "relation": "daughter", "labour_capacity": "none"})
+    response = await submit(intake, form)
+    assert response.status_code == 201, response.text
+    assert baby not in response.text
+    current = (await intake.client.get(f"/intake/households/{household['id']}",
+                                       headers=intake.headers("village_cadre", VILLAGE))).json()
+    assert [m["name"] for m in current["members"]] == ["张德明", "李桂兰", "张小妹"]
+    assert current["members"][0]["id"] == household["members"][0]["id"]
+    [submitted] = await events(intake, "visit.submitted")
+    assert [m["member_id"] for m in submitted["payload"]["members"]] == [m["id"] for m in current["members"]]
+    assert [e["payload"]["change"] for e in await events(intake, "household.changed")] == ["created", "updated"]
+
+
+async def test_a_new_member_held_by_another_household_is_a_409_naming_its_village(intake):
+    other = household_payload(OTHER_VILLAGE)
+    await register(intake, OTHER_VILLAGE, members=other["members"])
+    household = await register(intake)
+    form = visit_form_for(household)
+    form["members"].append({"id_number": other["members"][1]["id_number"], "name": "李桂兰", "relation": "other",
+                            "labour_capacity": "ordinary"})
+    response = await submit(intake, form)
+    assert response.status_code == 409 and "永胜村" in response.json()["detail"]
+    assert await count(intake, Visit) == 0
+
+
+async def test_the_latest_visit_updates_the_register_and_a_late_older_one_does_not(intake):
+    household = await register(intake)
+    newer = visit_form_for(household, visited_at="2024-09-10T09:00:00+08:00", key_target_groups=["new_dibao"])
+    newer["members"][1]["labour_capacity"] = "weak"
+    newer["members"][1]["weak_reason"] = "illness"
+    assert (await submit(intake, newer)).status_code == 201
+    older = visit_form_for(household, visited_at="2024-09-01T09:00:00+08:00", key_target_groups=["none"])
+    older["members"][1]["labour_capacity"] = "lost"
+    assert (await submit(intake, older)).status_code == 201
+    async with intake.runtimes["intake"].db.session() as session:
+        spouse = await session.get(Member, household["members"][1]["id"])
+        record = await session.get(Household, household["id"])
+    assert (spouse.labour_capacity, spouse.weak_reason) == ("weak", "illness")
+    assert record.key_target_groups == ["new_dibao"]
+
+
+async def test_visit_submitted_carries_what_income_and_ledger_need_and_no_id_number(intake):
+    payload = household_payload(household_kinds=["poverty_alleviated"], key_target_groups=["low_income_group"])
+    household = await register(intake, **{k: payload[k] for k in ("household_kinds", "key_target_groups", "members")})
+    form = visit_form_for(household, method="online_inquiry", remote_reason="whole_household_away",
+                          key_target_groups=["low_income_group"],
+                          income={"amounts": valid_income_amounts(), "claim_income": {"amount": "300"}})
+    headers = intake.headers("village_cadre", VILLAGE)
+    with clock.frozen(datetime(2024, 9, 6, 8, 0)):
+        assert (await submit(intake, form, headers=headers)).status_code == 201
+    [envelope] = await events(intake, "visit.submitted")
+    event = envelope["payload"]
+    assert envelope["org_code"] == VILLAGE and envelope["source"] == "intake"
+    assert (event["visit_id"], event["household_id"]) == (form["visit_id"], household["id"])
+    assert (event["household_number"], event["head_name"], event["group_name"]) == (
+        household["household_number"], "张德明", "1社")
+    assert event["method"] == "online_inquiry" and event["received_at"].startswith("2024-09-06T08:00:00")
+    assert event["income"]["amounts"]["wage_income"] == "9800.50"
+    assert event["members"][0]["birth_date"] == "1972-04-18" and event["members"][0]["sex"] == "male"
+    text = json.dumps(envelope, ensure_ascii=False)
+    assert not any(m["id_number"] in text for m in payload["members"]) and "13812345678" not in text
+    from shared.contracts.intake import VisitSubmitted
+    from shared.events.contracts import Envelope
+
+    assert Envelope.model_validate(envelope).read(VisitSubmitted).visit_id == uuid.UUID(form["visit_id"])
+
+
+async def test_stored_forms_are_masked_in_responses_and_encrypted_at_rest(intake, cipher):
+    payload = household_payload()
+    household = await register(intake, members=payload["members"])
+    form = visit_form_for(household, method="online_inquiry")
+    form["members"][0]["id_number"] = payload["members"][0]["id_number"]
+    response = await submit(intake, form)
+    assert response.status_code == 201, response.text
+    stored_form = response.json()["form"]
+    assert stored_form["online_inquiry"]["contact_phone"] == "138****5678"
+    assert stored_form["members"][0]["id_number"].count("*") == 8
+    async with intake.runtimes["intake"].db.session() as session:
+        visit = await session.get(Visit, form["visit_id"])
+    assert payload["members"][0]["id_number"] not in json.dumps(visit.content)
+    assert json.loads(cipher.decrypt(visit.form_cipher))["online_inquiry"]["contact_phone"] == "13812345678"
+    fetched = await intake.client.get(f"/intake/visits/{form['visit_id']}",
+                                      headers=intake.headers("village_cadre", VILLAGE))
+    assert fetched.json() == response.json()
+
+
+async def test_visits_are_read_within_scope_only(intake):
+    household = await register(intake)
+    form = visit_form_for(household)
+    assert (await submit(intake, form)).status_code == 201
+    other_village = intake.headers("village_cadre", OTHER_VILLAGE)
+    assert (await intake.client.get(f"/intake/visits/{form['visit_id']}", headers=other_village)).status_code == 404
+    assert (await intake.client.get("/intake/visits", headers=other_village)).json()["total"] == 0
+    listed = await intake.client.get("/intake/visits", params={"household_id": household["id"]},
+                                     headers=intake.headers("district_admin", DISTRICT))
+    assert [v["id"] for v in listed.json()["items"]] == [form["visit_id"]]
+    # A visit id used in another village is neither shown nor overwritten.
+    other = await register(intake, OTHER_VILLAGE)
+    reuse = visit_form_for(other) | {"visit_id": form["visit_id"]}
+    clash = await submit(intake, reuse, role="village_cadre", org=OTHER_VILLAGE)
+    assert clash.status_code == 409 and "张德明" not in clash.text
+
+
+async def test_an_auditor_cannot_submit(intake):
+    household = await register(intake)
+    response = await submit(intake, visit_form_for(household), role="auditor", org=DISTRICT)
+    assert response.status_code == 403
+    assert await count(intake, Visit) == 0
+
+
+async def test_a_visit_that_adds_nothing_to_the_register_publishes_no_household_change(intake):
+    household = await register(intake)
+    assert (await submit(intake, visit_form_for(household))).status_code == 201
+    assert [e["payload"]["change"] for e in await events(intake, "household.changed")] == ["created"]
+
+
+async def test_the_lost_race_answers_like_a_resubmission(intake, monkeypatch):
+    """The loser of two simultaneous submissions finds no stored visit, then fails on the primary key."""
+    from services.intake.visits.repository import VisitRepository
+
+    household = await register(intake)
+    form = visit_form_for(household)
+    assert (await submit(intake, form)).status_code == 201
+
+    async def nothing_stored(self, visit_id):
+        return None
+
+    monkeypatch.setattr(VisitRepository, "get", nothing_stored)
+    same = await submit(intake, form)
+    assert same.status_code == 200 and same.json()["id"] == form["visit_id"]
+    different = await submit(intake, form | {"guarantees": form["guarantees"] | {"uninsured": True}})
+    assert different.status_code == 409
+    monkeypatch.undo()
+    assert await count(intake, Visit) == 1
+    assert len(await events(intake, "visit.submitted")) == 1
+    async with intake.runtimes["intake"].db.session() as session:
+        members = (await session.execute(select(func.count()).select_from(Member))).scalar_one()
+    assert members == 2
+
+
+
+@pytest.mark.parametrize("body", [
+    b"{", b"[]", b"null", b'{"visit_id": "not-a-uuid"}',
+    json.dumps({"visit_id": str(uuid.uuid4()), "household_id": None}).encode(),
+])
+async def test_malformed_bodies_are_422_never_500(intake, body):
+    response = await intake.client.post("/intake/visits", content=body, headers={
+        **intake.headers("village_cadre", VILLAGE), "Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["fields"]
+
+
+async def test_odd_values_are_refused_at_their_field(intake):
+    household = await register(intake)
+    cases = {
+        "body.visited_at": {"visited_at": "2024-09-05T10:30:00"},  # no time zone
+        "body.home_visit.gps.latitude": {"home_visit": {"gps": {**visit_form_for(household)["home_visit"]["gps"],
+                                                                 "latitude": 123}}},
+        "body.income.amounts.wage_income": {"income": {"amounts": valid_income_amounts(wage_income="-1")}},
+        "body.members": {"members": []},
+    }
+    for field, change in cases.items():
+        response = await submit(intake, visit_form_for(household) | change)
+        assert response.status_code == 422, (field, response.text)
+        assert field in [f["field"] for f in response.json()["fields"]], (field, response.json())
+
+
+async def test_a_visit_is_audited_without_the_form_itself(intake):
+    from shared.models import AuditEntry
+
+    household = await register(intake)
+    form = visit_form_for(household)
+    assert (await submit(intake, form)).status_code == 201
+    async with intake.runtimes["intake"].db.session() as session:
+        [entry] = (await session.scalars(select(AuditEntry).where(AuditEntry.entity == "visits"))).all()
+    assert entry.action == "create" and entry.entity_id == form["visit_id"]
+    assert entry.changes["form_cipher"] == [None, "***"] and "content" not in entry.changes
+    assert entry.changes["fingerprint"][1]
