@@ -1,0 +1,87 @@
+"""A visit submitted through intake is assessed by income, once, and audited on the way."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from shared.models import OutboxEvent
+from tests.conftest import DISTRICT, OTHER_VILLAGE, TOWNSHIP, VILLAGE
+from tests.factories.intake import household_payload, visit_form_for
+from tests.factories.visit_forms import valid_income_amounts
+
+pytestmark = pytest.mark.asyncio
+
+
+async def register(system, org=VILLAGE):
+    response = await system.client.post("/intake/households", json=household_payload(org),
+                                        headers=system.headers("town_staff", TOWNSHIP))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def income_events(system) -> list[dict]:
+    async with system.runtimes["income"].db.session() as session:
+        rows = (await session.scalars(select(OutboxEvent).where(OutboxEvent.type == "income.assessed"))).all()
+    return [row.envelope for row in rows]
+
+
+async def test_an_a_to_e_visit_is_assessed_once_even_when_resubmitted(intake):
+    household = await register(intake)
+    form = visit_form_for(household, income={"amounts": valid_income_amounts()})
+    first = await intake.client.post("/intake/visits", json=form, headers=intake.headers("village_cadre", VILLAGE))
+    assert first.status_code == 201, first.text
+    await intake.settle()
+    again = await intake.client.post("/intake/visits", json=form, headers=intake.headers("village_cadre", VILLAGE))
+    assert again.status_code == 200
+    await intake.settle()
+
+    history = await intake.client.get(f"/income/households/{household['id']}/assessments",
+                                      headers=intake.headers("village_cadre", VILLAGE))
+    assert history.status_code == 200, history.text
+    assert len(history.json()["years"]) == 1
+    every = await intake.client.get(f"/income/households/{household['id']}/assessments?all=true",
+                                    headers=intake.headers("village_cadre", VILLAGE))
+    assert len(every.json()["assessments"]) == 1
+    published = await income_events(intake)
+    assert len(published) == 1
+    payload = published[0]["payload"]
+    assert payload["household_id"] == household["id"]
+    assert payload["source_visit_id"] == form["visit_id"]
+    assert payload["basis"] == "amounts" and payload["ruleset_version"]
+
+
+async def test_another_village_cannot_read_the_assessment(intake):
+    household = await register(intake)
+    form = visit_form_for(household, income={"amounts": valid_income_amounts()})
+    assert (await intake.client.post("/intake/visits", json=form,
+                                     headers=intake.headers("village_cadre", VILLAGE))).status_code == 201
+    await intake.settle()
+    other = await intake.client.get(f"/income/households/{household['id']}/assessments",
+                                    headers=intake.headers("village_cadre", OTHER_VILLAGE))
+    assert other.status_code == 404
+    other_visit = await intake.client.get(f"/intake/visits/{form['visit_id']}",
+                                          headers=intake.headers("village_cadre", OTHER_VILLAGE))
+    assert other_visit.status_code == 404
+
+
+async def test_every_write_is_audited_with_caller_request_and_redacted_values(intake):
+    payload = household_payload(VILLAGE)
+    response = await intake.client.post("/intake/households", json=payload,
+                                        headers={**intake.headers("town_staff", TOWNSHIP, name="李镇干", user_id="u-7"),
+                                                 "X-Request-ID": "req-audit-1"})
+    assert response.status_code == 201
+    household = response.json()
+    log = await intake.client.get(f"/intake/audit?entity_id={household['id']}",
+                                  headers=intake.headers("auditor", DISTRICT))
+    assert log.status_code == 200
+    [entry] = [e for e in log.json() if e["entity"] == "households"]
+    assert (entry["actor_id"], entry["actor_name"], entry["actor_role"], entry["request_id"], entry["action"]) == (
+        "u-7", "李镇干", "town_staff", "req-audit-1", "create")
+    members = await intake.client.get("/intake/audit?entity=members", headers=intake.headers("auditor", DISTRICT))
+    member_changes = [e["changes"] for e in members.json() if e["request_id"] == "req-audit-1"]
+    assert len(member_changes) == len(payload["members"]), "each member's creation is audited too"
+    for member in payload["members"]:
+        assert member["id_number"] not in str(members.json())
+    for changes in member_changes:
+        assert changes["id_number_cipher"] == [None, "***"] and changes["id_number_index"] == [None, "***"]
