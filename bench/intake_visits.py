@@ -228,7 +228,18 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-async def measure(port: int, households: list[dict]) -> None:
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the server processes have used so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+async def measure(port: int, households: list[dict], pids: list[int]) -> None:
     from shared.auth import issue_token
     from shared.domain.enums import Role
     from shared.settings import PlatformSettings
@@ -247,14 +258,21 @@ async def measure(port: int, households: list[dict]) -> None:
 
         await closed_loop(client, receipt, 1.0)  # warm both paths: connections, prepared statements
         await closed_loop(client, visit, 1.0)
+        cpu = cpu_seconds(pids)
         baseline_rate, baseline_done, baseline_failed = await closed_loop(client, receipt, SECONDS)
+        cpu, baseline_cpu = cpu_seconds(pids), cpu_seconds(pids) - cpu
         visit_rate, visit_done, visit_failed = await closed_loop(client, visit, SECONDS)
+        visit_cpu = cpu_seconds(pids) - cpu
         latencies, paced_failed = await paced(client, visit)
     ratio = visit_rate / baseline_rate if baseline_rate else 0.0
     print(f"{WORKERS} server process(es), {CONCURRENCY} concurrent clients, {SECONDS:g} s per closed-loop phase")
     print(f"baseline (one-row insert): {baseline_rate:8.1f} req/s  ({baseline_done} ok, {baseline_failed} failed)")
     print(f"visits (附件1 submissions): {visit_rate:8.1f} req/s  ({visit_done} ok, {visit_failed} failed)")
     print(f"ratio visits/baseline:     {ratio:8.2f}   (target >= 0.33)")
+    per_baseline = baseline_cpu * 1000 / max(baseline_done, 1)
+    per_visit = visit_cpu * 1000 / max(visit_done, 1)
+    print(f"server CPU per request:    baseline {per_baseline:.2f} ms, visit {per_visit:.2f} ms "
+          f"(ratio {per_visit / per_baseline if per_baseline else 0:.2f})")
     print(f"paced {PACED_RATE} req/s for {PACED_SECONDS} s: {len(latencies)} visits, {paced_failed} failed, "
           f"p50 {statistics.median(latencies):.1f} ms, p99 {percentile(latencies, 0.99):.1f} ms, "
           f"max {max(latencies):.1f} ms   (target p99 < 100 ms)")
@@ -307,7 +325,7 @@ def main() -> None:
             server.start()
         sock.close()
         wait_until_serving(port, servers)
-        asyncio.run(measure(port, households))
+        asyncio.run(measure(port, households, [server.pid for server in servers]))
     finally:
         for server in servers:
             if server.is_alive():

@@ -6,6 +6,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 import jwt
 
@@ -112,16 +113,23 @@ def issue_token(
     return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm=ALGORITHM)
 
 
+LEEWAY_SECONDS = 30
+
+
 def decode_token(settings: PlatformSettings, token: str) -> Principal:
+    principal, expires_at = _verified(token, settings.jwt_secret.get_secret_value(), settings.jwt_issuer)
+    # The signature is checked once per token (cached below); expiry is checked on every request.
+    if clock.now().timestamp() > expires_at + LEEWAY_SECONDS:
+        raise NotAuthenticated("token expired")
+    return principal
+
+
+@lru_cache(maxsize=4096)
+def _verified(token: str, secret: str, issuer: str) -> tuple[Principal, int]:
+    """The principal a token names and its expiry, once its signature and claims check out."""
     try:
-        claims = jwt.decode(
-            token,
-            settings.jwt_secret.get_secret_value(),
-            algorithms=[ALGORITHM],
-            issuer=settings.jwt_issuer,
-            options={"require": ["sub", "exp", "iat"], "verify_iat": False},
-            leeway=30,
-        )
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=issuer,
+                            options={"require": ["sub", "exp", "iat"], "verify_iat": False}, leeway=LEEWAY_SECONDS)
     except jwt.ExpiredSignatureError as exc:
         raise NotAuthenticated("token expired") from exc
     except jwt.PyJWTError as exc:
@@ -132,4 +140,5 @@ def decode_token(settings: PlatformSettings, token: str) -> Principal:
         validate_org_for_role(role, org_code)
     except ValueError as exc:
         raise NotAuthenticated(f"invalid token claims: {exc}") from exc
-    return Principal(user_id=str(claims["sub"]), name=str(claims.get("name", "")), role=role, org_code=org_code)
+    principal = Principal(user_id=str(claims["sub"]), name=str(claims.get("name", "")), role=role, org_code=org_code)
+    return principal, int(claims["exp"])

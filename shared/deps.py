@@ -16,7 +16,9 @@ from shared.service import ServiceRuntime
 bearer = HTTPBearer(auto_error=False, description="A token from `fangfan token` or the deployment's identity service")
 
 
-def get_runtime(request: Request) -> ServiceRuntime:
+async def get_runtime(request: Request) -> ServiceRuntime:
+    # Dependencies are coroutines throughout: FastAPI runs a plain function in a worker thread, and
+    # three thread hops per request cost more than the whole of a small request's own work.
     return request.app.state.runtime
 
 
@@ -25,7 +27,7 @@ async def get_principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticated("a bearer token is required")
-    principal = decode_token(get_runtime(request).platform, credentials.credentials)
+    principal = decode_token(request.app.state.runtime.platform, credentials.credentials)
     request.state.principal = principal
     return principal
 
@@ -33,7 +35,7 @@ async def get_principal(
 async def get_session(request: Request, principal: Annotated[Principal, Depends(get_principal)]
                       ) -> AsyncIterator[AppSession]:
     """The request's session: committed once after the endpoint returns, before the response leaves."""
-    runtime = get_runtime(request)
+    runtime: ServiceRuntime = request.app.state.runtime
     async with runtime.db.transaction(principal, request_id=getattr(request.state, "request_id", None)) as session:
         yield session
 

@@ -15,11 +15,11 @@ from shared.domain.enums import Role
 WRITER_ROLES = (Role.VILLAGE_CADRE, Role.TOWN_STAFF, Role.DISTRICT_ADMIN)
 
 
-def get_cipher(runtime: Runtime) -> FieldCipher:
+async def get_cipher(runtime: Runtime) -> FieldCipher:
     return field_cipher(runtime.platform)
 
 
-def get_settings() -> IntakeSettings:
+async def get_settings() -> IntakeSettings:
     return get_intake_settings()
 
 

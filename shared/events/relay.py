@@ -21,6 +21,7 @@ from shared.models import OutboxEvent
 log = structlog.get_logger(__name__)
 
 PRUNE_EVERY_SECONDS = 3600
+COALESCE_SECONDS = 0.02
 
 
 class OutboxRelay:
@@ -57,6 +58,8 @@ class OutboxRelay:
         while True:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+                # A moment's wait lets the commits of concurrent requests share one relay pass.
+                await asyncio.sleep(COALESCE_SECONDS)
             self._wake.clear()
             try:
                 await self.drain()

@@ -69,3 +69,14 @@ def test_logs_never_carry_id_numbers_or_phones():
     line = mask_sensitive("member 11010519491231002X called from 13812345678")
     assert "11010519491231002X" not in line and "13812345678" not in line
     assert "110105********002X" in line and "138****5678" in line
+
+
+def test_a_verified_token_still_expires_when_its_time_comes():
+    from shared.clock import clock
+
+    config = settings()
+    token = issue_token(config, name="x", role=Role.AUDITOR, org_code="500151000000", ttl=timedelta(minutes=10))
+    assert decode_token(config, token).name == "x"  # verified and remembered
+    with clock.frozen(clock.now() + timedelta(minutes=11)):
+        with pytest.raises(NotAuthenticated, match="expired"):
+            decode_token(config, token)
