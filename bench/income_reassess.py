@@ -41,7 +41,6 @@ from services.income.assessments.service import computed_fields
 from services.income.calculator import from_visit_amounts
 from services.income.reassessments.schemas import ReassessmentCreate
 from services.income.reassessments.service import reassess
-from services.income.rulesets import RuleSet, default_catalog
 from services.income.rulesets.service import create_ruleset, seed_packaged
 from services.income.schemas import VisitSummary
 from shared.auth import Principal, system_principal
@@ -49,6 +48,7 @@ from shared.db import Database
 from shared.db_types import SHANGHAI
 from shared.domain.enums import Role
 from shared.migrate import upgrade
+from shared.rulesets import RuleSet, default_catalog
 from shared.service import load_service
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"

@@ -25,7 +25,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from services.income.rulesets import BracketBounds, RuleSet
 from services.income.schemas import (
     FEN,
     MONTHS_PER_YEAR,
@@ -44,6 +43,7 @@ from services.income.schemas import (
     WorkPlace,
 )
 from shared.domain.enums import IncomeBracket
+from shared.rulesets import BracketBounds, RuleSet
 
 # The per-capita figures are the only rounded numbers: once, to the fen, halves away from zero
 # (四舍五入, as cadres round by hand). Sums need no rounding, every amount having two places at most.

@@ -23,9 +23,9 @@ from services.income.calculator import (
     is_in_low_income_group,
     per_capita_amount,
 )
-from services.income.rulesets import RuleSet
 from services.income.schemas import FEN, IncomeClass
 from shared.domain.enums import IncomeBracket
+from shared.rulesets import RuleSet
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 The database URL and pool come from the shared service settings; what is added here are the
 deployment's choices for the campaign: where the org-unit file is, when the campaign started,
-how much client clock skew is tolerated, and the limits behind the data-quality findings.
+how much client clock skew is tolerated, and optional overrides of the limits behind the
+data-quality findings (by default those come from the rule set of the visit's year and region,
+``shared.rulesets``, as the income service's do).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ DEMO_ORG_UNITS_FILE = Path(__file__).parent / "org_units" / "data" / "demo_org_u
 
 
 class IntakeSettings(service_settings_class("intake")):
-    """Intake settings; every limit has a default that suits the 2024 campaign of the demo township."""
+    """Intake settings; the defaults suit the 2024 campaign of the demo township."""
 
     # CSV of the 统计用区划代码 tree (code,name). The packaged file holds the demo township only.
     org_units_file: Path = DEMO_ORG_UNITS_FILE
@@ -29,13 +31,15 @@ class IntakeSettings(service_settings_class("intake")):
     campaign_starts_on: date = date(2024, 8, 23)
     # A client's visit time may run ahead of the server's clock by this much (phones drift).
     clock_skew_allowance_seconds: int = Field(default=600, ge=0)
+    # Overrides of the rule set's figures for the data-quality findings; None (the default) takes
+    # the figure from the rule set resolved for the visit's date and the household's org code.
     # GPS fix accuracy worse than this (metres) is a finding, not a refusal.
-    gps_accuracy_limit_m: float = Field(default=50.0, gt=0)
-    # A home visit's fix farther than this from the household's last known position is a finding.
-    gps_max_distance_m: float = Field(default=1000.0, gt=0)
-    # The monitoring line used only to screen income contradictions (the income service's rule
-    # sets remain the authority for assessments).
-    monitoring_line: Decimal = Decimal("8300")
+    gps_accuracy_limit_m: float | None = Field(default=None, gt=0)
+    # A home visit's fix farther than this (metres) from the household's last known position is a finding.
+    gps_max_distance_m: float | None = Field(default=None, gt=0)
+    # The monitoring line used only to screen income contradictions (the rule sets, and the income
+    # service, remain the authority for assessments).
+    monitoring_line: Decimal | None = Field(default=None, ge=0)
     # At most this many not-yet-visited households are listed per village in a coverage report.
     coverage_unvisited_limit: int = Field(default=100, ge=0, le=10_000)
     # Upload size limit of a bulk import file.

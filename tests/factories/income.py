@@ -27,7 +27,7 @@ VILLAGE = "500151108201"
 
 def packaged_ruleset(**overrides: Any) -> dict[str, Any]:
     """The shipped 2024 rule set of district 500151 as JSON data, with fields replaced."""
-    data = json.loads(resources.files("services.income").joinpath("data/rulesets.json").read_text("utf-8"))
+    data = json.loads(resources.files("shared").joinpath("data/rulesets.json").read_text("utf-8"))
     return {**data["rulesets"][0], **overrides}
 
 

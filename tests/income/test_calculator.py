@@ -15,7 +15,6 @@ from services.income.calculator import (
     classify_bracket,
     from_visit_amounts,
 )
-from services.income.rulesets import RuleSet, default_catalog
 from services.income.schemas import (
     ExcludedIncomeKind,
     ExclusionCategory,
@@ -27,6 +26,7 @@ from services.income.schemas import (
     TransferIncomeKind,
 )
 from shared.domain.enums import IncomeBracket
+from shared.rulesets import RuleSet, default_catalog
 
 D = Decimal
 

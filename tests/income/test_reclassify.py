@@ -8,9 +8,9 @@ import pytest
 
 from services.income.calculator import from_visit_amounts
 from services.income.reclassify import bracket_range, classify_figures, reclassify_bracket
-from services.income.rulesets import RuleSet, default_catalog
 from services.income.schemas import IncomeClass
 from shared.domain.enums import IncomeBracket
+from shared.rulesets import RuleSet, default_catalog
 from tests.factories.income import raised_2024
 
 D = Decimal

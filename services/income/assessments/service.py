@@ -34,7 +34,6 @@ from services.income.assessments.schemas import (
     YearAssessment,
 )
 from services.income.calculator import bracket_assessment, calculate, from_visit_amounts
-from services.income.rulesets import IncomeYearNotFound, RuleSet, RuleSetCatalog, RuleSetNotFound
 from services.income.rulesets.service import load_catalog
 from services.income.schemas import (
     FEN,
@@ -53,6 +52,7 @@ from shared.db import AppSession
 from shared.domain.enums import Role
 from shared.errors import InvalidInput, NotFound
 from shared.events.outbox import publish
+from shared.rulesets import IncomeYearNotFound, RuleSet, RuleSetCatalog, RuleSetNotFound
 
 SOURCE = "income"
 WRITER_ROLES = (Role.VILLAGE_CADRE, Role.TOWN_STAFF, Role.DISTRICT_ADMIN)

@@ -41,7 +41,6 @@ from services.income.reassessments.schemas import (
     ReassessmentReport,
 )
 from services.income.reclassify import classify_figures, reclassify_bracket
-from services.income.rulesets import RuleSet, RuleSetCatalog, RuleSetNotFound
 from services.income.rulesets.models import region_org_code
 from services.income.rulesets.service import load_catalog
 from shared.auth import Principal
@@ -49,6 +48,7 @@ from shared.clock import clock
 from shared.db import AppSession
 from shared.domain.enums import Role
 from shared.errors import Forbidden, InvalidInput, NotFound
+from shared.rulesets import RuleSet, RuleSetCatalog, RuleSetNotFound
 
 CHUNK_SIZE = 2000
 REPORT_LIMIT = 1000

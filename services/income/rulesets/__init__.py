@@ -1,25 +1,7 @@
-"""Income rule sets: the thresholds of one monitoring year in one region, versioned data.
+"""Income rule sets: the versions a district admin adds, kept beside the packaged ones.
 
-``catalog`` holds the pure model and resolution (no database); ``models``, ``repository``,
-``service`` and ``endpoints`` keep the versions a district admin adds in the ``rule_sets`` table.
+The pure model and resolution (``RuleSet``, ``RuleSetCatalog``, the packaged catalog) live in
+:mod:`shared.rulesets`, as intake reads the same figures; here are the income service's parts:
+``models`` and ``repository`` keep versions in the ``rule_sets`` table, ``service`` merges them
+with the packaged file and seeds it at start-up, ``endpoints`` is the admin API.
 """
-
-from services.income.rulesets.catalog import (
-    BracketBounds,
-    DuplicateRuleSetVersion,
-    IncomeYearNotFound,
-    RuleSet,
-    RuleSetCatalog,
-    RuleSetNotFound,
-    default_catalog,
-)
-
-__all__ = [
-    "BracketBounds",
-    "DuplicateRuleSetVersion",
-    "IncomeYearNotFound",
-    "RuleSet",
-    "RuleSetCatalog",
-    "RuleSetNotFound",
-    "default_catalog",
-]

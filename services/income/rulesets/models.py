@@ -28,7 +28,7 @@ def region_org_code(region: str) -> str:
 class RuleSetRecord(SQLModel, table=True):
     """One immutable rule-set version. Not org-scoped: every role reads the rules of every region.
 
-    ``document`` is the rule set exactly as :class:`~services.income.rulesets.RuleSet` validates it;
+    ``document`` is the rule set exactly as :class:`~shared.rulesets.RuleSet` validates it;
     year, region and version are copied out to key and sort it. ``org_code`` is the region's own org
     unit, so the audit entry of a creation lands in the creating district's audit log.
     """

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import structlog
 
-from services.income.rulesets.catalog import RuleSet, RuleSetCatalog, RuleSetNotFound, default_catalog
 from services.income.rulesets.models import RuleSetOrigin, RuleSetRecord, region_org_code
 from services.income.rulesets.repository import RuleSetRepository
 from services.income.rulesets.schemas import RuleSetRead, RuleSetSummary
@@ -19,6 +18,7 @@ from shared.auth import Principal
 from shared.db import AppSession
 from shared.domain.enums import Role
 from shared.errors import Conflict, Forbidden
+from shared.rulesets import RuleSet, RuleSetCatalog, RuleSetNotFound, default_catalog
 
 log = structlog.get_logger(__name__)
 

@@ -9,12 +9,18 @@ Each finding names the form field it concerns (``members.2.labour_capacity``,
   Age 60 is accepted on both sides of the line because "60岁" and "60岁以上" overlap in the plan.
 - A key-target household (any of the 10 groups on the form or on record, or a monitoring object)
   checked by other than a home visit without ``remote_reason`` (举家外出 / 代答).
-- A home visit's fix: accuracy worse than the configured limit, a mock location, or farther than
-  the configured distance from the household's last known position (all compared in WGS-84).
+- A home visit's fix: accuracy worse than the limit, a mock location, or farther than the
+  limit's distance from the household's last known position (all compared in WGS-84).
 - Income: a ticked bracket (judged above the monitoring line) while the household's previous
   visit recorded amounts A-E that, over this visit's household size, compute at or below the line;
   and amounts A-E (judged below) that compute above it. The form never holds both branches, so
   the previous visit is the honest source of the contradiction the campaign asks about.
+
+The monitoring line and the GPS limits are rule-set data (:mod:`shared.rulesets`): those of the rule
+set whose income year (收入年度) contains the visit's date, for the household's org code — the rule
+set the income service assesses the visit under — unless the deployment overrides a figure. When
+no rule set covers the date, the checks lacking a figure are skipped and a ``no_rule_set`` finding
+names the date, so the gap is visible rather than silently judged against some other year's line.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from shared.domain.enums import HouseholdKind, KeyTargetGroup, LabourCapacity, V
 from shared.domain.visit_form import IncomeAmounts, VisitForm
 from shared.geo import distance_m
 from shared.idnumber import age_on
+from shared.rulesets import IncomeYearNotFound, RuleSetCatalog, RuleSetNotFound
 
 WORKING_AGE_FROM = 16
 WORKING_AGE_TO = 60
@@ -46,9 +53,27 @@ class LastPosition:
 
 @dataclass(frozen=True)
 class Limits:
-    gps_accuracy_limit_m: float
-    gps_max_distance_m: float
-    monitoring_line: Decimal
+    """What the GPS and income checks compare against; a figure of None skips its check."""
+
+    gps_accuracy_limit_m: float | None
+    gps_max_distance_m: float | None
+    monitoring_line: Decimal | None
+    # The visit's date when no rule set covers it (the no_rule_set finding names it).
+    uncovered_day: date | None = None
+
+
+def limits_for(catalog: RuleSetCatalog, day: date, org_code: str, *, gps_accuracy_limit_m: float | None = None,
+               gps_max_distance_m: float | None = None, monitoring_line: Decimal | None = None) -> Limits:
+    """The figures of the rule set whose income year holds ``day`` for ``org_code``; a given figure wins."""
+    try:
+        ruleset = catalog.resolve(catalog.year_containing(day, org_code), org_code)
+    except (IncomeYearNotFound, RuleSetNotFound):
+        return Limits(gps_accuracy_limit_m, gps_max_distance_m, monitoring_line, uncovered_day=day)
+    return Limits(
+        gps_accuracy_limit_m=ruleset.gps_max_accuracy_m if gps_accuracy_limit_m is None else gps_accuracy_limit_m,
+        gps_max_distance_m=ruleset.gps_max_distance_m if gps_max_distance_m is None else gps_max_distance_m,
+        monitoring_line=ruleset.monitoring_line if monitoring_line is None else monitoring_line,
+    )
 
 
 @dataclass(frozen=True)
@@ -66,11 +91,24 @@ class FindingInputs:
 def visit_findings(inputs: FindingInputs) -> list[Finding]:
     """Every finding of a visit, in form order."""
     return [
+        *rule_set_findings(inputs.limits),
         *labour_capacity_findings(inputs.form, inputs.birth_dates),
         *method_findings(inputs.form, inputs.recorded_key_target_groups),
         *gps_findings(inputs.form, inputs.last_position, inputs.limits),
         *income_findings(inputs.form, inputs.previous_amounts, inputs.limits),
     ]
+
+
+def rule_set_findings(limits: Limits) -> list[Finding]:
+    """A visit no rule set covers, when that left a check without its figure."""
+    figures = [("GPS accuracy", limits.gps_accuracy_limit_m), ("GPS distance", limits.gps_max_distance_m),
+               ("monitoring line", limits.monitoring_line)]
+    skipped = [check for check, figure in figures if figure is None]
+    if limits.uncovered_day is None or not skipped:
+        return []
+    message = (f"no rule set's income year contains the visit date {limits.uncovered_day}, so the "
+               f"{', '.join(skipped)} checks were skipped")
+    return [Finding(code="no_rule_set", field="visited_at", message=message)]
 
 
 def labour_capacity_findings(form: VisitForm, birth_dates: list[date]) -> list[Finding]:
@@ -124,14 +162,14 @@ def gps_findings(form: VisitForm, last_position: LastPosition | None, limits: Li
         return []
     gps = form.home_visit.gps
     findings = []
-    if gps.accuracy_m > limits.gps_accuracy_limit_m:
+    if limits.gps_accuracy_limit_m is not None and gps.accuracy_m > limits.gps_accuracy_limit_m:
         findings.append(Finding(code="gps_low_accuracy", field="home_visit.gps.accuracy_m",
                                 message=f"fix accuracy {gps.accuracy_m:g} m is worse than the limit of "
                                         f"{limits.gps_accuracy_limit_m:g} m"))
     if gps.mock_location:
         findings.append(Finding(code="gps_mock_location", field="home_visit.gps.mock_location",
                                 message="the phone reported a mock (simulated) location"))
-    if last_position is not None:
+    if last_position is not None and limits.gps_max_distance_m is not None:
         latitude, longitude = gps.as_wgs84()
         metres = distance_m(latitude, longitude, last_position.latitude, last_position.longitude)
         if metres > limits.gps_max_distance_m:
@@ -153,6 +191,8 @@ def per_capita(amounts: IncomeAmounts, member_months: int) -> Decimal | None:
 def income_findings(form: VisitForm, previous_amounts: IncomeAmounts | None, limits: Limits) -> list[Finding]:
     member_months = sum(member.months_in_household for member in form.members)
     line = limits.monitoring_line
+    if line is None:
+        return []
     if form.income.bracket is not None and previous_amounts is not None:
         figure = per_capita(previous_amounts, member_months)
         if figure is not None and figure <= line:

@@ -20,7 +20,7 @@ from services.intake.households.models import Household, Member
 from services.intake.households.repository import HouseholdRepository
 from services.intake.households.service import publish_household_changed, register_writes
 from services.intake.settings import IntakeSettings
-from services.intake.visits.findings import FindingInputs, LastPosition, Limits, visit_findings
+from services.intake.visits.findings import FindingInputs, LastPosition, limits_for, visit_findings
 from services.intake.visits.members import MemberPlan, apply_updates, plan_members
 from services.intake.visits.models import Visit
 from services.intake.visits.repository import LastVisit, VisitRepository
@@ -35,6 +35,7 @@ from shared.domain.visit_form import IncomeAmounts, VisitForm
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events.outbox import publish
 from shared.idnumber import mask_id_number, mask_phone
+from shared.rulesets import default_catalog
 
 
 async def submit_visit(session: AppSession, *, principal: Principal, form: VisitForm, settings: IntakeSettings,
@@ -115,8 +116,9 @@ async def _finding_inputs(repository: VisitRepository, form: VisitForm, househol
     previous = latest if latest is None or latest.visited_at < form.visited_at else await repository.last_before(
         household.id, form.visited_at)
     amounts = previous.income_amounts if previous is not None else None
-    limits = Limits(gps_accuracy_limit_m=settings.gps_accuracy_limit_m, gps_max_distance_m=settings.gps_max_distance_m,
-                    monitoring_line=settings.monitoring_line)
+    limits = limits_for(default_catalog(), shanghai_date(form.visited_at), household.org_code,
+                        gps_accuracy_limit_m=settings.gps_accuracy_limit_m,
+                        gps_max_distance_m=settings.gps_max_distance_m, monitoring_line=settings.monitoring_line)
     return FindingInputs(
         form=form, birth_dates=[m.birth_date for m in plan.members],
         recorded_key_target_groups=list(household.key_target_groups),

@@ -7,9 +7,18 @@ from decimal import Decimal
 
 import pytest
 
-from services.intake.visits.findings import FindingInputs, LastPosition, Limits, per_capita, visit_findings
+from services.intake.visits.findings import (
+    FindingInputs,
+    LastPosition,
+    Limits,
+    limits_for,
+    per_capita,
+    visit_findings,
+)
 from shared.domain.visit_form import IncomeAmounts, VisitForm
 from shared.geo import wgs84_to_gcj02
+from shared.rulesets import default_catalog
+from tests.conftest import VILLAGE
 from tests.factories.visit_forms import (
     TONGLIANG_LAT,
     TONGLIANG_LON,
@@ -20,8 +29,10 @@ from tests.factories.visit_forms import (
     valid_visit_form,
 )
 
-LIMITS = Limits(gps_accuracy_limit_m=50, gps_max_distance_m=1000, monitoring_line=Decimal("8300"))
 VISIT_DAY = date(2024, 9, 5)
+RULESET = default_catalog().resolve(2024, VILLAGE)  # the packaged rule set whose income year holds VISIT_DAY
+LIMITS = limits_for(default_catalog(), VISIT_DAY, VILLAGE)
+AFTER_THE_INCOME_YEAR = date(2024, 10, 15)  # the packaged 2024 income year ends on 30 September
 
 
 def born_years_ago(years: int) -> date:
@@ -29,14 +40,18 @@ def born_years_ago(years: int) -> date:
     return date(VISIT_DAY.year - years, VISIT_DAY.month, VISIT_DAY.day) - timedelta(days=10)
 
 
-def findings(form: dict, *, ages: list[int] | None = None, key_groups: list[str] | None = None,
-             last: LastPosition | None = None, previous: dict | None = None):
+def full_findings(form: dict, *, ages: list[int] | None = None, key_groups: list[str] | None = None,
+                  last: LastPosition | None = None, previous: dict | None = None, limits: Limits = LIMITS):
     model = VisitForm.model_validate(form)
     births = [born_years_ago(age) for age in (ages or [50] * len(model.members))]
     inputs = FindingInputs(form=model, birth_dates=births, recorded_key_target_groups=key_groups or [],
                            last_position=last, previous_amounts=IncomeAmounts.model_validate(previous) if previous
-                           else None, limits=LIMITS)
-    return [(f.code, f.field) for f in visit_findings(inputs)]
+                           else None, limits=limits)
+    return visit_findings(inputs)
+
+
+def findings(form: dict, **inputs):
+    return [(f.code, f.field) for f in full_findings(form, **inputs)]
 
 
 def one_member(**member) -> dict:
@@ -95,7 +110,8 @@ def test_a_poor_or_mock_fix_is_a_finding():
     found = findings(valid_visit_form(home_visit=valid_home_visit(gps=fix)))
     assert found == [("gps_low_accuracy", "home_visit.gps.accuracy_m"), ("gps_mock_location",
                                                                          "home_visit.gps.mock_location")]
-    assert findings(valid_visit_form(home_visit=valid_home_visit(gps=valid_gps_fix(accuracy_m=50)))) == []
+    at_the_limit = valid_gps_fix(accuracy_m=RULESET.gps_max_accuracy_m)
+    assert findings(valid_visit_form(home_visit=valid_home_visit(gps=at_the_limit))) == []
 
 
 def test_a_fix_far_from_the_last_known_position_is_a_finding_compared_in_wgs84():
@@ -135,3 +151,45 @@ def test_amounts_given_as_below_the_line_that_compute_above_it():
     low = valid_income_amounts(production_income="1000", wage_income="5000", transfer_income="1000",
                                production_expense="0")
     assert findings(valid_visit_form(income={"amounts": low})) == []
+
+
+# --- where the limits come from -------------------------------------------------------------------
+
+
+def test_the_limits_are_the_rule_set_of_the_visits_income_year():
+    assert LIMITS == Limits(gps_accuracy_limit_m=RULESET.gps_max_accuracy_m,
+                            gps_max_distance_m=RULESET.gps_max_distance_m, monitoring_line=RULESET.monitoring_line)
+
+
+def test_a_deployment_override_replaces_one_figure_of_the_rule_set():
+    limits = limits_for(default_catalog(), VISIT_DAY, VILLAGE, gps_max_distance_m=RULESET.gps_max_distance_m * 3)
+    assert limits == Limits(gps_accuracy_limit_m=RULESET.gps_max_accuracy_m,
+                            gps_max_distance_m=RULESET.gps_max_distance_m * 3, monitoring_line=RULESET.monitoring_line)
+    line = RULESET.monitoring_line + 1000
+    assert limits_for(default_catalog(), VISIT_DAY, VILLAGE, monitoring_line=line).monitoring_line == line
+
+
+@pytest.mark.parametrize(("day", "org_code"), [(AFTER_THE_INCOME_YEAR, VILLAGE), (VISIT_DAY, "110101001001")])
+def test_no_rule_set_skips_the_checks_that_need_one_and_says_so(day, org_code):
+    limits = limits_for(default_catalog(), day, org_code)
+    assert limits == Limits(None, None, None, uncovered_day=day)
+    poor_fix = valid_home_visit(gps=valid_gps_fix(accuracy_m=RULESET.gps_max_accuracy_m * 10, mock_location=True))
+    form = valid_visit_form(visited_at=f"{day}T10:00:00+08:00", home_visit=poor_fix,
+                            income={"amounts": valid_income_amounts()})
+    far = LastPosition(TONGLIANG_LAT, TONGLIANG_LON + 0.1, "recorded location")
+    assert findings(form, last=far, limits=limits) == [("no_rule_set", "visited_at"),
+                                                       ("gps_mock_location", "home_visit.gps.mock_location")]
+    finding = full_findings(form, last=far, limits=limits)[0]
+    assert str(day) in finding.message
+    assert "GPS accuracy, GPS distance, monitoring line checks were skipped" in finding.message
+
+
+def test_overrides_keep_their_checks_when_no_rule_set_covers_the_visit():
+    poor_fix = valid_home_visit(gps=valid_gps_fix(accuracy_m=80))
+    form = valid_visit_form(visited_at=f"{AFTER_THE_INCOME_YEAR}T10:00:00+08:00", home_visit=poor_fix)
+    some = limits_for(default_catalog(), AFTER_THE_INCOME_YEAR, VILLAGE, gps_accuracy_limit_m=50)
+    assert findings(form, limits=some) == [("no_rule_set", "visited_at"), ("gps_low_accuracy",
+                                                                            "home_visit.gps.accuracy_m")]
+    every = limits_for(default_catalog(), AFTER_THE_INCOME_YEAR, VILLAGE, gps_accuracy_limit_m=50,
+                       gps_max_distance_m=1000, monitoring_line=Decimal("8300"))
+    assert findings(form, limits=every) == [("gps_low_accuracy", "home_visit.gps.accuracy_m")]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import pytest
 from sqlalchemy import select
 
+from services.intake.settings import get_intake_settings
+from shared.geo import distance_m
 from shared.models import OutboxEvent
+from shared.rulesets import default_catalog
 from tests.conftest import TOWNSHIP, VILLAGE
 from tests.factories.intake import household_payload, member_payload, next_id_number, set_intake_env, visit_form_for
 from tests.factories.visit_forms import TONGLIANG_LAT, TONGLIANG_LON, valid_gps_fix, valid_income_amounts
@@ -30,6 +34,22 @@ async def submit(system, form):
 
 def codes(visit):
     return [(f["code"], f["field"]) for f in visit["findings"]]
+
+
+def ruleset_2024():
+    """The packaged rule set over the test village for the 2024 campaign's visits (dated before October)."""
+    return default_catalog().resolve(2024, VILLAGE)
+
+
+def home_visit_on(household, day: str, **gps):
+    form = visit_form_for(household, visited_at=f"{day}T10:00:00+08:00")
+    form["home_visit"]["gps"] = valid_gps_fix(**gps)
+    return form
+
+
+def east_of_tongliang(metres: float) -> float:
+    """The longitude ``metres`` due east of the test position, at its latitude."""
+    return TONGLIANG_LON + math.degrees(metres / (6_371_008.8 * math.cos(math.radians(TONGLIANG_LAT))))
 
 
 async def test_contradictions_are_stored_and_published_with_the_visit(intake):
@@ -67,6 +87,55 @@ async def test_the_gps_limits_come_from_the_deployment(intake, intake_env):
     household = await register(intake)
     assert codes(await submit(intake, visit_form_for(household))) == [("gps_low_accuracy",
                                                                       "home_visit.gps.accuracy_m")]
+
+
+async def test_the_deployment_overrides_are_unset_by_default(intake_env):
+    settings = get_intake_settings()
+    assert (settings.gps_accuracy_limit_m, settings.gps_max_distance_m, settings.monitoring_line) == (None, None, None)
+
+
+async def test_the_gps_accuracy_limit_comes_from_the_rule_set(intake):
+    limit = ruleset_2024().gps_max_accuracy_m
+    household = await register(intake)
+
+    worse = await submit(intake, home_visit_on(household, "2024-09-02", accuracy_m=limit + 0.5))
+    assert codes(worse) == [("gps_low_accuracy", "home_visit.gps.accuracy_m")]
+    assert f"limit of {limit:g} m" in worse["findings"][0]["message"]
+    assert codes(await submit(intake, home_visit_on(household, "2024-09-03", accuracy_m=limit - 0.5))) == []
+
+
+async def test_the_gps_distance_comes_from_the_rule_set_unless_the_deployment_overrides_it(intake, intake_env):
+    limit = ruleset_2024().gps_max_distance_m
+    beyond = east_of_tongliang(limit + 100)
+    assert limit < distance_m(TONGLIANG_LAT, TONGLIANG_LON, TONGLIANG_LAT, beyond) < limit + 200
+    household = await register(intake, location={"latitude": TONGLIANG_LAT, "longitude": beyond})
+
+    visit = await submit(intake, home_visit_on(household, "2024-09-02"))
+    assert codes(visit) == [("gps_far_from_household", "home_visit.gps")]
+    assert f"beyond {limit:g} m" in visit["findings"][0]["message"]
+    set_intake_env(intake_env, gps_max_distance_m=str(limit * 2))
+    assert codes(await submit(intake, home_visit_on(household, "2024-09-03"))) == []
+
+
+async def test_a_visit_no_rule_set_covers_is_stored_with_a_no_rule_set_finding(intake):
+    household = await register(intake, location={"latitude": TONGLIANG_LAT, "longitude": TONGLIANG_LON + 0.05})
+    low = valid_income_amounts(production_income="2000", wage_income="5000", transfer_income="1000",
+                               production_expense="0")
+    assert codes(await submit(intake, visit_form_for(household, visited_at="2024-09-01T10:00:00+08:00",
+                                                     income={"amounts": low}))) == [
+        ("gps_far_from_household", "home_visit.gps")]
+    # After the campaign started (2024-08-23) and after the packaged 2024 income year (to 2024-09-30).
+    form = home_visit_on(household, "2024-10-15", accuracy_m=ruleset_2024().gps_max_accuracy_m * 10)
+    form["income"] = {"bracket": "20000_30000"}  # under the 2024 line, contradicts the amounts of 1 September
+
+    visit = await submit(intake, form)  # stored: a finding never blocks the visit
+
+    assert codes(visit) == [("no_rule_set", "visited_at")]
+    assert "2024-10-15" in visit["findings"][0]["message"]
+    fetched = await intake.client.get(f"/intake/visits/{form['visit_id']}",
+                                      headers=intake.headers("village_cadre", VILLAGE))
+    assert fetched.status_code == 200
+    assert fetched.json()["findings"] == visit["findings"]
 
 
 async def test_a_bracket_contradicting_the_previous_visits_amounts(intake):

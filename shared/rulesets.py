@@ -1,10 +1,14 @@
-"""Income rule sets: the thresholds of one monitoring year in one region, kept as versioned data.
+"""Rule sets: the thresholds of one monitoring year in one region, kept as versioned data.
 
 Every figure the income rules depend on (monitoring line, low-income line, income year, brackets,
 the form's "below 13000?" threshold, the GPS limits of a home visit) lives in
-``data/rulesets.json`` or in the ``rule_sets`` table a district admin adds to; the code only reads
-them. A region is an org-code prefix: "" is the nationwide default, "500151" a district, and the
-most specific prefix of an org code wins.
+``data/rulesets.json`` or in the income service's ``rule_sets`` table a district admin adds to; the
+code only reads them. A region is an org-code prefix: "" is the nationwide default, "500151" a
+district, and the most specific prefix of an org code wins.
+
+This module is the pure part two services share: the model, validation and resolution, and the
+packaged catalog. The income service computes against it (plus its table); intake takes the
+monitoring line and the GPS limits of its data-quality findings from it.
 """
 
 from __future__ import annotations
@@ -20,9 +24,9 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from services.income.schemas import Money
-from shared.errors import NotFound
 from shared.domain.enums import IncomeBracket
+from shared.domain.visit_form import Yuan
+from shared.errors import NotFound
 
 # Org codes are 2 (province), 4 (city), 6 (county), 9 (township) or 12 (village) digits long.
 _REGION_LENGTHS = {0, 2, 4, 6, 9, 12}
@@ -68,8 +72,8 @@ class BracketBounds(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     code: IncomeBracket
-    lower_exclusive: Money
-    upper_inclusive: Money | None
+    lower_exclusive: Yuan
+    upper_inclusive: Yuan | None
 
     @model_validator(mode="after")
     def _ordered(self) -> BracketBounds:
@@ -91,13 +95,13 @@ class RuleSet(BaseModel):
     region: str = Field(pattern=r"^[0-9]*$")
     version: str
     source: str = Field(min_length=1)
-    monitoring_line: Money
-    low_income_line: Money
+    monitoring_line: Yuan
+    low_income_line: Yuan
     low_income_line_income_year: int = Field(ge=2000, le=2100)
     income_year_start: date
     income_year_end: date
     brackets: tuple[BracketBounds, ...] = Field(min_length=1)
-    below_13000_threshold: Money
+    below_13000_threshold: Yuan
     gps_max_accuracy_m: PositiveInt
     gps_max_distance_m: PositiveInt
 
@@ -202,7 +206,7 @@ class RuleSetCatalog:
     def load(cls, path: Path | None = None) -> RuleSetCatalog:
         """Read a rule-set file; by default the one shipped with this package."""
         if path is None:
-            return cls.from_json(resources.files("services.income").joinpath("data/rulesets.json").read_bytes())
+            return cls.from_json(resources.files("shared").joinpath("data/rulesets.json").read_bytes())
         return cls.from_json(path.read_bytes())
 
     def __iter__(self) -> Iterator[RuleSet]:

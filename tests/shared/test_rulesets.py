@@ -1,4 +1,4 @@
-"""Rule sets as data: the packaged file, validation, and resolution by year and org code."""
+"""Rule sets as data (shared by income and intake): the packaged file, validation, resolution."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from services.income.rulesets import (
+from shared.rulesets import (
     DuplicateRuleSetVersion,
     IncomeYearNotFound,
     RuleSet,
@@ -27,7 +27,7 @@ XIHE_VILLAGE = "500151101001"  # a village under the district 500151
 
 
 def packaged_data() -> dict[str, Any]:
-    return json.loads(resources.files("services.income").joinpath("data/rulesets.json").read_text("utf-8"))
+    return json.loads(resources.files("shared").joinpath("data/rulesets.json").read_text("utf-8"))
 
 
 def ruleset(**overrides: Any) -> RuleSet:
@@ -93,12 +93,20 @@ def test_rule_figures_live_only_in_the_data() -> None:
     figures = {Decimal(data[key]) for key in ("monitoring_line", "low_income_line", "below_13000_threshold")}
     figures |= {Decimal(b["lower_exclusive"]) for b in data["brackets"]}
     figures |= {Decimal(data["gps_max_accuracy_m"]), Decimal(data["gps_max_distance_m"])}
-    package = Path(resources.files("services.income"))
+    root = Path(resources.files("shared")).parent
+    # The catalog, the income service that computes with it, and intake's findings that compare with it.
+    modules = [root / "shared" / "rulesets.py", *(root / "services" / "income").rglob("*.py"),
+               *(root / "services" / "intake" / "visits").rglob("*.py")]
 
-    modules = list(package.rglob("*.py"))
-    assert package / "rulesets" / "catalog.py" in modules
+    assert root / "services" / "intake" / "visits" / "findings.py" in modules
     for module in modules:
-        assert not _numbers_in_code(module.read_text("utf-8")) & figures, module.relative_to(package)
+        assert module.is_file(), module
+        assert not _numbers_in_code(module.read_text("utf-8")) & figures, module.relative_to(root)
+
+
+def test_the_rule_set_file_is_package_data_of_shared() -> None:
+    assert (Path(resources.files("shared")) / "data" / "rulesets.json").is_file()
+    assert not (Path(resources.files("services.income")) / "data").exists()
 
 
 # --- resolution -----------------------------------------------------------------------------------
