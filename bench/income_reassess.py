@@ -33,9 +33,7 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
-import sqlalchemy as sa
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.income.assessments.service import computed_fields
 from services.income.calculator import from_visit_amounts
@@ -48,6 +46,7 @@ from shared.db import Database
 from shared.db_types import SHANGHAI
 from shared.domain.enums import Role
 from shared.migrate import upgrade
+from shared.pgadmin import drop_database, recreate_database
 from shared.rulesets import RuleSet, default_catalog
 from shared.service import load_service
 
@@ -77,23 +76,12 @@ def main(argv: list[str] | None = None) -> None:
     if server.host not in LOOPBACK:
         raise SystemExit(f"refusing a non-loopback database host {server.host!r}")
     name = f"fangfan_bench_income_{os.getpid()}"
-    url = server.set(database=name).render_as_string(hide_password=False)
-    asyncio.run(_admin(options.database_url, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'))
+    url = recreate_database(options.database_url, name)
     try:
         upgrade(load_service("income").versions_dir, url)
         asyncio.run(_bench(url, options))
     finally:
-        asyncio.run(_admin(options.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-async def _admin(url: str, *statements: str) -> None:
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            for statement in statements:
-                await connection.execute(sa.text(statement))
-    finally:
-        await engine.dispose()
+        drop_database(options.database_url, name)
 
 
 # --- seeding ------------------------------------------------------------------------------------------

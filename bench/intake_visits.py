@@ -32,10 +32,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
-import sqlalchemy as sa
 from fastapi import APIRouter
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 # Module level: FastAPI resolves the route's annotations in this module's namespace.
 from shared.deps import CurrentPrincipal, Session
@@ -93,16 +90,6 @@ def serve(database_url: str, fd: int) -> None:
     runtime = ServiceRuntime(definition, PlatformSettings(_env_file=None), DiscardTransport(),
                              database_url=database_url)
     uvicorn.run(create_root_app([runtime]), fd=fd, log_config=None, access_log=False, log_level="warning")
-
-
-async def admin(*statements: str) -> None:
-    engine = create_async_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            for statement in statements:
-                await connection.execute(sa.text(statement))
-    finally:
-        await engine.dispose()
 
 
 async def seed(database_url: str) -> list[dict]:
@@ -304,13 +291,11 @@ def wait_until_serving(port: int, servers: list[multiprocessing.Process], timeou
 
 def main() -> None:
     from shared.migrate import upgrade
+    from shared.pgadmin import drop_database, recreate_database
     from shared.service import load_service
-    from shared.settings import normalise_database_url
 
     name = f"fangfan_bench_intake_{os.getpid()}"
-    database_url = make_url(normalise_database_url(ADMIN_URL)).set(database=name).render_as_string(
-        hide_password=False)
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'))
+    database_url = recreate_database(ADMIN_URL, name)
     servers: list[multiprocessing.Process] = []
     try:
         upgrade(load_service("intake").versions_dir, database_url)
@@ -331,7 +316,7 @@ def main() -> None:
             if server.is_alive():
                 server.terminate()
                 server.join(timeout=20)
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop_database(ADMIN_URL, name)
 
 
 if __name__ == "__main__":

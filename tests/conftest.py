@@ -9,7 +9,6 @@ deterministic.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -17,14 +16,12 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 import pytest_asyncio
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared.app import create_root_app
 from shared.auth import issue_token
 from shared.domain.enums import Role
 from shared.events.transports import InProcessTransport
+from shared import pgadmin
 from shared.migrate import upgrade
 from shared.service import ServiceRuntime, load_service
 from shared.settings import SERVICE_NAMES, PlatformSettings
@@ -40,30 +37,16 @@ OTHER_VILLAGE = "500151108202"
 
 
 def database_url(name: str) -> str:
-    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-
-
-def _admin(*statements: str) -> None:
-    async def run() -> None:
-        engine = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        try:
-            async with engine.connect() as conn:
-                for statement in statements:
-                    await conn.execute(sa.text(statement))
-        finally:
-            await engine.dispose()
-
-    asyncio.run(run())
+    return pgadmin.database_url(PG_URL, name)
 
 
 def recreate_database(name: str) -> str:
     """Drop and create ``name`` on the test server; returns its async URL."""
-    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
-    return database_url(name)
+    return pgadmin.recreate_database(PG_URL, name)
 
 
 def drop_database(name: str) -> None:
-    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    pgadmin.drop_database(PG_URL, name)
 
 
 def run_suffix() -> str:
