@@ -59,7 +59,8 @@ class ServiceRuntime:
                                       retry_base_seconds=platform.event_retry_base_seconds)
         self.relay = OutboxRelay(definition.name, self.db, transport, interval=platform.relay_interval_seconds,
                                  batch_size=platform.relay_batch_size,
-                                 retention=timedelta(days=platform.outbox_retention_days))
+                                 retention=timedelta(days=platform.outbox_retention_days),
+                                 inbox_retention=timedelta(days=platform.inbox_retention_days))
         self.db.on_events_committed = self.relay.wake
 
     @property

@@ -50,6 +50,7 @@ class PlatformSettings(BaseSettings):
     relay_interval_seconds: float = 2.0
     relay_batch_size: int = 200
     outbox_retention_days: int = 7
+    inbox_retention_days: int = 30
     event_max_tries: int = 6
     event_retry_base_seconds: float = 1.0
     load_demo_data: bool = True

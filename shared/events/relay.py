@@ -16,7 +16,7 @@ from shared.db import Database
 from shared.events.contracts import Envelope
 from shared.events.transports import Transport, TransportUnavailable
 from shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
-from shared.models import OutboxEvent
+from shared.models import InboxRecord, OutboxEvent
 
 log = structlog.get_logger(__name__)
 
@@ -28,13 +28,15 @@ class OutboxRelay:
     """Moves one service's outbox to the transport; several relays may run (rows are locked while sent)."""
 
     def __init__(self, service: str, db: Database, transport: Transport, *, interval: float = 2.0,
-                 batch_size: int = 200, retention: timedelta = timedelta(days=7)) -> None:
+                 batch_size: int = 200, retention: timedelta = timedelta(days=7),
+                 inbox_retention: timedelta = timedelta(days=30)) -> None:
         self.service = service
         self.db = db
         self.transport = transport
         self.interval = interval
         self.batch_size = batch_size
         self.retention = retention
+        self.inbox_retention = inbox_retention
         self._pruned_at = 0.0
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -69,12 +71,18 @@ class OutboxRelay:
                 log.exception("outbox_relay_error", service=self.service)
 
     async def prune(self) -> int:
-        """Delete rows published longer ago than the retention; the outbox is not an archive."""
+        """Delete outbox rows published, and inbox rows handled, longer ago than their retention.
+
+        Neither table is an archive. An inbox row only has to outlive any redelivery of its event
+        (arq keeps a job's id for an hour; a replay comes from the failed-events table), so a month
+        is ample. Returns the number of outbox rows deleted.
+        """
         self._pruned_at = time.monotonic()
-        cutoff = clock.now() - self.retention
+        now = clock.now()
         async with self.db.transaction(system_principal(f"{self.service}.relay")) as session:
-            result = await session.execute(
-                delete(OutboxEvent).where(OutboxEvent.published_at.is_not(None), OutboxEvent.published_at < cutoff))
+            result = await session.execute(delete(OutboxEvent).where(
+                OutboxEvent.published_at.is_not(None), OutboxEvent.published_at < now - self.retention))
+            await session.execute(delete(InboxRecord).where(InboxRecord.handled_at < now - self.inbox_retention))
         return result.rowcount or 0
 
     async def drain(self) -> int:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from shared.events.consumer import Handler, Outcome, TransientError
 from shared.events.contracts import BusProbe, Envelope
 from shared.events.outbox import publish
-from shared.models import FailedEvent, OutboxEvent, ProbeReceipt
+from shared.models import FailedEvent, InboxRecord, OutboxEvent, ProbeReceipt
 from tests.conftest import DISTRICT
 
 pytestmark = pytest.mark.asyncio
@@ -157,3 +157,20 @@ async def test_published_rows_past_the_retention_are_pruned(system):
     intake = system.runtimes["intake"]
     assert await count(intake, OutboxEvent, OutboxEvent.id == old.id) == 0
     assert await count(intake, OutboxEvent, OutboxEvent.id.in_([fresh.id, unpublished.id])) == 2
+
+
+async def test_inbox_rows_past_their_retention_are_pruned(system):
+    from datetime import timedelta
+
+    from shared.clock import clock
+
+    handled = await stage_probe(system)
+    await system.settle()
+    ledger = system.runtimes["ledger"]
+    assert await count(ledger, InboxRecord, InboxRecord.event_id == handled.id) == 1
+    with clock.frozen(clock.now() + timedelta(days=29)):
+        await ledger.relay.prune()
+    assert await count(ledger, InboxRecord, InboxRecord.event_id == handled.id) == 1
+    with clock.frozen(clock.now() + timedelta(days=31)):
+        await ledger.relay.prune()
+    assert await count(ledger, InboxRecord, InboxRecord.event_id == handled.id) == 0
