@@ -112,6 +112,49 @@ def _given(value: Any) -> bool:
     return value is not None and not (isinstance(value, list) and not value)
 
 
+FieldError = tuple[tuple[str | int, ...], str, str]  # (location, kind, message)
+
+
+def raise_field_errors(title: str, errors: list[FieldError]) -> None:
+    """Raise the errors as one ValidationError; pydantic prefixes each location with the model's path."""
+    if errors:
+        details = [InitErrorDetails(type=PydanticCustomError(kind, message), loc=loc, input=None)
+                   for loc, kind, message in errors]
+        raise ValidationError.from_exception_data(title, details)
+
+
+def labour_rule_errors(labour_capacity: LabourCapacity | str, skilled_trade: Any, trade_note: Any,
+                       weak_reason: Any) -> list[FieldError]:
+    """劳动能力 details: a trade exactly for skilled labour, a note for 其他, a reason exactly for weak labour.
+
+    The form and the household register both hold members, so both check them with this one rule.
+    """
+    errors: list[FieldError] = []
+    skilled = labour_capacity == LabourCapacity.SKILLED
+    weak = labour_capacity == LabourCapacity.WEAK
+    other_trade = skilled_trade == SkilledTrade.OTHER
+    for field, value, holds, condition in (
+        ("skilled_trade", skilled_trade, skilled, "labour_capacity is skilled"),
+        ("trade_note", trade_note, other_trade, "skilled_trade is other"),
+        ("weak_reason", weak_reason, weak, "labour_capacity is weak"),
+    ):
+        if holds and value is None:
+            errors.append(((field,), "required_when", f"required when {condition}"))
+        elif not holds and value is not None:
+            errors.append(((field,), "not_allowed_unless", f"not allowed unless {condition}"))
+    return errors
+
+
+def risk_status_errors(kinds: list[HouseholdKind | str], risk_status: RiskStatus | str | None) -> list[FieldError]:
+    """风险状态 belongs to monitoring objects (防止返贫监测对象) only, and they must have one."""
+    monitored = HouseholdKind.MONITORED in kinds
+    if monitored and risk_status is None:
+        return [(("risk_status",), "required_when", "required when household_kinds include monitored")]
+    if not monitored and risk_status is not None:
+        return [(("risk_status",), "not_allowed_unless", "not allowed unless household_kinds include monitored")]
+    return []
+
+
 class _Rules:
     """Collects a model's cross-field rule violations and raises them together, each at its field.
 
@@ -141,6 +184,11 @@ class _Rules:
     def require_iff(self, field: str, holds: bool, condition: str) -> None:
         self.require(field, holds, condition)
         self.forbid_unless(field, holds, condition)
+
+    def extend(self, errors: list[FieldError]) -> None:
+        """Add the errors of a rule function shared with other models."""
+        for loc, kind, message in errors:
+            self.fail(loc, kind, message, getattr(self._model, str(loc[0]), None))
 
     def raise_any(self) -> None:
         if self._errors:
@@ -227,12 +275,7 @@ class MemberUpdate(_FormModel):
         rules = _Rules(self)
         # A member already on record is known by member_id; a new one needs an ID number.
         rules.require("id_number", self.member_id is None, "member_id is absent")
-        skilled = self.labour_capacity is LabourCapacity.SKILLED
-        rules.require_iff("skilled_trade", skilled, "labour_capacity is skilled")
-        other_trade = self.skilled_trade is SkilledTrade.OTHER
-        rules.require_iff("trade_note", other_trade, "skilled_trade is other")
-        weak = self.labour_capacity is LabourCapacity.WEAK
-        rules.require_iff("weak_reason", weak, "labour_capacity is weak")
+        rules.extend(labour_rule_errors(self.labour_capacity, self.skilled_trade, self.trade_note, self.weak_reason))
         rules.raise_any()
         return self
 
@@ -448,8 +491,7 @@ class VisitForm(_FormModel):
         remote = self.method is not VerificationMethod.HOME_VISIT
         condition = "method is online_inquiry or village_assessment"
         rules.forbid_unless("remote_reason", remote, condition)
-        monitored = HouseholdKind.MONITORED in self.household_kinds
-        rules.require_iff("risk_status", monitored, "household_kinds include monitored")
+        rules.extend(risk_status_errors(self.household_kinds, self.risk_status))
         keeps_livestock_record = bool(_LIVESTOCK_KINDS.intersection(self.household_kinds))
         kinds_condition = "household_kinds include poverty_alleviated or monitored"
         rules.forbid_unless("livestock", keeps_livestock_record, kinds_condition)

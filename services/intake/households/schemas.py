@@ -12,7 +12,6 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from services.intake.validation import FieldError, labour_rule_errors, raise_field_errors, risk_status_errors
 from shared.domain.enums import (
     CoordinateSystem,
     HouseholdKind,
@@ -23,7 +22,16 @@ from shared.domain.enums import (
     SkilledTrade,
     WeakLabourReason,
 )
-from shared.domain.visit_form import Choices, PersonName, Phone, Text
+from shared.domain.visit_form import (
+    Choices,
+    FieldError,
+    PersonName,
+    Phone,
+    Text,
+    labour_rule_errors,
+    raise_field_errors,
+    risk_status_errors,
+)
 from shared.idnumber import InvalidIdNumber, parse_id_number
 
 HouseholdNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z\-]{1,40}$")]

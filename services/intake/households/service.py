@@ -29,7 +29,6 @@ from services.intake.households.schemas import (
 )
 from services.intake.org_units.repository import OrgUnitRepository
 from services.intake.org_units.service import require_village
-from services.intake.validation import labour_rule_errors, risk_status_errors
 from shared.audit import audit_entry
 from shared.auth import Principal
 from shared.clock import clock
@@ -37,6 +36,7 @@ from shared.contracts.intake import HouseholdChanged
 from shared.crypto import FieldCipher
 from shared.db import AppSession
 from shared.domain.enums import Relation, Role
+from shared.domain.visit_form import labour_rule_errors, risk_status_errors
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events.outbox import publish
 from shared.geo import to_wgs84

@@ -8,8 +8,8 @@ from pydantic import ValidationError
 
 from services.intake.households.schemas import MemberCreate
 from services.intake.imports.columns import COLUMNS, choice, choices, header_label
-from services.intake.validation import risk_status_errors
 from shared.domain.enums import HouseholdKind, KeyTargetGroup
+from shared.domain.visit_form import risk_status_errors
 
 _MEMBER_CHOICES = ("relation", "labour_capacity", "skilled_trade", "weak_reason")
 
