@@ -43,7 +43,7 @@ ADMIN_URL = os.environ.get("FANGFAN_BENCH_DATABASE_URL") or os.environ.get(
 SECONDS = float(os.environ.get("FANGFAN_BENCH_VISITS_SECONDS", "8"))
 CONCURRENCY = int(os.environ.get("FANGFAN_BENCH_VISITS_CONCURRENCY", "16"))
 WORKERS = int(os.environ.get("FANGFAN_BENCH_VISITS_WORKERS", "1"))
-PACED_RATE = 100
+PACED_RATE = int(os.environ.get("FANGFAN_BENCH_VISITS_RATE", "100"))
 PACED_SECONDS = 10
 HOUSEHOLDS = 300
 VILLAGE = "500151108201"
@@ -89,7 +89,11 @@ def serve(database_url: str, fd: int) -> None:
     definition = dataclasses.replace(service, routers=[*service.routers, baseline_router()])
     runtime = ServiceRuntime(definition, PlatformSettings(_env_file=None), DiscardTransport(),
                              database_url=database_url)
-    uvicorn.run(create_root_app([runtime]), fd=fd, log_config=None, access_log=False, log_level="warning")
+    config = uvicorn.Config(create_root_app([runtime]), log_config=None, access_log=False, log_level="warning")
+    # Not ``fd=``: uvicorn wraps a bare descriptor as a Unix socket, so asyncio would leave Nagle's algorithm
+    # on for the accepted TCP connections and every response would wait ~40 ms for a delayed ACK.
+    # ``socket.socket(fileno=...)`` reads the real family (AF_INET) from the descriptor.
+    uvicorn.Server(config).run(sockets=[socket.socket(fileno=fd)])
 
 
 async def seed(database_url: str) -> list[dict]:
