@@ -511,9 +511,13 @@ class VisitForm(_FormModel):
                     message = f"same {field} as members.{first}"
                     rules.fail(("members", index, field), "duplicate_member", message, value)
 
-    def content_fingerprint(self) -> str:
-        """sha256 hex of the form's canonical JSON: equal exactly when the content is equal."""
-        content = self.model_dump(mode="json", exclude_none=True)
+    def content_fingerprint(self, dumped: dict | None = None) -> str:
+        """sha256 hex of the form's canonical JSON: equal exactly when the content is equal.
+
+        ``dumped``, when given, is this form's ``model_dump(mode="json", exclude_none=True)``, which the
+        caller needed anyway; it is not changed.
+        """
+        content = dict(dumped) if dumped is not None else self.model_dump(mode="json", exclude_none=True)
         # The same instant written with another UTC offset is the same visit.
         content["visited_at"] = self.visited_at.astimezone(UTC).isoformat()
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -2,9 +2,15 @@
 
 The client names its visit with its own UUID. The first submission stores it (201); the same id
 with the same content returns the stored visit (200) and changes nothing; the same id with other
-content is a 409. Two simultaneous submissions race on the primary key: the loser's insert fails,
-its transaction (which has written nothing else yet) is rolled back, and it then answers like a
-resubmission.
+content is a 409.
+
+A new visit is by far the common case, so nothing looks for a stored one up front: the visit's
+insert is what finds out. Everything the visit writes (the visit, register changes, events) goes
+to the database in one flush, and a broken primary key there rolls all of it back; the request
+then answers like a resubmission. Two simultaneous submissions settle the same way. A form that
+fails validation against the register looks for a stored visit before it answers, because the
+register may have changed since the visit was first accepted, and a resubmission must still get
+its 200.
 """
 
 from __future__ import annotations
@@ -41,32 +47,42 @@ from shared.rulesets import default_catalog
 async def submit_visit(session: AppSession, *, principal: Principal, form: VisitForm, settings: IntakeSettings,
                        cipher: FieldCipher) -> tuple[VisitRead, bool]:
     """Store a visit and announce it; returns the stored visit and whether this call created it."""
-    repository = VisitRepository(session)
-    fingerprint = form.content_fingerprint()
-    stored = await repository.get(form.visit_id)
-    if stored is not None:
-        return _resubmitted(stored, fingerprint), False
+    dumped = form.model_dump(mode="json", exclude_none=True)
+    fingerprint = form.content_fingerprint(dumped)
     received_at = clock.now()
-    check_visit_time(form.visited_at, received_at, settings)
-    household, live = await _household_for(session, form)
-    latest = await repository.last_before(household.id)
-    is_latest = latest is None or form.visited_at >= latest.visited_at
-    plan = plan_members(form, household, live, cipher, apply_updates=is_latest)
-    findings = visit_findings(await _finding_inputs(repository, form, household, plan, latest, settings))
-    visit = _visit_row(form, household, principal, fingerprint, received_at, findings, cipher)
-    session.add(visit)
     try:
-        # The visit is this transaction's first write, so on a lost race rolling the whole of it back
-        # loses nothing, and no savepoint is needed.
+        check_visit_time(form.visited_at, received_at, settings)
+        household, live = await _household_for(session, form)
+        latest = await VisitRepository(session).last_before(household.id)
+        is_latest = latest is None or form.visited_at >= latest.visited_at
+        plan = plan_members(form, household, live, cipher, apply_updates=is_latest)
+        inputs = await _finding_inputs(VisitRepository(session), form, household, plan, latest, settings)
+    except InvalidInput:
+        stored = await VisitRepository(session).get(form.visit_id)
+        if stored is None:
+            raise
+        return _resubmitted(stored, fingerprint), False
+    findings = visit_findings(inputs)
+    visit = _visit_row(form, dumped, household, principal, fingerprint, received_at, findings, cipher)
+    session.add(visit)
+    _apply_to_register(form, household, plan, is_latest=is_latest)
+    if plan.changes_register:
+        await publish_household_changed(session, household, len(live) + len(plan.new), change="updated")
+    await publish(session, _visit_submitted(form, household, plan, visit, findings), org_code=household.org_code,
+                  source="intake")
+    try:
         await session.flush()
     except IntegrityError as exc:
         await session.rollback()
         if not violates(exc, "pk_visits", ["visits.id"]):
             raise
         return await _lost_race(session, principal, form, fingerprint), False
-    await _apply_to_register(session, form, household, plan, is_latest=is_latest, live_count=len(live))
-    await publish(session, _visit_submitted(form, household, plan, visit, findings), org_code=household.org_code,
-                  source="intake")
+    if plan.new:
+        new_ids = {m.id for m in plan.new}
+        candidates = [(m.id_number_index, f"members.{index} ({m.name})") for index, m in enumerate(plan.members)
+                      if m.id in new_ids]
+        async with register_writes(session, candidates):
+            session.add_all(plan.new)
     return visit_read(visit), True
 
 
@@ -142,8 +158,9 @@ async def _last_position(repository: VisitRepository, household: Household, late
     return LastPosition(latitude, longitude, f"home visit of {shanghai_date(visited_at)}")
 
 
-def _visit_row(form: VisitForm, household: Household, principal: Principal, fingerprint: str,
+def _visit_row(form: VisitForm, dumped: dict, household: Household, principal: Principal, fingerprint: str,
                received_at: datetime, findings: list[Finding], cipher: FieldCipher) -> Visit:
+    """The visit's row; ``dumped`` is the form as JSON data (``model_dump(mode="json", exclude_none=True)``)."""
     visit = Visit(
         id=form.visit_id, household_id=household.id, org_code=household.org_code, method=form.method.value,
         visited_at=form.visited_at, received_at=received_at, fingerprint=fingerprint,
@@ -151,8 +168,8 @@ def _visit_row(form: VisitForm, household: Household, principal: Principal, fing
         key_target_groups=list(form.key_target_groups),
         income_bracket=form.income.bracket.value if form.income.bracket else None, has_risk=form.risk.has_risk,
         income_amounts=form.income.amounts.model_dump(mode="json") if form.income.amounts else None,
-        findings=[f.model_dump() for f in findings], content=redacted_content(form),
-        form_cipher=cipher.encrypt(form.model_dump_json(exclude_none=True)),
+        findings=[f.model_dump() for f in findings], content=redacted_content(dumped),
+        form_cipher=cipher.encrypt(json.dumps(dumped, ensure_ascii=False, separators=(",", ":"))),
         submitted_by=principal.user_id, submitted_by_name=principal.name,
     )
     if form.home_visit is not None:
@@ -162,24 +179,16 @@ def _visit_row(form: VisitForm, household: Household, principal: Principal, fing
     return visit
 
 
-async def _apply_to_register(session: AppSession, form: VisitForm, household: Household, plan: MemberPlan, *,
-                             is_latest: bool, live_count: int) -> None:
-    """New members join; the latest visit's member details and key-target groups become the register's."""
+def _apply_to_register(form: VisitForm, household: Household, plan: MemberPlan, *, is_latest: bool) -> None:
+    """The latest visit's member details and key-target groups become the register's (new members are
+    added after the visit's flush, under the register's uniqueness check)."""
     now = clock.now()
-    if plan.changes_register:
-        new_ids = {m.id for m in plan.new}
-        candidates = [(m.id_number_index, f"members.{index} ({m.name})") for index, m in enumerate(plan.members)
-                      if m.id in new_ids]
-        async with register_writes(session, candidates):
-            session.add_all(plan.new)
-            apply_updates(plan, now)
+    apply_updates(plan, now)
     head = next((m for m in plan.members if m.relation == Relation.HEAD), None)
     groups = [group.value for group in form.key_target_groups]
     head_name = head.name if head is not None else household.head_name
     if is_latest and (groups != household.key_target_groups or head_name != household.head_name):
         household.key_target_groups, household.head_name, household.updated_at = groups, head_name, now
-    if plan.changes_register:
-        await publish_household_changed(session, household, live_count + len(plan.new), change="updated")
 
 
 def _visit_submitted(form: VisitForm, household: Household, plan: MemberPlan, visit: Visit,
@@ -201,14 +210,17 @@ def _visit_submitted(form: VisitForm, household: Household, plan: MemberPlan, vi
     )
 
 
-def redacted_content(form: VisitForm) -> dict:
-    """The form as JSON with ID numbers and phones masked (what responses and the table's reader see)."""
-    content = json.loads(form.model_dump_json(exclude_none=True))
-    for member in content["members"]:
-        if "id_number" in member:
-            member["id_number"] = mask_id_number(member["id_number"])
+def redacted_content(dumped: dict) -> dict:
+    """The form's JSON data with ID numbers and phones masked (what responses and the table's reader see).
+
+    ``dumped`` is left as it was: only the parts that change are copied.
+    """
+    content = dict(dumped)
+    content["members"] = [member | {"id_number": mask_id_number(member["id_number"])} if "id_number" in member
+                          else member for member in dumped["members"]]
     if "online_inquiry" in content:
-        content["online_inquiry"]["contact_phone"] = mask_phone(content["online_inquiry"]["contact_phone"])
+        inquiry = content["online_inquiry"]
+        content["online_inquiry"] = inquiry | {"contact_phone": mask_phone(inquiry["contact_phone"])}
     return content
 
 

@@ -303,8 +303,43 @@ async def test_a_visit_that_adds_nothing_to_the_register_publishes_no_household_
     assert [e["payload"]["change"] for e in await events(intake, "household.changed")] == ["created"]
 
 
+async def test_a_resubmission_is_answered_even_after_the_register_changed(intake):
+    """A phone that never saw the first 201 resends the form after the household's record moved on."""
+    household = await register(intake)
+    form = visit_form_for(household)
+    first = await submit(intake, form)
+    assert first.status_code == 201
+    changed = await intake.client.patch(f"/intake/households/{household['id']}",
+                                        json={"household_kinds": ["poverty_alleviated"]},
+                                        headers=intake.headers("town_staff", TOWNSHIP))
+    assert changed.status_code == 200, changed.text
+    again = await submit(intake, form)
+    assert again.status_code == 200 and again.json() == first.json()
+    other = await submit(intake, form | {"guarantees": form["guarantees"] | {"dropout": True}})
+    assert other.status_code == 409
+    fresh = await submit(intake, visit_form_for(household))
+    assert fresh.json()["fields"][0]["field"] == "body.household_kinds"
+    assert await count(intake, Visit) == 1
+
+
+async def test_resubmitting_a_visit_that_registered_a_member_adds_nothing(intake):
+    household = await register(intake)
+    form = visit_form_for(household, key_target_groups=["new_dibao"])
+    form["members"].append({"id_number": next_id_number(date(2024, 3, 1), "female"), "name": "张小妹",
+                            "relation": "daughter", "labour_capacity": "none"})
+    first = await submit(intake, form)
+    assert first.status_code == 201, first.text
+    again = await submit(intake, form)
+    assert again.status_code == 200 and again.json() == first.json()
+    assert await count(intake, Member) == 3
+    assert await count(intake, Visit) == 1
+    assert [e["payload"]["change"] for e in await events(intake, "household.changed")] == ["created", "updated"]
+    assert len(await events(intake, "visit.submitted")) == 1
+
+
 async def test_the_lost_race_answers_like_a_resubmission(intake, monkeypatch):
-    """The loser of two simultaneous submissions finds no stored visit, then fails on the primary key."""
+    """A resubmission is told by the visit's primary key, not by a lookup first: even with every lookup
+    finding nothing, the second submission stores nothing and answers from the stored visit."""
     from services.intake.visits.repository import VisitRepository
 
     household = await register(intake)
