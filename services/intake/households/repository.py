@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 
 from services.intake.columns import contains_code
 from services.intake.households.models import Household, Member
@@ -27,6 +27,14 @@ class HouseholdFilter:
     household_number: str | None = None
 
 
+# Every visit runs this: built once, since constructing the expression costs as much as running it.
+_HOUSEHOLD_WITH_LIVE_MEMBERS_FOR_UPDATE = (
+    select(Household, Member)
+    .join(Member, and_(Member.household_id == Household.id, Member.removed_at.is_(None)))
+    .where(Household.id == bindparam("household_id")).with_for_update(of=Household)
+    .order_by(Member.relation != "head", Member.created_at, Member.id))
+
+
 class HouseholdRepository:
     def __init__(self, session: AppSession) -> None:
         self.session = session
@@ -41,11 +49,8 @@ class HouseholdRepository:
 
     async def with_live_members_for_update(self, household_id: uuid.UUID) -> tuple[Household, list[Member]] | None:
         """The household, locked, with its live members (head first), in one round trip."""
-        query = (select(Household, Member)
-                 .join(Member, and_(Member.household_id == Household.id, Member.removed_at.is_(None)))
-                 .where(Household.id == household_id).with_for_update(of=Household)
-                 .order_by(Member.relation != "head", Member.created_at, Member.id))
-        rows = (await self.session.execute(query)).all()
+        rows = (await self.session.execute(_HOUSEHOLD_WITH_LIVE_MEMBERS_FOR_UPDATE,
+                                           {"household_id": household_id})).all()
         return (rows[0][0], [member for _, member in rows]) if rows else None
 
     async def by_number(self, org_code: str, household_number: str) -> Household | None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from services.intake.visits.models import Visit
 from shared.db import AppSession
@@ -22,32 +22,37 @@ class LastVisit:
     gps_longitude: float | None
 
 
+# Statements of every visit submission, built once: constructing an expression costs as much as running it.
+_BY_ID = select(Visit).where(Visit.id == bindparam("visit_id"))
+_LAST = (select(Visit.visited_at, Visit.income_amounts, Visit.gps_latitude, Visit.gps_longitude)
+         .where(Visit.household_id == bindparam("household_id")).order_by(Visit.visited_at.desc()).limit(1))
+_LAST_BEFORE = _LAST.where(Visit.visited_at < bindparam("before"))
+_LAST_FIX = (select(Visit.gps_latitude, Visit.gps_longitude, Visit.visited_at)
+             .where(Visit.household_id == bindparam("household_id"), Visit.gps_latitude.is_not(None))
+             .order_by(Visit.visited_at.desc()).limit(1))
+
+
 class VisitRepository:
     def __init__(self, session: AppSession) -> None:
         self.session = session
 
     async def get(self, visit_id: uuid.UUID) -> Visit | None:
-        return (await self.session.scalars(select(Visit).where(Visit.id == visit_id))).first()
+        return (await self.session.scalars(_BY_ID, {"visit_id": visit_id})).first()
 
     async def get_anywhere(self, visit_id: uuid.UUID) -> Visit | None:
         """A visit whatever the caller's scope: only to tell a reused visit id from a new one."""
-        query = select(Visit).where(Visit.id == visit_id).execution_options(skip_scope=True)
-        return (await self.session.scalars(query)).first()
+        return (await self.session.scalars(_BY_ID.execution_options(skip_scope=True), {"visit_id": visit_id})).first()
 
     async def last_before(self, household_id: uuid.UUID, before: datetime | None = None) -> LastVisit | None:
         """The household's last visit, or its last one before ``before`` (its time, amounts and fix)."""
-        query = select(Visit.visited_at, Visit.income_amounts, Visit.gps_latitude, Visit.gps_longitude).where(
-            Visit.household_id == household_id)
-        if before is not None:
-            query = query.where(Visit.visited_at < before)
-        row = (await self.session.execute(query.order_by(Visit.visited_at.desc()).limit(1))).first()
+        if before is None:
+            row = (await self.session.execute(_LAST, {"household_id": household_id})).first()
+        else:
+            row = (await self.session.execute(_LAST_BEFORE, {"household_id": household_id, "before": before})).first()
         return None if row is None else LastVisit(*row)
 
     async def last_home_visit_fix(self, household_id: uuid.UUID) -> tuple[float, float, datetime] | None:
-        query = (select(Visit.gps_latitude, Visit.gps_longitude, Visit.visited_at)
-                 .where(Visit.household_id == household_id, Visit.gps_latitude.is_not(None))
-                 .order_by(Visit.visited_at.desc()).limit(1))
-        row = (await self.session.execute(query)).first()
+        row = (await self.session.execute(_LAST_FIX, {"household_id": household_id})).first()
         return None if row is None else (row[0], row[1], row[2])
 
     async def page(self, *, household_id: uuid.UUID | None, village: str | None, method: VerificationMethod | None,
