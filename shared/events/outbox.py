@@ -16,12 +16,14 @@ async def publish(session, payload: EventPayload, *, org_code: str, source: str)
     """Stage an event in the outbox of ``session``'s database; it leaves only if the transaction commits."""
     principal = session.info.get("principal")
     actor = Actor(**principal.as_actor()) if principal is not None else None
-    envelope = Envelope(
-        type=payload.event_type, version=payload.event_version, org_code=org_code, actor=actor, source=source,
-        payload=payload.model_dump(mode="json"),
-    )
-    session.add(OutboxEvent(id=envelope.id, type=envelope.type, version=envelope.version,
-                            envelope=envelope.model_dump(mode="json"), created_at=envelope.occurred_at))
+    data = payload.model_dump(mode="json")
+    envelope = Envelope(type=payload.event_type, version=payload.event_version, org_code=org_code, actor=actor,
+                        source=source, payload=data)
+    # The payload is JSON data already: only the envelope around it is serialised (a visit's payload is
+    # the whole form, and dumping it twice was a visible part of a submission's cost).
+    stored = envelope.model_dump(mode="json", exclude={"payload"}) | {"payload": data}
+    session.add(OutboxEvent(id=envelope.id, type=envelope.type, version=envelope.version, envelope=stored,
+                            created_at=envelope.occurred_at, published_at=None, attempts=0, last_error=None))
     session.info[PENDING_KEY] = True
     return envelope
 

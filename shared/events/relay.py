@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import uuid
 from datetime import timedelta
 
 import structlog
-from sqlalchemy import delete, select
+from sqlalchemy import case, delete, select, update
 
 from shared.auth import system_principal
 from shared.clock import clock
@@ -95,28 +96,41 @@ class OutboxRelay:
                 return published
 
     async def _publish_batch(self) -> tuple[int, bool]:
+        """Claim up to a batch of unpublished rows, marked as published in the same statement, and send them.
+
+        Claiming and marking is one round trip; the rows stay locked until the transaction ends, so a
+        second relay skips them. If the transport fails part-way, the rows not sent are unmarked
+        again before the commit, and the failing one keeps its error.
+        """
         async with self.db.transaction(system_principal(f"{self.service}.relay")) as session:
-            query = (
-                select(OutboxEvent)
-                .where(OutboxEvent.published_at.is_(None))
-                .order_by(OutboxEvent.created_at)
-                .limit(self.batch_size)
-                .with_for_update(skip_locked=True)
-            )
-            rows = (await session.execute(query)).scalars().all()
-            sent = 0
-            for row in rows:
+            claimed = (select(OutboxEvent.id).where(OutboxEvent.published_at.is_(None))
+                       .order_by(OutboxEvent.created_at).limit(self.batch_size)
+                       .with_for_update(skip_locked=True).scalar_subquery())
+            marked = (update(OutboxEvent).where(OutboxEvent.id.in_(claimed))
+                      .values(published_at=clock.now(), attempts=OutboxEvent.attempts + 1)
+                      .returning(OutboxEvent.id, OutboxEvent.type, OutboxEvent.envelope, OutboxEvent.created_at)
+                      .execution_options(synchronize_session=False))
+            # RETURNING keeps no order: events leave in the order they were written.
+            rows = sorted((await session.execute(marked)).all(), key=lambda row: (row.created_at, str(row.id)))
+            for sent, row in enumerate(rows):
                 try:
                     await self.transport.send(Envelope.model_validate(row.envelope))
                 except TransportUnavailable as exc:
-                    row.attempts += 1
-                    row.last_error = str(exc)[:500]
                     log.warning("outbox_transport_unavailable", service=self.service, error=str(exc))
+                    await self._unmark(session, failed=row.id, unsent=[r.id for r in rows[sent:]], error=str(exc))
                     OUTBOX_BACKLOG.labels(self.service).set(len(rows) - sent)
                     return sent, False
-                row.published_at = clock.now()
-                row.attempts += 1
-                sent += 1
                 EVENTS_PUBLISHED.labels(self.service, row.type).inc()
             OUTBOX_BACKLOG.labels(self.service).set(0 if len(rows) < self.batch_size else len(rows))
-            return sent, len(rows) == self.batch_size
+            return len(rows), len(rows) == self.batch_size
+
+    @staticmethod
+    async def _unmark(session, *, failed: uuid.UUID, unsent: list[uuid.UUID], error: str) -> None:
+        """Rows claimed but not sent wait for the next pass; only the one that failed counts an attempt."""
+        is_failed = OutboxEvent.id == failed
+        await session.execute(
+            update(OutboxEvent).where(OutboxEvent.id.in_(unsent))
+            .values(published_at=None,
+                    attempts=case((is_failed, OutboxEvent.attempts), else_=OutboxEvent.attempts - 1),
+                    last_error=case((is_failed, error[:500]), else_=OutboxEvent.last_error))
+            .execution_options(synchronize_session=False))

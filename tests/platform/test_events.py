@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from shared.events.consumer import Handler, Outcome, TransientError
 from shared.events.contracts import BusProbe, Envelope
 from shared.events.outbox import publish
+from shared.events.transports import TransportUnavailable
 from shared.models import FailedEvent, InboxRecord, OutboxEvent, ProbeReceipt
 from tests.conftest import DISTRICT
 
@@ -47,6 +48,40 @@ async def test_committed_events_are_published_once_and_marked(system):
     async with system.runtimes["intake"].db.session() as session:
         row = await session.get(OutboxEvent, envelope.id)
     assert row.published_at is not None
+
+
+class BrokenAfter:
+    """A transport that takes ``good`` envelopes and then is down."""
+
+    def __init__(self, good: int) -> None:
+        self.good, self.sent = good, []
+
+    async def send(self, envelope: Envelope) -> None:
+        if len(self.sent) >= self.good:
+            raise TransportUnavailable("redis is down")
+        self.sent.append(envelope.id)
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_a_transport_failing_part_way_leaves_the_unsent_rows_for_the_next_pass(system):
+    from shared.events.relay import OutboxRelay
+
+    intake = system.runtimes["intake"]
+    staged = [await stage_probe(system) for _ in range(3)]
+    broken = BrokenAfter(good=1)
+    assert await OutboxRelay("intake", intake.db, broken).drain() == 1
+    assert broken.sent == [staged[0].id]
+    async with intake.db.session() as session:
+        rows = {row.id: row for row in (await session.scalars(select(OutboxEvent))).all()}
+    first, failed, waiting = (rows[envelope.id] for envelope in staged)
+    assert first.published_at is not None and first.attempts == 1
+    assert (failed.published_at, failed.attempts, failed.last_error) == (None, 1, "redis is down")
+    assert (waiting.published_at, waiting.attempts, waiting.last_error) == (None, 0, None)
+    working = BrokenAfter(good=10)
+    assert await OutboxRelay("intake", intake.db, working).drain() == 2
+    assert working.sent == [staged[1].id, staged[2].id]  # in the order they were written
 
 
 async def test_transient_failures_retry_then_succeed(system):
