@@ -80,16 +80,19 @@ def serve(database_url: str, fd: int) -> None:
     import uvicorn
 
     from services.intake.service import service
-    from shared.app import create_root_app
+    from shared.app import create_root_app, freeze_heap
     from shared.logging import configure_logging
     from shared.service import ServiceRuntime
     from shared.settings import PlatformSettings
 
     configure_logging("WARNING")
     definition = dataclasses.replace(service, routers=[*service.routers, baseline_router()])
-    runtime = ServiceRuntime(definition, PlatformSettings(_env_file=None), DiscardTransport(),
-                             database_url=database_url)
+    # A pool as large as the offered concurrency (plus the relay's connection), as a deployment would size
+    # it: otherwise both endpoints would be measuring connections opened and closed under load.
+    settings = PlatformSettings(_env_file=None, database_pool_size=CONCURRENCY + 2)
+    runtime = ServiceRuntime(definition, settings, DiscardTransport(), database_url=database_url)
     config = uvicorn.Config(create_root_app([runtime]), log_config=None, access_log=False, log_level="warning")
+    freeze_heap()  # as ``fangfan serve`` does
     # Not ``fd=``: uvicorn wraps a bare descriptor as a Unix socket, so asyncio would leave Nagle's algorithm
     # on for the accepted TCP connections and every response would wait ~40 ms for a delayed ACK.
     # ``socket.socket(fileno=...)`` reads the real family (AF_INET) from the descriptor.

@@ -83,6 +83,7 @@ def _require_production_ready(settings: PlatformSettings) -> None:
 def _run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from shared.app import freeze_heap
     from shared.embedded import create_embedded_app
 
     settings = _platform()
@@ -90,6 +91,7 @@ def _run(args: argparse.Namespace) -> int:
     app = create_embedded_app(settings, load_demo=settings.load_demo_data and not args.no_demo)
     print(f"fangfan: http://{args.host}:{args.port}/  (docs under /intake/docs, /income/docs, /ledger/docs, "
           f"/alerts/docs)", flush=True)
+    freeze_heap()
     uvicorn.run(app, host=args.host, port=args.port, log_config=None)
     return 0
 
@@ -97,12 +99,14 @@ def _run(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from shared.app import freeze_heap
     from shared.embedded import create_single_service_app
 
     settings = _platform()
     _require_production_ready(settings)
-    uvicorn.run(create_single_service_app(args.service, settings), host=args.host, port=args.port,
-                log_config=None)
+    app = create_single_service_app(args.service, settings)
+    freeze_heap()
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None)
     return 0
 
 
