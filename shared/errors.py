@@ -135,6 +135,15 @@ def _sqlstate(exc: DBAPIError) -> str:
 
 
 async def handle_database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+    if exc.connection_invalidated:
+        # The database went away under this request (a restart, a failover): nothing was stored,
+        # and the pool has dropped its stale connections, so a retry is the answer.
+        log.warning("database_connection_lost", error=str(exc.orig)[:300])
+        response = JSONResponse(_body(request, "ServiceUnavailable",
+                                      "the connection to the database was lost; nothing was stored, retry"),
+                                status_code=503)
+        response.headers["Retry-After"] = "1"
+        return response
     # SQLSTATE class 22 is "data exception": a value the database cannot take (out of range, too
     # long, a NUL character). It came from the client, so it is the client's 422, not our 500.
     if _sqlstate(exc).startswith("22"):

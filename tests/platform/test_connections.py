@@ -1,0 +1,55 @@
+"""Pooled connections the database has closed are replaced, not handed to a request."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+from sqlalchemy.exc import DBAPIError
+
+from shared.db import Database
+from shared.errors import install_error_handlers
+
+pytestmark = pytest.mark.asyncio
+
+
+async def backend_pid(db: Database) -> int:
+    async with db.engine.connect() as connection:
+        return (await connection.execute(sa.text("SELECT pg_backend_pid()"))).scalar_one()
+
+
+async def terminate(db: Database, pid: int) -> None:
+    async with db.engine.connect() as connection:
+        assert (await connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})).scalar_one()
+
+
+async def test_a_connection_the_server_closed_is_replaced_at_checkout(migrated_databases):
+    db = Database(migrated_databases["ledger"], pool_size=1)
+    killer = Database(migrated_databases["ledger"], pool_size=1)
+    try:
+        pid = await backend_pid(db)  # the pool keeps this one connection
+        await terminate(killer, pid)
+        await asyncio.sleep(0.2)  # the driver marks it closed once the event loop reads the server's goodbye
+        assert await backend_pid(db) != pid
+    finally:
+        await db.dispose()
+        await killer.dispose()
+
+
+async def test_a_connection_lost_under_a_request_is_a_503_to_retry():
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/lost")
+    async def lost() -> None:
+        raise DBAPIError("SELECT 1", None, ConnectionResetError("connection reset"), connection_invalidated=True)
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+                                 base_url="http://test") as client:
+        response = await client.get("/lost")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert "retry" in response.json()["detail"]
