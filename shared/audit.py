@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -36,6 +37,18 @@ def _changes(obj: Any, action: str) -> dict[str, Any]:
     sensitive: set[str] = set(getattr(obj, "__sensitive__", ()))
     hidden: set[str] = set(getattr(obj, "__audit_hidden__", ()))
     changes: dict[str, Any] = {}
+    if action == "create":
+        # A new object has no history to compare: its values are the change (and reading them
+        # directly skips building a history object per column, on every insert).
+        values = state.dict
+        for key in _column_keys(state.mapper):
+            if key in hidden:
+                continue
+            new = values.get(key)
+            if key in sensitive:
+                new = REDACTED if new is not None else None
+            changes[key] = [None, _jsonable(new)]
+        return changes
     for attr in state.mapper.column_attrs:
         key = attr.key
         if key in hidden:
@@ -51,6 +64,11 @@ def _changes(obj: Any, action: str) -> dict[str, Any]:
             old, new = (REDACTED if old is not None else None), (REDACTED if new is not None else None)
         changes[key] = [_jsonable(old), _jsonable(new)]
     return changes
+
+
+@lru_cache(maxsize=None)
+def _column_keys(mapper: Any) -> tuple[str, ...]:
+    return tuple(attr.key for attr in mapper.column_attrs)
 
 
 def _entity_id(obj: Any) -> str:

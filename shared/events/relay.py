@@ -22,7 +22,9 @@ from shared.models import InboxRecord, OutboxEvent
 log = structlog.get_logger(__name__)
 
 PRUNE_EVERY_SECONDS = 3600
-COALESCE_SECONDS = 0.02
+# How long the relay waits after a wake-up, so that the commits of concurrent requests share one pass
+# (claiming a batch costs the same for one row as for fifty): events leave within about 0.1 s.
+COALESCE_SECONDS = 0.1
 
 
 class OutboxRelay:

@@ -23,13 +23,16 @@ class LastVisit:
 
 
 # Statements of every visit submission, built once: constructing an expression costs as much as running it.
+# The ones by household id run only for a household the caller has already loaded within scope, and
+# a visit's org code is its household's, so they skip the scope filter (it costs more than the query).
 _BY_ID = select(Visit).where(Visit.id == bindparam("visit_id"))
 _LAST = (select(Visit.visited_at, Visit.income_amounts, Visit.gps_latitude, Visit.gps_longitude)
-         .where(Visit.household_id == bindparam("household_id")).order_by(Visit.visited_at.desc()).limit(1))
+         .where(Visit.household_id == bindparam("household_id")).order_by(Visit.visited_at.desc()).limit(1)
+         .execution_options(skip_scope=True))
 _LAST_BEFORE = _LAST.where(Visit.visited_at < bindparam("before"))
 _LAST_FIX = (select(Visit.gps_latitude, Visit.gps_longitude, Visit.visited_at)
              .where(Visit.household_id == bindparam("household_id"), Visit.gps_latitude.is_not(None))
-             .order_by(Visit.visited_at.desc()).limit(1))
+             .order_by(Visit.visited_at.desc()).limit(1).execution_options(skip_scope=True))
 
 
 class VisitRepository:
@@ -44,7 +47,10 @@ class VisitRepository:
         return (await self.session.scalars(_BY_ID.execution_options(skip_scope=True), {"visit_id": visit_id})).first()
 
     async def last_before(self, household_id: uuid.UUID, before: datetime | None = None) -> LastVisit | None:
-        """The household's last visit, or its last one before ``before`` (its time, amounts and fix)."""
+        """The household's last visit, or its last one before ``before`` (its time, amounts and fix).
+
+        Only for a household already loaded within the caller's scope (the query itself is not scoped).
+        """
         if before is None:
             row = (await self.session.execute(_LAST, {"household_id": household_id})).first()
         else:
@@ -52,6 +58,7 @@ class VisitRepository:
         return None if row is None else LastVisit(*row)
 
     async def last_home_visit_fix(self, household_id: uuid.UUID) -> tuple[float, float, datetime] | None:
+        """The fix of the household's last home visit; as for :meth:`last_before`, the household is in scope."""
         row = (await self.session.execute(_LAST_FIX, {"household_id": household_id})).first()
         return None if row is None else (row[0], row[1], row[2])
 
