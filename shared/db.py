@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+import weakref
 from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.sql import util as sql_util
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlmodel.main import default_registry
@@ -45,7 +47,32 @@ def _limit_to_scope(state: ORMExecuteState) -> None:
         return
     if state.execution_options.get("skip_scope"):
         return
-    state.statement = state.statement.options(*_scope_options(principal.scope_prefix, _org_scoped_entities()))
+    state.statement = _scoped(state.statement, principal.scope_prefix)
+
+
+# The criteria name only the org-scoped entities the statement reads (in any subquery too): the
+# ORM processes every criteria option on every execution, and one per scoped model cost more than a
+# small query itself. A statement built once and run again and again (a module-level constant) gets
+# its scoped form built once per prefix as well.
+_SCOPED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _scoped(statement, prefix: str):
+    by_prefix = _SCOPED.get(statement)
+    if by_prefix is None:
+        by_prefix = _SCOPED[statement] = {}
+    scoped = by_prefix.get(prefix)
+    if scoped is None:
+        entities = _scoped_entities_in(statement)
+        scoped = statement.options(*_scope_options(prefix, entities)) if entities else statement
+        by_prefix[prefix] = scoped
+    return scoped
+
+
+def _scoped_entities_in(statement) -> tuple[type, ...]:
+    """The org-scoped models whose tables the statement reads anywhere, subqueries included."""
+    tables = set(sql_util.find_tables(statement, include_aliases=True, include_joins=True, include_selects=True))
+    return tuple(entity for entity in _org_scoped_entities() if entity.__table__ in tables)
 
 
 @lru_cache(maxsize=4096)
