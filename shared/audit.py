@@ -7,11 +7,12 @@ from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from sqlalchemy import inspect
+from sqlalchemy import insert, inspect
 from sqlalchemy.orm import Session
 
+from shared.clock import clock
 from shared.models import AuditEntry, PlatformTable
 
 REDACTED = "***"
@@ -76,28 +77,55 @@ def _entity_id(obj: Any) -> str:
     return ":".join(str(part) for part in identity)
 
 
+PENDING_KEY = "audit_pending"
+
+
 def record_audit_entries(session: Session, principal: Any) -> None:
-    """Add one audit entry per domain object that this flush creates, changes or deletes."""
+    """Prepare one audit entry per domain object that this flush creates, changes or deletes.
+
+    Called before the flush (while the changes can still be read); :func:`write_audit_entries`
+    inserts them after it, in the same transaction, with one plain INSERT rather than as objects of
+    the flush itself, which would cost more than the rows they describe.
+    """
     pending = [("create", o) for o in session.new] + [("update", o) for o in session.dirty] + [
         ("delete", o) for o in session.deleted
     ]
+    rows = []
     for action, obj in pending:
         if isinstance(obj, PlatformTable) or not hasattr(obj, "__tablename__"):
             continue
         changes = _changes(obj, action)
         if action == "update" and not changes:
             continue
-        session.add(audit_entry(session, principal, action=action, entity=obj.__tablename__,
-                                entity_id=_entity_id(obj), org_code=getattr(obj, "org_code", "") or "",
-                                changes=changes))
+        rows.append(audit_values(session, principal, action=action, entity=obj.__tablename__,
+                                 entity_id=_entity_id(obj), org_code=getattr(obj, "org_code", "") or "",
+                                 changes=changes))
+    session.info[PENDING_KEY] = rows
+
+
+def write_audit_entries(session: Session) -> None:
+    """Insert the entries :func:`record_audit_entries` prepared for the flush that just ran."""
+    rows = session.info.pop(PENDING_KEY, None)
+    if rows:
+        session.connection().execute(insert(AuditEntry.__table__), rows)
+
+
+def forget_audit_entries(session: Session) -> None:
+    """A flush that failed leaves nothing to write."""
+    session.info.pop(PENDING_KEY, None)
+
+
+def audit_values(session: Session, principal: Any, *, action: str, entity: str, entity_id: str, org_code: str,
+                 changes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The columns of an audit entry for this session's caller."""
+    actor = principal.as_actor() if principal is not None else {"id": "system", "name": "system", "role": None}
+    return {"id": uuid4(), "at": clock.now(), "actor_id": actor["id"], "actor_name": actor["name"],
+            "actor_role": actor["role"], "request_id": session.info.get("request_id"), "action": action,
+            "entity": entity, "entity_id": entity_id, "org_code": org_code, "changes": changes or {}}
 
 
 def audit_entry(session: Session, principal: Any, *, action: str, entity: str, entity_id: str, org_code: str,
                 changes: dict[str, Any] | None = None) -> AuditEntry:
-    """An audit entry for this session's caller (also used for audited reads such as a reveal)."""
-    actor = principal.as_actor() if principal is not None else {"id": "system", "name": "system", "role": None}
-    return AuditEntry(
-        actor_id=actor["id"], actor_name=actor["name"], actor_role=actor["role"],
-        request_id=session.info.get("request_id"), action=action, entity=entity, entity_id=entity_id,
-        org_code=org_code, changes=changes or {},
-    )
+    """An audit entry object, for audited reads such as a reveal (added to the session like any row)."""
+    return AuditEntry(**audit_values(session, principal, action=action, entity=entity, entity_id=entity_id,
+                                     org_code=org_code, changes=changes))

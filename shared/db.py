@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlmodel.main import default_registry
 
-from shared.audit import record_audit_entries
+from shared.audit import forget_audit_entries, record_audit_entries, write_audit_entries
 from shared.auth import Principal
 from shared.errors import Forbidden
 from shared.events.outbox import WAKE_KEY
@@ -96,6 +96,16 @@ def _guard_and_audit(session: Session, flush_context, instances) -> None:
         for obj in changed:
             _check_write(principal, obj)
     record_audit_entries(session, principal)
+
+
+@event.listens_for(ScopedSession, "after_flush")
+def _write_audit(session: Session, flush_context) -> None:
+    write_audit_entries(session)
+
+
+@event.listens_for(ScopedSession, "after_soft_rollback")
+def _forget_audit(session: Session, previous_transaction) -> None:
+    forget_audit_entries(session)
 
 
 def _check_write(principal: Principal, obj: object) -> None:

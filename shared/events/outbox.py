@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
 from shared.events.contracts import Actor, Envelope, EventPayload
@@ -22,8 +22,12 @@ async def publish(session, payload: EventPayload, *, org_code: str, source: str)
     # The payload is JSON data already: only the envelope around it is serialised (a visit's payload is
     # the whole form, and dumping it twice was a visible part of a submission's cost).
     stored = envelope.model_dump(mode="json", exclude={"payload"}) | {"payload": data}
-    session.add(OutboxEvent(id=envelope.id, type=envelope.type, version=envelope.version, envelope=stored,
-                            created_at=envelope.occurred_at, published_at=None, attempts=0, last_error=None))
+    # A plain INSERT on the session's connection, at once: the same transaction, at a fraction of the
+    # cost of an object in the next flush (and no flush of pending objects is triggered by it).
+    connection = await session.connection()
+    await connection.execute(insert(OutboxEvent.__table__), [{
+        "id": envelope.id, "type": envelope.type, "version": envelope.version, "envelope": stored,
+        "created_at": envelope.occurred_at, "published_at": None, "attempts": 0, "last_error": None}])
     session.info[PENDING_KEY] = True
     return envelope
 

@@ -5,9 +5,9 @@ with the same content returns the stored visit (200) and changes nothing; the sa
 content is a 409.
 
 A new visit is by far the common case, so nothing looks for a stored one up front: the visit's
-insert is what finds out. Everything the visit writes (the visit, register changes, events) goes
-to the database in one flush, and a broken primary key there rolls all of it back; the request
-then answers like a resubmission. Two simultaneous submissions settle the same way. A form that
+insert is what finds out. Everything the visit writes (the visit, register changes, events) is in
+one transaction, and a broken primary key rolls all of it back; the request then answers like a
+resubmission. Two simultaneous submissions settle the same way. A form that
 fails validation against the register looks for a stored visit before it answers, because the
 register may have changed since the visit was first accepted, and a resubmission must still get
 its 200.
