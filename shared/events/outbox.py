@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
@@ -14,22 +16,32 @@ WAKE_KEY = "outbox_wake"
 
 async def publish(session, payload: EventPayload, *, org_code: str, source: str) -> Envelope:
     """Stage an event in the outbox of ``session``'s database; it leaves only if the transaction commits."""
+    [envelope] = await publish_all(session, [(payload, org_code)], source=source)
+    return envelope
+
+
+async def publish_all(session, events: Sequence[tuple[EventPayload, str]], *, source: str) -> list[Envelope]:
+    """Stage several events, each ``(payload, org_code)``, with one INSERT (a batch announcing many changes)."""
     principal = session.info.get("principal")
     actor = Actor(**principal.as_actor()) if principal is not None else None
-    data = payload.model_dump(mode="json")
-    envelope = Envelope(type=payload.event_type, version=payload.event_version, org_code=org_code, actor=actor,
-                        source=source, payload=data)
-    # The payload is JSON data already: only the envelope around it is serialised (a visit's payload is
-    # the whole form, and dumping it twice was a visible part of a submission's cost).
-    stored = envelope.model_dump(mode="json", exclude={"payload"}) | {"payload": data}
-    # A plain INSERT on the session's connection, at once: the same transaction, at a fraction of the
-    # cost of an object in the next flush (and no flush of pending objects is triggered by it).
-    connection = await session.connection()
-    await connection.execute(insert(OutboxEvent.__table__), [{
-        "id": envelope.id, "type": envelope.type, "version": envelope.version, "envelope": stored,
-        "created_at": envelope.occurred_at, "published_at": None, "attempts": 0, "last_error": None}])
-    session.info[PENDING_KEY] = True
-    return envelope
+    envelopes, rows = [], []
+    for payload, org_code in events:
+        data = payload.model_dump(mode="json")
+        envelope = Envelope(type=payload.event_type, version=payload.event_version, org_code=org_code, actor=actor,
+                            source=source, payload=data)
+        # The payload is JSON data already: only the envelope around it is serialised (a visit's payload is
+        # the whole form, and dumping it twice was a visible part of a submission's cost).
+        stored = envelope.model_dump(mode="json", exclude={"payload"}) | {"payload": data}
+        envelopes.append(envelope)
+        rows.append({"id": envelope.id, "type": envelope.type, "version": envelope.version, "envelope": stored,
+                     "created_at": envelope.occurred_at, "published_at": None, "attempts": 0, "last_error": None})
+    if rows:
+        # A plain INSERT on the session's connection, at once: the same transaction, at a fraction of the
+        # cost of objects in the next flush (and it triggers no flush of pending objects).
+        connection = await session.connection()
+        await connection.execute(insert(OutboxEvent.__table__), rows)
+        session.info[PENDING_KEY] = True
+    return envelopes
 
 
 @event.listens_for(Session, "after_commit")

@@ -15,7 +15,7 @@ the assessment it recomputes, so it supersedes it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -51,7 +51,7 @@ from shared.contracts.intake import VisitSubmitted
 from shared.db import AppSession
 from shared.domain.enums import Role
 from shared.errors import InvalidInput, NotFound
-from shared.events.outbox import publish
+from shared.events.outbox import publish_all
 from shared.rulesets import IncomeYearNotFound, RuleSet, RuleSetCatalog, RuleSetNotFound
 
 SOURCE = "income"
@@ -151,8 +151,9 @@ def assessed_event(row: Mapping[str, Any]) -> IncomeAssessed:
     )
 
 
-async def publish_assessed(session: AppSession, row: Mapping[str, Any]) -> None:
-    await publish(session, assessed_event(row), org_code=row["org_code"], source=SOURCE)
+async def publish_assessed(session: AppSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    """``income.assessed`` for each assessment's column values, staged together."""
+    await publish_all(session, [(assessed_event(row), row["org_code"]) for row in rows], source=SOURCE)
 
 
 async def _store(session: AppSession, repository: AssessmentRepository, assessment: Assessment) -> Assessment:
@@ -166,7 +167,7 @@ async def _store(session: AppSession, repository: AssessmentRepository, assessme
             await session.flush()  # off before the new row takes it: one latest row per household and year
     repository.add(assessment)
     await session.flush()
-    await publish_assessed(session, assessment.model_dump())
+    await publish_assessed(session, [assessment.model_dump()])
     return assessment
 
 

@@ -155,6 +155,7 @@ async def _run(session: AppSession, run: Reassessment, catalog: RuleSetCatalog, 
 async def _announce(session: AppSession, tally: _Tally, year: int,
                     moved: list[tuple[Mapping[str, Any], dict[str, Any]]], changes: list[ClassChange]) -> None:
     tally.reassessed += len(moved)
+    announced = []
     for old, new in moved:
         if not new["classification_certain"]:
             tally.needs_verification += 1
@@ -162,9 +163,10 @@ async def _announce(session: AppSession, tally: _Tally, year: int,
             continue
         tally.changed += 1
         assessment = {**old, **new, "year": year, "is_latest": True, "source_visit_id": None}
-        await publish_assessed(session, assessment)
+        announced.append(assessment)
         if len(changes) < REPORT_LIMIT:
             changes.append(ClassChange.model_validate({**assessment, "assessment_id": new["id"]}))
+    await publish_assessed(session, announced)  # one INSERT for the chunk's events
 
 
 def _reassessed(row: Mapping[str, Any], target: RuleSet, catalog: RuleSetCatalog, *, run_id: uuid.UUID, by: str,
