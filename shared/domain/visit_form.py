@@ -256,11 +256,10 @@ class HomeVisit(_FormModel):
 # --- Members ----------------------------------------------------------------------------------
 
 
-class MemberUpdate(_FormModel):
-    """家庭成员: one member as verified; ``member_id`` names a member already on record."""
+class MemberDetails(_FormModel):
+    """What a visit verifies of a member, as the register holds it too (intake's member schemas
+    build on this, so the two cannot drift apart)."""
 
-    member_id: UUID | None = None
-    id_number: IdNumber | None = None
     name: PersonName
     relation: Relation
     labour_capacity: LabourCapacity
@@ -269,6 +268,13 @@ class MemberUpdate(_FormModel):
     weak_reason: WeakLabourReason | None = None
     remarks: Text | None = None
     months_in_household: int = Field(default=12, ge=0, le=12)
+
+
+class MemberUpdate(MemberDetails):
+    """家庭成员: one member as verified; ``member_id`` names a member already on record."""
+
+    member_id: UUID | None = None
+    id_number: IdNumber | None = None
 
     @model_validator(mode="after")
     def _check_rules(self) -> Self:

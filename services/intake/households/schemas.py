@@ -25,6 +25,7 @@ from shared.domain.enums import (
 from shared.domain.visit_form import (
     Choices,
     FieldError,
+    MemberDetails,
     PersonName,
     Phone,
     Text,
@@ -61,15 +62,9 @@ class Location(_Input):
     coordinate_system: CoordinateSystem = CoordinateSystem.WGS84
 
 
-class MemberBase(_Input):
-    name: PersonName
-    relation: Relation
-    labour_capacity: LabourCapacity
-    skilled_trade: SkilledTrade | None = None
-    trade_note: Text | None = None
-    weak_reason: WeakLabourReason | None = None
-    remarks: Text | None = None
-    months_in_household: int = Field(default=12, ge=0, le=12)
+class MemberBase(MemberDetails):
+    """A member as the register holds one: what a visit verifies, and whether 纳入共享收入."""
+
     enlisted_sharing_income: bool = False
 
 

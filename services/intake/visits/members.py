@@ -15,11 +15,10 @@ from services.intake.households.models import Household, Member
 from services.intake.households.schemas import MemberCreate
 from services.intake.households.service import new_member
 from shared.crypto import FieldCipher
-from shared.domain.visit_form import MemberUpdate, VisitForm
+from shared.domain.visit_form import MemberDetails, MemberUpdate, VisitForm
 from shared.errors import InvalidInput
 
-_VERIFIED_FIELDS = ("name", "relation", "labour_capacity", "skilled_trade", "trade_note", "weak_reason", "remarks",
-                    "months_in_household")
+_VERIFIED_FIELDS = tuple(MemberDetails.model_fields)
 
 
 @dataclass
