@@ -8,17 +8,17 @@ scope or by a read-only role (403) and writes the audit entries for what changed
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-import weakref
 from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.sql import util as sql_util
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql import util as sql_util
 from sqlmodel.main import default_registry
 
 from shared.audit import forget_audit_entries, record_audit_entries, write_audit_entries

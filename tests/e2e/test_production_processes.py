@@ -24,7 +24,7 @@ from arq.connections import RedisSettings
 from sqlalchemy import func, select
 
 from shared.db import Database
-from shared.events.contracts import BusProbe, Envelope
+from shared.events.contracts import BusProbe
 from shared.events.outbox import publish
 from shared.events.routing import queue_name
 from shared.models import InboxRecord, OutboxEvent, ProbeReceipt

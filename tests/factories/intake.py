@@ -20,6 +20,7 @@ from tests.factories.id_numbers import valid_id_number
 from tests.factories.visit_forms import valid_visit_form
 
 VILLAGE = "500151108201"
+TOWNSHIP = "500151108000"
 _people = itertools.count(1)
 _households = itertools.count(1)
 
@@ -93,3 +94,11 @@ def set_intake_env(env, **values: str) -> None:
     for name, value in values.items():
         env.setenv(f"FANGFAN_INTAKE_{name.upper()}", value)
     reset_intake_settings()
+
+
+async def register_household(system, org: str = VILLAGE, **overrides: Any) -> dict:
+    """Register a household (with :func:`household_payload`) through the API as the township's staff."""
+    response = await system.client.post("/intake/households", json=household_payload(org, **overrides),
+                                        headers=system.headers("town_staff", TOWNSHIP))
+    assert response.status_code == 201, response.text
+    return response.json()

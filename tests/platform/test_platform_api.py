@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from shared.models import AuditEntry, InboxRecord, ProbeReceipt
+from shared.models import InboxRecord, ProbeReceipt
 from shared.settings import SERVICE_NAMES
-from tests.conftest import DISTRICT, OTHER_VILLAGE, TOWNSHIP, VILLAGE
+from tests.conftest import DISTRICT, TOWNSHIP, VILLAGE
 
 pytestmark = pytest.mark.asyncio
 

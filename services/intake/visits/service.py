@@ -50,15 +50,16 @@ async def submit_visit(session: AppSession, *, principal: Principal, form: Visit
     dumped = form.model_dump(mode="json", exclude_none=True)
     fingerprint = form.content_fingerprint(dumped)
     received_at = clock.now()
+    visits = VisitRepository(session)
     try:
         check_visit_time(form.visited_at, received_at, settings)
         household, live = await _household_for(session, form)
-        latest = await VisitRepository(session).last_before(household.id)
+        latest = await visits.last_before(household.id)
         is_latest = latest is None or form.visited_at >= latest.visited_at
         plan = plan_members(form, household, live, cipher, apply_updates=is_latest)
-        inputs = await _finding_inputs(VisitRepository(session), form, household, plan, latest, settings)
+        inputs = await _finding_inputs(visits, form, household, plan, latest, settings)
     except InvalidInput:
-        stored = await VisitRepository(session).get(form.visit_id)
+        stored = await visits.get(form.visit_id)
         if stored is None:
             raise
         return _resubmitted(stored, fingerprint), False

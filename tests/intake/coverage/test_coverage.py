@@ -5,16 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import DISTRICT, OTHER_VILLAGE, TOWNSHIP, VILLAGE
-from tests.factories.intake import household_payload, set_intake_env, visit_form_for
+from tests.factories.intake import register_household, set_intake_env, visit_form_for
 
 pytestmark = pytest.mark.asyncio
-
-
-async def register(system, org=VILLAGE, **overrides):
-    response = await system.client.post("/intake/households", json=household_payload(org, **overrides),
-                                        headers=system.headers("town_staff", TOWNSHIP))
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 async def visit(system, household, **overrides):
@@ -28,12 +21,12 @@ async def coverage(system, role="town_staff", caller=TOWNSHIP, **params):
 
 
 async def a_campaign(system):
-    general = await register(system, household_number="C001")
-    key_in_person = await register(system, household_number="C002", key_target_groups=["new_dibao"])
-    key_remote = await register(system, household_number="C003", household_kinds=["monitored"],
+    general = await register_household(system, household_number="C001")
+    key_in_person = await register_household(system, household_number="C002", key_target_groups=["new_dibao"])
+    key_remote = await register_household(system, household_number="C003", household_kinds=["monitored"],
                                 risk_status="unresolved", key_target_groups=["monitored"])
-    unvisited = [await register(system, household_number=f"C10{i}") for i in range(3)]
-    elsewhere = await register(system, OTHER_VILLAGE, household_number="C201")
+    unvisited = [await register_household(system, household_number=f"C10{i}") for i in range(3)]
+    elsewhere = await register_household(system, OTHER_VILLAGE, household_number="C201")
     await visit(system, general, method="online_inquiry")
     await visit(system, general, method="village_assessment", visited_at="2024-09-06T10:00:00+08:00")
     await visit(system, key_in_person, key_target_groups=["new_dibao"])

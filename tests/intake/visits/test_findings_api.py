@@ -12,18 +12,11 @@ from services.intake.settings import get_intake_settings
 from shared.geo import distance_m
 from shared.models import OutboxEvent
 from shared.rulesets import default_catalog
-from tests.conftest import TOWNSHIP, VILLAGE
-from tests.factories.intake import household_payload, member_payload, next_id_number, set_intake_env, visit_form_for
+from tests.conftest import VILLAGE
+from tests.factories.intake import member_payload, next_id_number, register_household, set_intake_env, visit_form_for
 from tests.factories.visit_forms import TONGLIANG_LAT, TONGLIANG_LON, valid_gps_fix, valid_income_amounts
 
 pytestmark = pytest.mark.asyncio
-
-
-async def register(system, **overrides):
-    response = await system.client.post("/intake/households", json=household_payload(**overrides),
-                                        headers=system.headers("town_staff", TOWNSHIP))
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 async def submit(system, form):
@@ -55,7 +48,7 @@ def east_of_tongliang(metres: float) -> float:
 async def test_contradictions_are_stored_and_published_with_the_visit(intake):
     child = member_payload(name="张小军", relation="son", id_number=next_id_number(date(2012, 5, 1)),
                            labour_capacity="ordinary")
-    household = await register(intake, members=[member_payload(), child],
+    household = await register_household(intake, members=[member_payload(), child],
                                household_kinds=["poverty_alleviated"], key_target_groups=["low_income_group"])
     form = visit_form_for(household, method="online_inquiry")
     visit = await submit(intake, form)
@@ -68,11 +61,11 @@ async def test_contradictions_are_stored_and_published_with_the_visit(intake):
 
 
 async def test_a_fix_is_compared_with_the_recorded_location_else_the_last_home_visit(intake):
-    located = await register(intake, location={"latitude": TONGLIANG_LAT, "longitude": TONGLIANG_LON + 0.02})
+    located = await register_household(intake, location={"latitude": TONGLIANG_LAT, "longitude": TONGLIANG_LON + 0.02})
     far = visit_form_for(located)
     assert codes(await submit(intake, far)) == [("gps_far_from_household", "home_visit.gps")]
 
-    unlocated = await register(intake)
+    unlocated = await register_household(intake)
     first = await submit(intake, visit_form_for(unlocated, visited_at="2024-09-02T10:00:00+08:00"))
     assert codes(first) == []
     moved = visit_form_for(unlocated, visited_at="2024-09-09T10:00:00+08:00")
@@ -84,7 +77,7 @@ async def test_a_fix_is_compared_with_the_recorded_location_else_the_last_home_v
 
 async def test_the_gps_limits_come_from_the_deployment(intake, intake_env):
     set_intake_env(intake_env, gps_accuracy_limit_m="5")
-    household = await register(intake)
+    household = await register_household(intake)
     assert codes(await submit(intake, visit_form_for(household))) == [("gps_low_accuracy",
                                                                       "home_visit.gps.accuracy_m")]
 
@@ -96,7 +89,7 @@ async def test_the_deployment_overrides_are_unset_by_default(intake_env):
 
 async def test_the_gps_accuracy_limit_comes_from_the_rule_set(intake):
     limit = ruleset_2024().gps_max_accuracy_m
-    household = await register(intake)
+    household = await register_household(intake)
 
     worse = await submit(intake, home_visit_on(household, "2024-09-02", accuracy_m=limit + 0.5))
     assert codes(worse) == [("gps_low_accuracy", "home_visit.gps.accuracy_m")]
@@ -108,7 +101,7 @@ async def test_the_gps_distance_comes_from_the_rule_set_unless_the_deployment_ov
     limit = ruleset_2024().gps_max_distance_m
     beyond = east_of_tongliang(limit + 100)
     assert limit < distance_m(TONGLIANG_LAT, TONGLIANG_LON, TONGLIANG_LAT, beyond) < limit + 200
-    household = await register(intake, location={"latitude": TONGLIANG_LAT, "longitude": beyond})
+    household = await register_household(intake, location={"latitude": TONGLIANG_LAT, "longitude": beyond})
 
     visit = await submit(intake, home_visit_on(household, "2024-09-02"))
     assert codes(visit) == [("gps_far_from_household", "home_visit.gps")]
@@ -118,7 +111,7 @@ async def test_the_gps_distance_comes_from_the_rule_set_unless_the_deployment_ov
 
 
 async def test_a_visit_no_rule_set_covers_is_stored_with_a_no_rule_set_finding(intake):
-    household = await register(intake, location={"latitude": TONGLIANG_LAT, "longitude": TONGLIANG_LON + 0.05})
+    household = await register_household(intake, location={"latitude": TONGLIANG_LAT, "longitude": TONGLIANG_LON + 0.05})
     low = valid_income_amounts(production_income="2000", wage_income="5000", transfer_income="1000",
                                production_expense="0")
     assert codes(await submit(intake, visit_form_for(household, visited_at="2024-09-01T10:00:00+08:00",
@@ -139,7 +132,7 @@ async def test_a_visit_no_rule_set_covers_is_stored_with_a_no_rule_set_finding(i
 
 
 async def test_a_bracket_contradicting_the_previous_visits_amounts(intake):
-    household = await register(intake)
+    household = await register_household(intake)
     low = valid_income_amounts(production_income="2000", wage_income="5000", transfer_income="1000",
                                production_expense="0")
     earlier = visit_form_for(household, visited_at="2024-09-01T10:00:00+08:00", income={"amounts": low})

@@ -7,17 +7,10 @@ from sqlalchemy import select
 
 from shared.models import OutboxEvent
 from tests.conftest import DISTRICT, OTHER_VILLAGE, TOWNSHIP, VILLAGE
-from tests.factories.intake import household_payload, visit_form_for
+from tests.factories.intake import household_payload, register_household, visit_form_for
 from tests.factories.visit_forms import valid_income_amounts
 
 pytestmark = pytest.mark.asyncio
-
-
-async def register(system, org=VILLAGE):
-    response = await system.client.post("/intake/households", json=household_payload(org),
-                                        headers=system.headers("town_staff", TOWNSHIP))
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 async def income_events(system) -> list[dict]:
@@ -27,7 +20,7 @@ async def income_events(system) -> list[dict]:
 
 
 async def test_an_a_to_e_visit_is_assessed_once_even_when_resubmitted(intake):
-    household = await register(intake)
+    household = await register_household(intake)
     form = visit_form_for(household, income={"amounts": valid_income_amounts()})
     first = await intake.client.post("/intake/visits", json=form, headers=intake.headers("village_cadre", VILLAGE))
     assert first.status_code == 201, first.text
@@ -52,7 +45,7 @@ async def test_an_a_to_e_visit_is_assessed_once_even_when_resubmitted(intake):
 
 
 async def test_another_village_cannot_read_the_assessment(intake):
-    household = await register(intake)
+    household = await register_household(intake)
     form = visit_form_for(household, income={"amounts": valid_income_amounts()})
     assert (await intake.client.post("/intake/visits", json=form,
                                      headers=intake.headers("village_cadre", VILLAGE))).status_code == 201

@@ -14,7 +14,7 @@ from services.intake.visits.models import Visit
 from shared.clock import clock
 from shared.models import OutboxEvent
 from tests.conftest import DISTRICT, OTHER_VILLAGE, TOWNSHIP, VILLAGE
-from tests.factories.intake import household_payload, next_id_number, visit_form_for
+from tests.factories.intake import household_payload, next_id_number, register_household, visit_form_for
 from tests.factories.visit_forms import (
     valid_income_amounts,
     valid_livestock,
@@ -23,13 +23,6 @@ from tests.factories.visit_forms import (
 )
 
 pytestmark = pytest.mark.asyncio
-
-
-async def register(system, org=VILLAGE, **overrides):
-    response = await system.client.post("/intake/households", json=household_payload(org, **overrides),
-                                        headers=system.headers("town_staff", TOWNSHIP))
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 async def submit(system, form, role="village_cadre", org=VILLAGE, headers=None):
@@ -51,7 +44,7 @@ async def events(system, event_type):
 
 @pytest.mark.parametrize("method", ["home_visit", "online_inquiry", "village_assessment"])
 async def test_a_visit_of_each_method_is_stored_once_and_resubmission_returns_it(intake, method):
-    household = await register(intake)
+    household = await register_household(intake)
     form = visit_form_for(household, method=method)
     first = await submit(intake, form)
     assert first.status_code == 201, first.text
@@ -63,7 +56,7 @@ async def test_a_visit_of_each_method_is_stored_once_and_resubmission_returns_it
 
 
 async def test_the_same_visit_id_with_other_content_is_a_409(intake):
-    household = await register(intake)
+    household = await register_household(intake)
     form = visit_form_for(household)
     assert (await submit(intake, form)).status_code == 201
     changed = form | {"guarantees": form["guarantees"] | {"dropout": True}}
@@ -73,7 +66,7 @@ async def test_the_same_visit_id_with_other_content_is_a_409(intake):
 
 
 async def test_an_equal_form_written_differently_is_the_same_content(intake):
-    household = await register(intake)
+    household = await register_household(intake)
     form = visit_form_for(household, method="online_inquiry",
                           online_inquiry=valid_online_inquiry(contact_phone="138-1234-5678"))
     assert (await submit(intake, form)).status_code == 201
@@ -83,7 +76,7 @@ async def test_an_equal_form_written_differently_is_the_same_content(intake):
 
 
 async def test_the_server_records_its_receipt_time_beside_the_clients_visit_time(intake):
-    household = await register(intake)
+    household = await register_household(intake)
     headers = intake.headers("village_cadre", VILLAGE)
     with clock.frozen(datetime(2024, 9, 5, 18, 0)):
         body = (await submit(intake, visit_form_for(household), headers=headers)).json()
@@ -92,7 +85,7 @@ async def test_the_server_records_its_receipt_time_beside_the_clients_visit_time
 
 
 async def test_a_visit_time_in_the_future_or_before_the_campaign_is_a_422(intake):
-    household = await register(intake)
+    household = await register_household(intake)
     headers = intake.headers("village_cadre", VILLAGE)
     with clock.frozen(datetime(2024, 9, 5, 10, 25)):
         within_skew = await submit(intake, visit_form_for(household), headers=headers)
@@ -106,7 +99,7 @@ async def test_a_visit_time_in_the_future_or_before_the_campaign_is_a_422(intake
 
 
 async def test_a_home_visit_without_a_fix_is_a_422(intake):
-    household = await register(intake)
+    household = await register_household(intake)
     form = visit_form_for(household)
     del form["home_visit"]
     response = await submit(intake, form)
@@ -129,7 +122,7 @@ async def test_a_home_visit_without_a_fix_is_a_422(intake):
     (lambda f: f["self_coping"].update(large_planting=True), "body.self_coping.planting_types"),
 ])
 async def test_every_form_rule_is_a_422_naming_its_field(intake, change, field):
-    household = await register(intake)
+    household = await register_household(intake)
     form = visit_form_for(household)
     change(form)
     response = await submit(intake, form)
@@ -139,28 +132,28 @@ async def test_every_form_rule_is_a_422_naming_its_field(intake, change, field):
 
 
 async def test_the_household_must_exist_in_the_callers_scope(intake):
-    household = await register(intake)
+    household = await register_household(intake)
     missing = await submit(intake, visit_form_for(household, household_id=str(uuid.uuid4())))
     assert missing.status_code == 422 and missing.json()["fields"][0]["field"] == "body.household_id"
-    other = await register(intake, OTHER_VILLAGE)
+    other = await register_household(intake, OTHER_VILLAGE)
     elsewhere = await submit(intake, visit_form_for(other))
     assert elsewhere.status_code == 422 and elsewhere.json()["fields"][0]["field"] == "body.household_id"
     assert (await submit(intake, visit_form_for(other), role="town_staff", org=TOWNSHIP)).status_code == 201
 
 
 async def test_the_form_kinds_and_risk_status_must_match_the_register(intake):
-    household = await register(intake, household_kinds=["poverty_alleviated"])
+    household = await register_household(intake, household_kinds=["poverty_alleviated"])
     kinds = await submit(intake, visit_form_for(household, household_kinds=["general"]))
     assert kinds.json()["fields"][0]["field"] == "body.household_kinds"
-    monitored = await register(intake, household_kinds=["monitored"], risk_status="unresolved")
+    monitored = await register_household(intake, household_kinds=["monitored"], risk_status="unresolved")
     status = await submit(intake, visit_form_for(monitored, risk_status="resolved"))
     assert status.json()["fields"][0]["field"] == "body.risk_status"
     assert (await submit(intake, visit_form_for(monitored))).status_code == 201
 
 
 async def test_member_ids_must_belong_to_the_household(intake):
-    household = await register(intake)
-    other = await register(intake)
+    household = await register_household(intake)
+    other = await register_household(intake)
     form = visit_form_for(household)
     form["members"][1]["member_id"] = other["members"][1]["id"]
     response = await submit(intake, form)
@@ -172,7 +165,7 @@ async def test_member_ids_must_belong_to_the_household(intake):
 
 async def test_the_same_member_twice_on_a_form_is_a_422(intake):
     payload = household_payload()
-    household = await register(intake, members=payload["members"])
+    household = await register_household(intake, members=payload["members"])
     form = visit_form_for(household)
     form["members"].append({"id_number": payload["members"][0]["id_number"], "name": "张德明", "relation": "head",
                             "labour_capacity": "ordinary"})
@@ -182,7 +175,7 @@ async def test_the_same_member_twice_on_a_form_is_a_422(intake):
 
 async def test_a_new_member_on_the_form_joins_the_register_and_a_known_number_is_matched(intake):
     payload = household_payload()
-    household = await register(intake, members=payload["members"])
+    household = await register_household(intake, members=payload["members"])
     baby = next_id_number(date(2024, 3, 1), "female")
     form = visit_form_for(household)
     form["members"][0] = {"id_number": payload["members"][0]["id_number"], "name": "张德明", "relation": "head",
@@ -202,8 +195,8 @@ async def test_a_new_member_on_the_form_joins_the_register_and_a_known_number_is
 
 async def test_a_new_member_held_by_another_household_is_a_409_naming_its_village(intake):
     other = household_payload(OTHER_VILLAGE)
-    await register(intake, OTHER_VILLAGE, members=other["members"])
-    household = await register(intake)
+    await register_household(intake, OTHER_VILLAGE, members=other["members"])
+    household = await register_household(intake)
     form = visit_form_for(household)
     form["members"].append({"id_number": other["members"][1]["id_number"], "name": "李桂兰", "relation": "other",
                             "labour_capacity": "ordinary"})
@@ -213,7 +206,7 @@ async def test_a_new_member_held_by_another_household_is_a_409_naming_its_villag
 
 
 async def test_the_latest_visit_updates_the_register_and_a_late_older_one_does_not(intake):
-    household = await register(intake)
+    household = await register_household(intake)
     newer = visit_form_for(household, visited_at="2024-09-10T09:00:00+08:00", key_target_groups=["new_dibao"])
     newer["members"][1]["labour_capacity"] = "weak"
     newer["members"][1]["weak_reason"] = "illness"
@@ -230,7 +223,7 @@ async def test_the_latest_visit_updates_the_register_and_a_late_older_one_does_n
 
 async def test_visit_submitted_carries_what_income_and_ledger_need_and_no_id_number(intake):
     payload = household_payload(household_kinds=["poverty_alleviated"], key_target_groups=["low_income_group"])
-    household = await register(intake, **{k: payload[k] for k in ("household_kinds", "key_target_groups", "members")})
+    household = await register_household(intake, **{k: payload[k] for k in ("household_kinds", "key_target_groups", "members")})
     form = visit_form_for(household, method="online_inquiry", remote_reason="whole_household_away",
                           key_target_groups=["low_income_group"],
                           income={"amounts": valid_income_amounts(), "claim_income": {"amount": "300"}})
@@ -256,7 +249,7 @@ async def test_visit_submitted_carries_what_income_and_ledger_need_and_no_id_num
 
 async def test_stored_forms_are_masked_in_responses_and_encrypted_at_rest(intake, cipher):
     payload = household_payload()
-    household = await register(intake, members=payload["members"])
+    household = await register_household(intake, members=payload["members"])
     form = visit_form_for(household, method="online_inquiry")
     form["members"][0]["id_number"] = payload["members"][0]["id_number"]
     response = await submit(intake, form)
@@ -274,7 +267,7 @@ async def test_stored_forms_are_masked_in_responses_and_encrypted_at_rest(intake
 
 
 async def test_visits_are_read_within_scope_only(intake):
-    household = await register(intake)
+    household = await register_household(intake)
     form = visit_form_for(household)
     assert (await submit(intake, form)).status_code == 201
     other_village = intake.headers("village_cadre", OTHER_VILLAGE)
@@ -284,28 +277,28 @@ async def test_visits_are_read_within_scope_only(intake):
                                      headers=intake.headers("district_admin", DISTRICT))
     assert [v["id"] for v in listed.json()["items"]] == [form["visit_id"]]
     # A visit id used in another village is neither shown nor overwritten.
-    other = await register(intake, OTHER_VILLAGE)
+    other = await register_household(intake, OTHER_VILLAGE)
     reuse = visit_form_for(other) | {"visit_id": form["visit_id"]}
     clash = await submit(intake, reuse, role="village_cadre", org=OTHER_VILLAGE)
     assert clash.status_code == 409 and "张德明" not in clash.text
 
 
 async def test_an_auditor_cannot_submit(intake):
-    household = await register(intake)
+    household = await register_household(intake)
     response = await submit(intake, visit_form_for(household), role="auditor", org=DISTRICT)
     assert response.status_code == 403
     assert await count(intake, Visit) == 0
 
 
 async def test_a_visit_that_adds_nothing_to_the_register_publishes_no_household_change(intake):
-    household = await register(intake)
+    household = await register_household(intake)
     assert (await submit(intake, visit_form_for(household))).status_code == 201
     assert [e["payload"]["change"] for e in await events(intake, "household.changed")] == ["created"]
 
 
 async def test_a_resubmission_is_answered_even_after_the_register_changed(intake):
     """A phone that never saw the first 201 resends the form after the household's record moved on."""
-    household = await register(intake)
+    household = await register_household(intake)
     form = visit_form_for(household)
     first = await submit(intake, form)
     assert first.status_code == 201
@@ -323,7 +316,7 @@ async def test_a_resubmission_is_answered_even_after_the_register_changed(intake
 
 
 async def test_resubmitting_a_visit_that_registered_a_member_adds_nothing(intake):
-    household = await register(intake)
+    household = await register_household(intake)
     form = visit_form_for(household, key_target_groups=["new_dibao"])
     form["members"].append({"id_number": next_id_number(date(2024, 3, 1), "female"), "name": "张小妹",
                             "relation": "daughter", "labour_capacity": "none"})
@@ -342,7 +335,7 @@ async def test_the_lost_race_answers_like_a_resubmission(intake, monkeypatch):
     finding nothing, the second submission stores nothing and answers from the stored visit."""
     from services.intake.visits.repository import VisitRepository
 
-    household = await register(intake)
+    household = await register_household(intake)
     form = visit_form_for(household)
     assert (await submit(intake, form)).status_code == 201
 
@@ -375,7 +368,7 @@ async def test_malformed_bodies_are_422_never_500(intake, body):
 
 
 async def test_odd_values_are_refused_at_their_field(intake):
-    household = await register(intake)
+    household = await register_household(intake)
     cases = {
         "body.visited_at": {"visited_at": "2024-09-05T10:30:00"},  # no time zone
         "body.home_visit.gps.latitude": {"home_visit": {"gps": {**visit_form_for(household)["home_visit"]["gps"],
@@ -392,7 +385,7 @@ async def test_odd_values_are_refused_at_their_field(intake):
 async def test_a_visit_is_audited_without_the_form_itself(intake):
     from shared.models import AuditEntry
 
-    household = await register(intake)
+    household = await register_household(intake)
     form = visit_form_for(household)
     assert (await submit(intake, form)).status_code == 201
     async with intake.runtimes["intake"].db.session() as session:
