@@ -36,19 +36,19 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from services.income.assessments.service import computed_fields
-from services.income.calculator import from_visit_amounts
+from services.income.calculation.calculator import from_visit_amounts
+from services.income.calculation.domain_model import VisitSummary
 from services.income.reassessments.schemas import ReassessmentCreate
 from services.income.reassessments.service import reassess
 from services.income.rulesets.service import create_ruleset, seed_packaged
-from services.income.schemas import VisitSummary
-from shared.auth import Principal, system_principal
-from shared.db import Database
-from shared.db_types import SHANGHAI
+from shared.data.column_types import SHANGHAI
+from shared.data.database import Database
+from shared.data.migrations import upgrade
+from shared.data.pgadmin import drop_database, recreate_database
 from shared.domain.enums import Role
-from shared.migrate import upgrade
-from shared.pgadmin import drop_database, recreate_database
-from shared.rulesets import RuleSet, default_catalog
-from shared.service import load_service
+from shared.domain.rulesets import RuleSet, default_catalog
+from shared.runtime.definition import load_service
+from shared.security.auth import Principal, system_principal
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}

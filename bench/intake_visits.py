@@ -45,9 +45,10 @@ from zoneinfo import ZoneInfo
 import httpx
 from fastapi import APIRouter
 
+from shared.data.platform_tables import ProbeReceipt
+
 # Module level: FastAPI resolves the route's annotations in this module's namespace.
-from shared.deps import CurrentPrincipal, Session
-from shared.models import ProbeReceipt
+from shared.runtime.dependencies import AnyRole, Session
 
 ADMIN_URL = os.environ.get("FANGFAN_BENCH_DATABASE_URL") or os.environ.get(
     "FANGFAN_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
@@ -77,7 +78,7 @@ def baseline_router() -> APIRouter:
     router = APIRouter(tags=["benchmark"])
 
     @router.post("/bench/receipts", status_code=201)
-    async def insert_receipt(session: Session, principal: CurrentPrincipal) -> dict[str, str]:
+    async def insert_receipt(session: Session, principal: AnyRole) -> dict[str, str]:
         row = ProbeReceipt(event_id=uuid.uuid4(), origin="bench", received_by="intake", org_code=principal.org_code)
         session.add(row)
         await session.flush()
@@ -91,13 +92,14 @@ def serve(database_url: str, fd: int) -> None:
     baseline route."""
     import uvicorn
 
-    from services.intake.service import service
-    from shared.app import create_root_app, freeze_heap
-    from shared.logging import configure_logging
-    from shared.service import ServiceRuntime
-    from shared.settings import PlatformSettings
+    from shared.runtime.app import create_root_app, freeze_heap
+    from shared.runtime.definition import load_service
+    from shared.runtime.logging import configure_logging
+    from shared.runtime.service_runtime import ServiceRuntime
+    from shared.runtime.settings import PlatformSettings
 
     configure_logging("WARNING")
+    service = load_service("intake")
     definition = dataclasses.replace(service, routers=[*service.routers, baseline_router()])
     # A pool as large as the offered concurrency (plus the relay's connection), as a deployment would size
     # it: otherwise both endpoints would be measuring connections opened and closed under load.
@@ -117,10 +119,10 @@ async def seed(database_url: str) -> list[dict]:
     from services.intake.households.service import create_household
     from services.intake.org_units.service import load_org_units, read_org_unit_file
     from services.intake.settings import DEMO_ORG_UNITS_FILE
-    from shared.auth import system_principal
-    from shared.crypto import field_cipher
-    from shared.db import Database
-    from shared.settings import PlatformSettings
+    from shared.data.database import Database
+    from shared.runtime.settings import PlatformSettings
+    from shared.security.auth import system_principal
+    from shared.security.crypto import field_cipher
 
     db = Database(database_url)
     cipher = field_cipher(PlatformSettings(_env_file=None))
@@ -265,9 +267,9 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 async def measure(port: int, households: list[dict], pids: list[int]) -> None:
-    from shared.auth import issue_token
     from shared.domain.enums import Role
-    from shared.settings import PlatformSettings
+    from shared.runtime.settings import PlatformSettings
+    from shared.security.auth import issue_token
 
     token = issue_token(PlatformSettings(_env_file=None), name="bench", role=Role.TOWN_STAFF, org_code=TOWNSHIP)
     limits = httpx.Limits(max_connections=CONCURRENCY * 4, max_keepalive_connections=CONCURRENCY * 4)
@@ -331,9 +333,9 @@ def wait_until_serving(port: int, servers: list[multiprocessing.Process], timeou
 
 
 def main() -> None:
-    from shared.migrate import upgrade
-    from shared.pgadmin import drop_database, recreate_database
-    from shared.service import load_service
+    from shared.data.migrations import upgrade
+    from shared.data.pgadmin import drop_database, recreate_database
+    from shared.runtime.definition import load_service
 
     name = f"fangfan_bench_intake_{os.getpid()}"
     database_url = recreate_database(ADMIN_URL, name)

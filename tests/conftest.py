@@ -17,14 +17,15 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from shared.app import create_root_app
-from shared.auth import issue_token
+from shared.data import pgadmin
+from shared.data.migrations import upgrade
 from shared.domain.enums import Role
 from shared.events.transports import InProcessTransport
-from shared import pgadmin
-from shared.migrate import upgrade
-from shared.service import ServiceRuntime, load_service
-from shared.settings import SERVICE_NAMES, PlatformSettings
+from shared.runtime.app import create_root_app
+from shared.runtime.definition import load_service
+from shared.runtime.service_runtime import ServiceRuntime
+from shared.runtime.settings import SERVICE_NAMES, PlatformSettings
+from shared.security.auth import issue_token
 
 PG_URL = os.environ.get("FANGFAN_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("FANGFAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -4,7 +4,7 @@ The database URL and pool come from the shared service settings; what is added h
 deployment's choices for the campaign: where the org-unit file is, when the campaign started,
 how much client clock skew is tolerated, and optional overrides of the limits behind the
 data-quality findings (by default those come from the rule set of the visit's year and region,
-``shared.rulesets``, as the income service's do).
+``shared.domain.rulesets``, as the income service's do).
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
+from fastapi import Depends
 from pydantic import Field
 
-from shared.clock import SHANGHAI
-from shared.settings import service_settings_class
+from shared.domain.clock import SHANGHAI
+from shared.runtime.settings import service_settings_class
 
 DEMO_ORG_UNITS_FILE = Path(__file__).parent / "org_units" / "data" / "demo_org_units.csv"
 
@@ -58,3 +60,11 @@ def get_intake_settings() -> IntakeSettings:
 def reset_intake_settings() -> None:
     """Forget the cached settings (tests and the CLI change the environment)."""
     get_intake_settings.cache_clear()
+
+
+async def _settings_dependency() -> IntakeSettings:
+    return get_intake_settings()
+
+
+# The intake settings as a route dependency (tests override it).
+Settings = Annotated[IntakeSettings, Depends(_settings_dependency)]

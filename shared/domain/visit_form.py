@@ -53,8 +53,8 @@ from shared.domain.enums import (
     VerificationMethod,
     WeakLabourReason,
 )
-from shared.geo import distance_m, to_wgs84
-from shared.idnumber import InvalidIdNumber, parse_id_number
+from shared.domain.geo import distance_m, to_wgs84
+from shared.domain.idnumber import InvalidIdNumber, parse_id_number
 
 E = TypeVar("E")
 

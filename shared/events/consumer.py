@@ -11,11 +11,11 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from shared.auth import system_principal
-from shared.clock import clock
-from shared.db import AppSession, Database
-from shared.events.contracts import Envelope
-from shared.models import FailedEvent, InboxRecord
+from shared.data.database import AppSession, Database
+from shared.data.platform_tables import FailedEvent, InboxRecord
+from shared.domain.clock import clock
+from shared.events.envelope import Envelope
+from shared.security.auth import system_principal
 
 log = structlog.get_logger(__name__)
 
@@ -98,6 +98,7 @@ class EventConsumer:
         structlog.contextvars.bind_contextvars(event_id=str(envelope.id))
         try:
             async with self.db.transaction(system_principal(handler.name)) as session:
+                session.info["service"] = self.service
                 if await _already_handled(session, envelope, handler):
                     return Outcome.DUPLICATE, ""
                 # Inserting the inbox row first makes a concurrent duplicate wait on it, then fail on the key.

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
-from shared.events.contracts import Actor, Envelope, EventPayload
-from shared.models import OutboxEvent
+from shared.data.database import AFTER_EVENTS_COMMITTED_KEY
+from shared.data.platform_tables import OutboxEvent
+from shared.events.envelope import Actor, Envelope, EventPayload
 
 PENDING_KEY = "outbox_pending"
-WAKE_KEY = "outbox_wake"
 
 
 async def publish(session, payload: EventPayload, *, org_code: str, source: str) -> Envelope:
@@ -48,7 +48,7 @@ async def publish_all(session, events: Sequence[tuple[EventPayload, str]], *, so
 def _wake_relay(session: Session) -> None:
     # Publish at once after a commit that wrote events; the relay's timer catches anything missed.
     if session.info.pop(PENDING_KEY, False):
-        wake = session.info.get(WAKE_KEY)
+        wake = session.info.get(AFTER_EVENTS_COMMITTED_KEY)
         if wake is not None:
             wake()
 

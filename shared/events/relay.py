@@ -11,13 +11,13 @@ from datetime import timedelta
 import structlog
 from sqlalchemy import case, delete, select, update
 
-from shared.auth import system_principal
-from shared.clock import clock
-from shared.db import Database
-from shared.events.contracts import Envelope
+from shared.data.database import Database
+from shared.data.platform_tables import InboxRecord, OutboxEvent
+from shared.domain.clock import clock
+from shared.events.envelope import Envelope
 from shared.events.transports import Transport, TransportUnavailable
-from shared.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
-from shared.models import InboxRecord, OutboxEvent
+from shared.runtime.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
+from shared.security.auth import system_principal
 
 log = structlog.get_logger(__name__)
 

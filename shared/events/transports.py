@@ -9,7 +9,7 @@ import structlog
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 
-from shared.events.contracts import Envelope
+from shared.events.envelope import Envelope
 from shared.events.routing import consumers_of, queue_name
 
 if TYPE_CHECKING:

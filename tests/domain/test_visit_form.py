@@ -16,8 +16,8 @@ from shared.domain.enums import (
     SkilledTrade,
     VerificationMethod,
 )
+from shared.domain.geo import wgs84_to_gcj02
 from shared.domain.visit_form import GpsFix, VisitForm
-from shared.geo import wgs84_to_gcj02
 from tests.factories.id_numbers import valid_id_number, with_wrong_check_character
 from tests.factories.visit_forms import (
     valid_gps_fix,

@@ -16,7 +16,7 @@ import time
 import httpx
 import pytest
 
-from shared.settings import SERVICE_NAMES
+from shared.runtime.settings import SERVICE_NAMES
 from tests.e2e.test_production_processes import free_port
 
 pytestmark = pytest.mark.e2e
@@ -30,7 +30,7 @@ def embedded(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if not k.startswith("FANGFAN_")}
     env.update(FANGFAN_DATA_DIR=str(tmp / "data"), FANGFAN_ENV_FILE=str(tmp / "none.env"), FANGFAN_LOG_LEVEL="WARNING")
     log = open(tmp / "run.log", "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen([sys.executable, "-m", "shared.cli", "run", "--port", str(port)], env=env,
+    process = subprocess.Popen([sys.executable, "-m", "shared.runtime.cli", "run", "--port", str(port)], env=env,
                                stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -43,7 +43,7 @@ def embedded(tmp_path_factory):
                 pass
             assert time.monotonic() < deadline, (tmp / "run.log").read_text()[-2000:]
             time.sleep(0.3)
-        token = subprocess.run([sys.executable, "-m", "shared.cli", "token", "--name", "fuzz", "--role",
+        token = subprocess.run([sys.executable, "-m", "shared.runtime.cli", "token", "--name", "fuzz", "--role",
                                 "district_admin", "--org", "500151000000"], env=env, capture_output=True, text=True,
                                check=True).stdout.strip()
         yield base, token, tmp

@@ -23,12 +23,12 @@ from arq import create_pool
 from arq.connections import RedisSettings
 from sqlalchemy import func, select
 
-from shared.db import Database
-from shared.events.contracts import BusProbe
+from shared.data.database import Database
+from shared.data.platform_tables import InboxRecord, OutboxEvent, ProbeReceipt
+from shared.events.contracts.platform import BusProbe
 from shared.events.outbox import publish
 from shared.events.routing import queue_name
-from shared.models import InboxRecord, OutboxEvent, ProbeReceipt
-from shared.settings import SERVICE_NAMES
+from shared.runtime.settings import SERVICE_NAMES
 from tests.conftest import DISTRICT, drop_database, recreate_database, run_suffix
 
 pytestmark = pytest.mark.e2e
@@ -111,14 +111,14 @@ class Cluster:
 
     def fangfan(self, *args: str, log: str) -> subprocess.Popen:
         out = open(self.tmp / log, "wb")  # noqa: SIM115 - closed with the process
-        process = subprocess.Popen([sys.executable, "-m", "shared.cli", *args], env=self.env(), stdout=out,
+        process = subprocess.Popen([sys.executable, "-m", "shared.runtime.cli", *args], env=self.env(), stdout=out,
                                    stderr=subprocess.STDOUT)
         self.processes.append(process)
         return process
 
     def start(self) -> None:
         self.redis.start()
-        subprocess.run([sys.executable, "-m", "shared.cli", "migrate"], env=self.env(), check=True,
+        subprocess.run([sys.executable, "-m", "shared.runtime.cli", "migrate"], env=self.env(), check=True,
                        capture_output=True)
         for name in SERVICE_NAMES:
             self.fangfan("serve", name, "--host", "127.0.0.1", "--port", str(self.ports[name]), log=f"{name}-api.log")
@@ -136,7 +136,7 @@ class Cluster:
         return f"http://127.0.0.1:{self.ports[name]}/{name}"
 
     def token(self) -> str:
-        result = subprocess.run([sys.executable, "-m", "shared.cli", "token", "--name", "区管理员", "--role",
+        result = subprocess.run([sys.executable, "-m", "shared.runtime.cli", "token", "--name", "区管理员", "--role",
                                  "district_admin", "--org", DISTRICT], env=self.env(), check=True,
                                 capture_output=True, text=True)
         return result.stdout.strip()
@@ -199,7 +199,7 @@ def everyone_once(cluster: Cluster, event_id: str) -> bool:
 def test_production_refuses_default_secrets(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("FANGFAN_")}
     env.update(FANGFAN_MODE="production", FANGFAN_ENV_FILE=str(tmp_path / "none.env"))
-    result = subprocess.run([sys.executable, "-m", "shared.cli", "serve", "intake"], env=env, capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "shared.runtime.cli", "serve", "intake"], env=env, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 3
     assert "FANGFAN_JWT_SECRET must be set" in result.stderr

@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import select
 
 from services.income.assessments.models import Assessment
-from shared.contracts.intake import VisitSubmitted
-from shared.events.contracts import Envelope
+from shared.data.platform_tables import OutboxEvent
+from shared.events.contracts.intake import VisitSubmitted
+from shared.events.envelope import Envelope
 from shared.events.outbox import publish
-from shared.models import OutboxEvent
 from tests.factories.visit_forms import (
     valid_guarantees,
     valid_income,
@@ -27,7 +27,7 @@ VILLAGE = "500151108201"
 
 def packaged_ruleset(**overrides: Any) -> dict[str, Any]:
     """The shipped 2024 rule set of district 500151 as JSON data, with fields replaced."""
-    data = json.loads(resources.files("shared").joinpath("data/rulesets.json").read_text("utf-8"))
+    data = json.loads(resources.files("shared.domain").joinpath("rulesets.json").read_text("utf-8"))
     return {**data["rulesets"][0], **overrides}
 
 

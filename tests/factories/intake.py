@@ -10,12 +10,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from services.intake.households.schemas import HouseholdCreate, HouseholdRead
-from services.intake.households.service import create_household as create_household_record
+from services.intake.households.service import (
+    create_household as create_household_record,
+)
 from services.intake.org_units.service import load_org_units, read_org_unit_file
 from services.intake.settings import DEMO_ORG_UNITS_FILE
-from shared.crypto import field_cipher
-from shared.db import AppSession
-from shared.settings import PlatformSettings
+from shared.data.database import AppSession
+from shared.runtime.settings import PlatformSettings
+from shared.security.crypto import field_cipher
 from tests.factories.id_numbers import valid_id_number
 from tests.factories.visit_forms import valid_visit_form
 

@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from services.income.calculator import (
+from services.income.calculation.calculator import (
     RULES,
     bracket_assessment,
     calculate,
     classify_bracket,
     from_visit_amounts,
 )
-from services.income.schemas import (
+from services.income.calculation.domain_model import (
     ExcludedIncomeKind,
     ExclusionCategory,
     IncomeAssessment,
@@ -26,7 +26,7 @@ from services.income.schemas import (
     TransferIncomeKind,
 )
 from shared.domain.enums import IncomeBracket
-from shared.rulesets import RuleSet, default_catalog
+from shared.domain.rulesets import RuleSet, default_catalog
 
 D = Decimal
 

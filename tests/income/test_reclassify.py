@@ -6,11 +6,15 @@ from decimal import Decimal
 
 import pytest
 
-from services.income.calculator import from_visit_amounts
-from services.income.reclassify import bracket_range, classify_figures, reclassify_bracket
-from services.income.schemas import IncomeClass
+from services.income.calculation.calculator import from_visit_amounts
+from services.income.calculation.domain_model import IncomeClass
+from services.income.calculation.reclassify import (
+    bracket_range,
+    classify_figures,
+    reclassify_bracket,
+)
 from shared.domain.enums import IncomeBracket
-from shared.rulesets import RuleSet, default_catalog
+from shared.domain.rulesets import RuleSet, default_catalog
 from tests.factories.income import raised_2024
 
 D = Decimal

@@ -10,11 +10,12 @@ import pytest_asyncio
 import sqlalchemy as sa
 
 from services.intake.settings import reset_intake_settings
-from shared.app import create_root_app
-from shared.auth import system_principal
-from shared.crypto import field_cipher
 from shared.events.transports import InProcessTransport
-from shared.service import ServiceRuntime, load_service
+from shared.runtime.app import create_root_app
+from shared.runtime.definition import load_service
+from shared.runtime.service_runtime import ServiceRuntime
+from shared.security.auth import system_principal
+from shared.security.crypto import field_cipher
 from tests.factories.intake import load_demo_org_units
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from services.intake.demo import DEMO_HOUSEHOLDS
+from services.intake.households.demo import DEMO_HOUSEHOLDS, load_demo_data
 from services.intake.households.models import Household, Member
 from services.intake.org_units.models import OrgUnit
-from services.intake.service import service
-from shared.idnumber import parse_id_number
+from shared.domain.idnumber import parse_id_number
 from tests.conftest import TOWNSHIP
 
 
@@ -22,10 +21,10 @@ async def counts(runtime) -> tuple[int, int, int]:
 @pytest.mark.asyncio
 async def test_demo_data_loads_once_and_shows_in_the_api(system):
     runtime = system.runtimes["intake"]
-    await service.demo_data(runtime)
+    await load_demo_data(runtime)
     expected = (8, len(DEMO_HOUSEHOLDS), sum(len(h["members"]) for h in DEMO_HOUSEHOLDS))
     assert await counts(runtime) == expected
-    await service.demo_data(runtime)
+    await load_demo_data(runtime)
     assert await counts(runtime) == expected
     listed = await system.client.get("/intake/households", headers=system.headers("town_staff", TOWNSHIP))
     assert listed.json()["total"] == len(DEMO_HOUSEHOLDS)

@@ -7,11 +7,12 @@ from sqlalchemy import func, select
 
 from services.intake.households.models import Household, Member
 from services.intake.visits.models import Visit
-from shared.auth import Principal
-from shared.db import _scoped_entities_in
+from shared.data.database import _scoped_entities_in
 from shared.domain.enums import Role
+from shared.security.auth import Principal
 from tests.conftest import OTHER_VILLAGE, TOWNSHIP, VILLAGE
 from tests.factories.intake import household_payload
+
 
 def test_the_criteria_name_the_scoped_tables_a_statement_reads_in_subqueries_too():
     holders = select(Member.household_id).where(Member.removed_at.is_(None))

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from shared.auth import decode_token, issue_token, org_level, org_prefix
 from shared.domain.enums import Role
 from shared.errors import NotAuthenticated
-from shared.logging import mask_sensitive
-from shared.settings import Mode, PlatformSettings
+from shared.runtime.logging import mask_sensitive
+from shared.runtime.settings import Mode, PlatformSettings
+from shared.security.auth import decode_token, issue_token, org_level, org_prefix
 
 
 def settings(**values) -> PlatformSettings:
@@ -72,7 +72,7 @@ def test_logs_never_carry_id_numbers_or_phones():
 
 
 def test_a_verified_token_still_expires_when_its_time_comes():
-    from shared.clock import clock
+    from shared.domain.clock import clock
 
     config = settings()
     token = issue_token(config, name="x", role=Role.AUDITOR, org_code="500151000000", ttl=timedelta(minutes=10))

@@ -11,17 +11,18 @@ import uuid
 
 from sqlalchemy import func, select
 
-from shared.auth import decode_token
-from shared.db import Database
-from shared.events.contracts import BusProbe, Envelope
-from shared.models import FailedEvent, ProbeReceipt
-from shared.settings import PlatformSettings
+from shared.data.database import Database
+from shared.data.platform_tables import FailedEvent, ProbeReceipt
+from shared.events.contracts.platform import BusProbe
+from shared.events.envelope import Envelope
+from shared.runtime.settings import PlatformSettings
+from shared.security.auth import decode_token
 
 
 def fangfan(tmp_path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FANGFAN_")}
     env.update(FANGFAN_DATA_DIR=str(tmp_path / "data"), FANGFAN_ENV_FILE=str(tmp_path / "none.env"))
-    return subprocess.run([sys.executable, "-m", "shared.cli", *args], env=env, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "shared.runtime.cli", *args], env=env, capture_output=True, text=True,
                           timeout=120)
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from sqlalchemy.exc import DBAPIError
 
-from shared.db import Database
+from shared.data.database import Database
 from shared.errors import install_error_handlers
 
 pytestmark = pytest.mark.asyncio

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from shared.settings import SERVICE_NAMES
+from shared.runtime.settings import SERVICE_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 

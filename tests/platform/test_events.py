@@ -5,11 +5,17 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from shared.data.platform_tables import (
+    FailedEvent,
+    InboxRecord,
+    OutboxEvent,
+    ProbeReceipt,
+)
 from shared.events.consumer import Handler, Outcome, TransientError
-from shared.events.contracts import BusProbe, Envelope
+from shared.events.contracts.platform import BusProbe
+from shared.events.envelope import Envelope
 from shared.events.outbox import publish
 from shared.events.transports import TransportUnavailable
-from shared.models import FailedEvent, InboxRecord, OutboxEvent, ProbeReceipt
 from tests.conftest import DISTRICT
 
 pytestmark = pytest.mark.asyncio
@@ -175,7 +181,7 @@ async def test_a_replay_that_fails_again_updates_the_same_failure(system):
 async def test_published_rows_past_the_retention_are_pruned(system):
     from datetime import timedelta
 
-    from shared.clock import clock
+    from shared.domain.clock import clock
 
     relay = system.runtimes["intake"].relay
     old = await stage_probe(system)
@@ -197,7 +203,7 @@ async def test_published_rows_past_the_retention_are_pruned(system):
 async def test_inbox_rows_past_their_retention_are_pruned(system):
     from datetime import timedelta
 
-    from shared.clock import clock
+    from shared.domain.clock import clock
 
     handled = await stage_probe(system)
     await system.settle()

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.main import default_registry
 
-from shared.service import load_service
-from shared.settings import SERVICE_NAMES
+from shared.runtime.definition import load_service
+from shared.runtime.settings import SERVICE_NAMES
 
 # Differences in column types (portable decorators versus what the database reports) and in index
 # details are not what this test guards: it guards tables and columns that a migration forgot.

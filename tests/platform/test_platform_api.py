@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from shared.models import InboxRecord, ProbeReceipt
-from shared.settings import SERVICE_NAMES
+from shared.data.platform_tables import InboxRecord, ProbeReceipt
+from shared.runtime.settings import SERVICE_NAMES
 from tests.conftest import DISTRICT, TOWNSHIP, VILLAGE
 
 pytestmark = pytest.mark.asyncio
@@ -45,13 +45,13 @@ async def test_probe_reaches_every_service_once_even_when_delivered_twice(system
     for runtime in system.runtimes.values():
         async with runtime.db.session() as session:
             envelope = None
-            from shared.models import OutboxEvent
+            from shared.data.platform_tables import OutboxEvent
 
             row = await session.get(OutboxEvent, event_id) if runtime.name == "intake" else None
             if row is not None:
                 envelope = row.envelope
         if envelope is not None:
-            from shared.events.contracts import Envelope
+            from shared.events.envelope import Envelope
 
             await system.transport.send(Envelope.model_validate(envelope))
     await system.transport.join()

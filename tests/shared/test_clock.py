@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from shared.clock import SHANGHAI, Clock, clock, shanghai_date, to_shanghai
+from shared.domain.clock import SHANGHAI, Clock, clock, shanghai_date, to_shanghai
 
 
 def test_now_is_aware_shanghai_time():

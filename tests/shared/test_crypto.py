@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from shared.crypto import CryptoConfigError, FieldCipher, UndecryptableValue, generate_field_key, normalise_phone
+from shared.security.crypto import (
+    CryptoConfigError,
+    FieldCipher,
+    UndecryptableValue,
+    generate_field_key,
+    normalise_phone,
+)
 
 NUMBER = "50015119720418031X"
 

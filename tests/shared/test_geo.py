@@ -3,7 +3,7 @@ import math
 import pytest
 
 from shared.domain.enums import CoordinateSystem
-from shared.geo import (
+from shared.domain.geo import (
     EARTH_MEAN_RADIUS_M,
     distance_m,
     gcj02_to_wgs84,

@@ -2,8 +2,8 @@ from datetime import date, datetime
 
 import pytest
 
-from shared.clock import SHANGHAI, clock
-from shared.idnumber import (
+from shared.domain.clock import SHANGHAI, clock
+from shared.domain.idnumber import (
     IdNumberInfo,
     InvalidIdNumber,
     age_on,

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from shared.rulesets import (
+from shared.domain.enums import IncomeBracket
+from shared.domain.rulesets import (
     DuplicateRuleSetVersion,
     IncomeYearNotFound,
     RuleSet,
@@ -21,13 +22,12 @@ from shared.rulesets import (
     RuleSetNotFound,
     default_catalog,
 )
-from shared.domain.enums import IncomeBracket
 
 XIHE_VILLAGE = "500151101001"  # a village under the district 500151
 
 
 def packaged_data() -> dict[str, Any]:
-    return json.loads(resources.files("shared").joinpath("data/rulesets.json").read_text("utf-8"))
+    return json.loads(resources.files("shared.domain").joinpath("rulesets.json").read_text("utf-8"))
 
 
 def ruleset(**overrides: Any) -> RuleSet:
@@ -95,7 +95,7 @@ def test_rule_figures_live_only_in_the_data() -> None:
     figures |= {Decimal(data["gps_max_accuracy_m"]), Decimal(data["gps_max_distance_m"])}
     root = Path(resources.files("shared")).parent
     # The catalog, the income service that computes with it, and intake's findings that compare with it.
-    modules = [root / "shared" / "rulesets.py", *(root / "services" / "income").rglob("*.py"),
+    modules = [root / "shared" / "domain" / "rulesets.py", *(root / "services" / "income").rglob("*.py"),
                *(root / "services" / "intake" / "visits").rglob("*.py")]
 
     assert root / "services" / "intake" / "visits" / "findings.py" in modules
@@ -105,7 +105,7 @@ def test_rule_figures_live_only_in_the_data() -> None:
 
 
 def test_the_rule_set_file_is_package_data_of_shared() -> None:
-    assert (Path(resources.files("shared")) / "data" / "rulesets.json").is_file()
+    assert (Path(resources.files("shared")) / "domain" / "rulesets.json").is_file()
     assert not (Path(resources.files("services.income")) / "data").exists()
 
 

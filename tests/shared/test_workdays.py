@@ -3,8 +3,12 @@ from datetime import date
 
 import pytest
 
-from shared.deadlines import DeadlineUnit, due_date
-from shared.workdays import CalendarYearMissing, WorkdayCalendar, load_workday_calendar
+from shared.domain.deadlines import DeadlineUnit, due_date
+from shared.domain.workdays import (
+    CalendarYearMissing,
+    WorkdayCalendar,
+    load_workday_calendar,
+)
 
 calendar = WorkdayCalendar()
 

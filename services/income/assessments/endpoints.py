@@ -18,22 +18,22 @@ from services.income.assessments.schemas import (
     HouseholdIncomeHistory,
     IncomeDropPage,
 )
-from shared.deps import CurrentPrincipal, Session
 from shared.errors import error_responses
+from shared.runtime.dependencies import AnyRole, Session, Writer
 
 router = APIRouter(tags=["assessments"])
 
 
 @router.post("/calculate", summary="Per-capita net income by 附件5, explained; nothing is stored",
              response_model=CalculationRead, responses=error_responses(422))
-async def calculate(session: Session, principal: CurrentPrincipal, body: CalculationRequest) -> CalculationRead:
+async def calculate(session: Session, principal: AnyRole, body: CalculationRequest) -> CalculationRead:
     return await service.calculate_income(session, principal=principal, request=body)
 
 
 @router.post("/households/{household_id}/assessments", status_code=status.HTTP_201_CREATED,
              summary="Store a household's assessment from a full 附件5 declaration; publishes income.assessed",
              response_model=AssessmentRead, responses=error_responses(403, 404, 422))
-async def create_assessment(session: Session, principal: CurrentPrincipal, household_id: uuid.UUID,
+async def create_assessment(session: Session, principal: Writer, household_id: uuid.UUID,
                             body: DeclarationAssessmentCreate) -> AssessmentRead:
     assessment = await service.assess_declaration(session, principal=principal, household_id=household_id,
                                                   body=body)
@@ -43,7 +43,7 @@ async def create_assessment(session: Session, principal: CurrentPrincipal, house
 @router.get("/households/{household_id}/assessments",
             summary="A household's latest assessment per year with the change from the year before",
             response_model=HouseholdIncomeHistory, responses=error_responses(404))
-async def household_history(session: Session, _: CurrentPrincipal, household_id: uuid.UUID,
+async def household_history(session: Session, _: AnyRole, household_id: uuid.UUID,
                             include_all: Annotated[bool, Query(alias="all", description="also list every assessment")
                                                    ] = False,
                             ) -> HouseholdIncomeHistory:
@@ -52,7 +52,7 @@ async def household_history(session: Session, _: CurrentPrincipal, household_id:
 
 @router.get("/assessments/{assessment_id}", summary="One assessment with its inputs and breakdown",
             response_model=AssessmentDetail, responses=error_responses(404))
-async def get_assessment(session: Session, _: CurrentPrincipal, assessment_id: uuid.UUID) -> AssessmentDetail:
+async def get_assessment(session: Session, _: AnyRole, assessment_id: uuid.UUID) -> AssessmentDetail:
     return await service.get_assessment(session, assessment_id=assessment_id)
 
 
@@ -60,7 +60,7 @@ async def get_assessment(session: Session, _: CurrentPrincipal, assessment_id: u
             response_model=IncomeDropPage, responses=error_responses(422))
 async def income_drops(
     session: Session,
-    _: CurrentPrincipal,
+    _: AnyRole,
     year: Annotated[int, Query(ge=2001, le=2100)],
     min_drop_percent: Annotated[Decimal, Query(gt=0, le=100, decimal_places=2)],
     after: Annotated[uuid.UUID | None, Query(description="next_after of the previous page")] = None,

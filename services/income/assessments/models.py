@@ -10,9 +10,9 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field
 
-from shared.db_types import AwareDateTime, JSONDoc, Money
+from shared.data.column_types import AwareDateTime, JSONDoc, Money
+from shared.data.platform_tables import OrgScoped, now_field
 from shared.domain.enums import LabeledEnum
-from shared.models import OrgScoped, now_field
 
 
 class AssessmentBasis(LabeledEnum):

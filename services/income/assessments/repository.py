@@ -22,8 +22,12 @@ import sqlalchemy as sa
 from sqlalchemy import RowMapping, insert, select, update
 from sqlalchemy.dialects import postgresql
 
-from services.income.assessments.models import Assessment, AssessmentBasis, AssessmentOrigin
-from shared.db import AppSession
+from services.income.assessments.models import (
+    Assessment,
+    AssessmentBasis,
+    AssessmentOrigin,
+)
+from shared.data.database import AppSession
 
 TABLE = Assessment.__table__
 

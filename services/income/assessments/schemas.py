@@ -11,7 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from services.income.assessments.models import AssessmentBasis, AssessmentOrigin
-from services.income.schemas import IncomeAssessment, IncomeClass, IncomeDeclaration, VisitSummary
+from services.income.calculation.domain_model import (
+    IncomeAssessment,
+    IncomeClass,
+    IncomeDeclaration,
+    VisitSummary,
+)
 from shared.domain.enums import IncomeBracket
 
 OrgCode = Annotated[str, Field(pattern=r"^\d{12}$", description="12-digit org code (统计用区划代码)")]

@@ -5,14 +5,16 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 
 from services.income.assessments import service
-from shared.contracts.intake import VisitSubmitted
-from shared.db import AppSession
-from shared.events.consumer import Handler, TransientError
-from shared.events.contracts import Envelope
+from shared.data.database import AppSession
+from shared.events.consumer import TransientError
+from shared.events.contracts.intake import VisitSubmitted
+from shared.events.envelope import Envelope
+from shared.runtime.tasks import event_handler
 
 
+@event_handler("visit.submitted", name="assess_visit")
 async def assess_visit(session: AppSession, envelope: Envelope) -> None:
-    """income.assess_visit: assess the visit's income section and publish ``income.assessed``.
+    """Assess the visit's income section and publish ``income.assessed``.
 
     The inbox makes a second delivery a no-op; the unique source visit id makes even a delivery the
     inbox lost track of find the first assessment. Another writer taking the household's latest
@@ -25,5 +27,3 @@ async def assess_visit(session: AppSession, envelope: Envelope) -> None:
     except IntegrityError as exc:
         raise TransientError(f"concurrent assessment of household {visit.household_id}: {exc.orig}") from exc
 
-
-handlers = [Handler("visit.submitted", "income.assess_visit", assess_visit)]

@@ -14,8 +14,8 @@ from services.income.reassessments.schemas import (
     ReassessmentRead,
     ReassessmentReport,
 )
-from shared.deps import CurrentPrincipal, Session
 from shared.errors import error_responses
+from shared.runtime.dependencies import AnyRole, DistrictAdmin, Session
 
 router = APIRouter(tags=["reassessment"])
 
@@ -23,19 +23,19 @@ router = APIRouter(tags=["reassessment"])
 @router.post("/reassess", summary="Recompute a year's latest assessments under a new rule-set version "
                                   "(district admin); publishes income.assessed for class changes only",
              response_model=ReassessmentReport, responses=error_responses(403, 422))
-async def reassess(session: Session, principal: CurrentPrincipal, body: ReassessmentCreate) -> ReassessmentReport:
+async def reassess(session: Session, principal: DistrictAdmin, body: ReassessmentCreate) -> ReassessmentReport:
     return await service.reassess(session, principal=principal, request=body)
 
 
 @router.get("/reassessments/{reassessment_id}", summary="What one reassessment did",
             response_model=ReassessmentRead, responses=error_responses(404))
-async def get_reassessment(session: Session, _: CurrentPrincipal, reassessment_id: uuid.UUID) -> ReassessmentRead:
+async def get_reassessment(session: Session, _: AnyRole, reassessment_id: uuid.UUID) -> ReassessmentRead:
     return await service.get_reassessment(session, reassessment_id=reassessment_id)
 
 
 @router.get("/reassessments/{reassessment_id}/changes", summary="Households a reassessment moved to another class",
             response_model=ClassChangePage, responses=error_responses(404))
-async def class_changes(session: Session, _: CurrentPrincipal, reassessment_id: uuid.UUID,
+async def class_changes(session: Session, _: AnyRole, reassessment_id: uuid.UUID,
                         after: uuid.UUID | None = None,
                         limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> ClassChangePage:
     return await service.class_changes(session, reassessment_id=reassessment_id, after=after, limit=limit)

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from sqlmodel import Field
 
-from shared.db_types import AwareDateTime
-from shared.models import OrgScoped, now_field
+from shared.data.column_types import AwareDateTime
+from shared.data.platform_tables import OrgScoped, now_field
 
 
 class Reassessment(OrgScoped, table=True):

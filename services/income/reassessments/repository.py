@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import select
 
 from services.income.reassessments.models import Reassessment
-from shared.db import AppSession
+from shared.data.database import AppSession
 
 
 class ReassessmentRepository:

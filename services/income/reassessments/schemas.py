@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.income.schemas import IncomeClass
+from services.income.calculation.domain_model import IncomeClass
 from shared.domain.enums import IncomeBracket
 
 

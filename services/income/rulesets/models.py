@@ -9,14 +9,14 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from shared.db_types import JSONDoc
-from shared.models import now_field
+from shared.data.column_types import JSONDoc
+from shared.data.platform_tables import now_field
 
 ORG_CODE_LENGTH = 12
 
 
 class RuleSetOrigin(StrEnum):
-    PACKAGED = "packaged"  # shipped in data/rulesets.json, copied into the table at start-up
+    PACKAGED = "packaged"  # shipped in shared/domain/rulesets.json, copied into the table at start-up
     ADMIN = "admin"  # created by a district admin through the API
 
 
@@ -28,7 +28,7 @@ def region_org_code(region: str) -> str:
 class RuleSetRecord(SQLModel, table=True):
     """One immutable rule-set version. Not org-scoped: every role reads the rules of every region.
 
-    ``document`` is the rule set exactly as :class:`~shared.rulesets.RuleSet` validates it;
+    ``document`` is the rule set exactly as :class:`~shared.domain.rulesets.RuleSet` validates it;
     year, region and version are copied out to key and sort it. ``org_code`` is the region's own org
     unit, so the audit entry of a creation lands in the creating district's audit log.
     """

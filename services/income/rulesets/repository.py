@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from services.income.rulesets.models import RuleSetRecord
-from shared.db import AppSession
+from shared.data.database import AppSession
 
 
 class RuleSetRepository:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel
 
 from services.income.rulesets.models import RuleSetOrigin
-from shared.rulesets import RuleSet
+from shared.domain.rulesets import RuleSet
 
 RuleSetCreate = RuleSet
 """A new version is validated by the very model the computation reads."""

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query
 
 from services.intake.coverage.schemas import CoverageReport
 from services.intake.coverage.service import coverage_report
-from services.intake.deps import Settings
-from shared.deps import CurrentPrincipal, Session
+from services.intake.settings import Settings
 from shared.errors import error_responses
+from shared.runtime.dependencies import AnyRole, Session
 
 router = APIRouter(prefix="/coverage", tags=["coverage"])
 
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/coverage", tags=["coverage"])
             responses=error_responses(401, 403, 422))
 async def get_coverage(
     session: Session,
-    principal: CurrentPrincipal,
+    principal: AnyRole,
     settings: Settings,
     org: Annotated[str | None, Query(pattern=r"^\d{12}$", description="org code; default: your own")] = None,
     unvisited_limit: Annotated[int | None, Query(ge=0, le=10_000, description="households listed per village")] = None,

@@ -7,10 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import and_, exists, func, or_, select
 
-from services.intake.columns import contains_code
 from services.intake.households.models import Household
 from services.intake.visits.models import Visit
-from shared.db import AppSession
+from shared.data.column_types import contains_code
+from shared.data.database import AppSession
 from shared.domain.enums import HouseholdKind, KeyTargetGroup, VerificationMethod
 
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from services.intake.coverage.repository import CoverageRepository
-from services.intake.coverage.schemas import CoverageCounts, CoverageReport, UnvisitedHousehold, VillageCoverage
+from services.intake.coverage.schemas import (
+    CoverageCounts,
+    CoverageReport,
+    UnvisitedHousehold,
+    VillageCoverage,
+)
 from services.intake.org_units.repository import OrgUnitRepository
 from services.intake.settings import IntakeSettings
-from shared.auth import Principal, org_prefix
-from shared.db import AppSession
+from shared.data.database import AppSession
 from shared.domain.enums import VerificationMethod
 from shared.errors import Forbidden
+from shared.security.auth import Principal, org_prefix
 
 _COUNTS = ("households", "visited", "key_target_households", "key_target_visited_in_person", "not_visited")
 

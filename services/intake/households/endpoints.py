@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from services.intake.deps import Cipher, require_writer
 from services.intake.households import service
 from services.intake.households.repository import HouseholdFilter
 from services.intake.households.schemas import (
@@ -21,26 +20,25 @@ from services.intake.households.schemas import (
     MemberReveal,
     MemberUpdate,
 )
-from shared.deps import CurrentPrincipal, Session
+from shared.data.pagination import PageParams
 from shared.domain.enums import HouseholdKind, KeyTargetGroup
 from shared.errors import error_responses
-from shared.pagination import PageParams
+from shared.runtime.dependencies import AnyRole, Cipher, Revealer, Session, Writer
 
 router = APIRouter(tags=["households"])
 
 
 @router.post("/households", status_code=201, summary="Register a household with its members (农户登记)",
              responses=error_responses(401, 403, 409, 422))
-async def create_household(data: HouseholdCreate, session: Session, principal: CurrentPrincipal,
+async def create_household(data: HouseholdCreate, session: Session, principal: Writer,
                            cipher: Cipher) -> HouseholdRead:
-    require_writer(principal)
     return await service.create_household(session, data=data, cipher=cipher)
 
 
 @router.get("/households", summary="Households in your scope, with their members", responses=error_responses(401, 422))
 async def list_households(
     session: Session,
-    _: CurrentPrincipal,
+    _: AnyRole,
     cipher: Cipher,
     page: PageParams,
     village: Annotated[str | None, Query(pattern=r"^\d{12}$", description="a village code (村)")] = None,
@@ -58,39 +56,35 @@ async def list_households(
 
 
 @router.get("/households/{household_id}", summary="One household with its members", responses=error_responses(401, 404))
-async def get_household(household_id: uuid.UUID, session: Session, _: CurrentPrincipal) -> HouseholdRead:
+async def get_household(household_id: uuid.UUID, session: Session, _: AnyRole) -> HouseholdRead:
     return await service.get_household(session, household_id=household_id)
 
 
 @router.patch("/households/{household_id}", summary="Change a household's register data",
               responses=error_responses(401, 403, 404, 422))
 async def update_household(household_id: uuid.UUID, data: HouseholdUpdate, session: Session,
-                           principal: CurrentPrincipal) -> HouseholdRead:
-    require_writer(principal)
+                           _: Writer) -> HouseholdRead:
     return await service.update_household(session, household_id=household_id, data=data)
 
 
 @router.post("/households/{household_id}/members", status_code=201, summary="Add a member to a household",
              responses=error_responses(401, 403, 404, 409, 422))
-async def add_member(household_id: uuid.UUID, data: MemberCreate, session: Session, principal: CurrentPrincipal,
+async def add_member(household_id: uuid.UUID, data: MemberCreate, session: Session, _: Writer,
                      cipher: Cipher) -> MemberRead:
-    require_writer(principal)
     return await service.add_member(session, household_id=household_id, data=data, cipher=cipher)
 
 
 @router.patch("/members/{member_id}", summary="Correct or update a member",
               responses=error_responses(401, 403, 404, 409, 422))
-async def update_member(member_id: uuid.UUID, data: MemberUpdate, session: Session, principal: CurrentPrincipal,
+async def update_member(member_id: uuid.UUID, data: MemberUpdate, session: Session, _: Writer,
                         cipher: Cipher) -> MemberRead:
-    require_writer(principal)
     return await service.update_member(session, member_id=member_id, data=data, cipher=cipher)
 
 
 @router.post("/members/{member_id}/removal", status_code=204, summary="A member leaves the household",
              responses=error_responses(401, 403, 404, 422))
 async def remove_member(member_id: uuid.UUID, data: MemberRemoval, session: Session,
-                        principal: CurrentPrincipal) -> Response:
-    require_writer(principal)
+                        _: Writer) -> Response:
     await service.remove_member(session, member_id=member_id, reason=data.reason)
     return Response(status_code=204)
 
@@ -98,6 +92,6 @@ async def remove_member(member_id: uuid.UUID, data: MemberRemoval, session: Sess
 @router.post("/members/{member_id}/reveal",
              summary="A member's clear ID number and phone (town staff and district admins; audited)",
              responses=error_responses(401, 403, 404))
-async def reveal_member(member_id: uuid.UUID, session: Session, principal: CurrentPrincipal,
+async def reveal_member(member_id: uuid.UUID, session: Session, principal: Revealer,
                         cipher: Cipher) -> MemberReveal:
     return await service.reveal_member(session, principal=principal, member_id=member_id, cipher=cipher)

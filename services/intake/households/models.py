@@ -13,9 +13,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field
 
-from services.intake.columns import CodeList
-from shared.db_types import AwareDateTime
-from shared.models import OrgScoped, now_field
+from shared.data.column_types import AwareDateTime, CodeList
+from shared.data.platform_tables import OrgScoped, now_field
 
 
 class Household(OrgScoped, table=True):

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, bindparam, func, select
 
-from services.intake.columns import contains_code
 from services.intake.households.models import Household, Member
-from shared.db import AppSession
+from shared.data.column_types import contains_code
+from shared.data.database import AppSession
 from shared.domain.enums import HouseholdKind, KeyTargetGroup
 
 

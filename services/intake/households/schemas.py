@@ -10,7 +10,14 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from shared.domain.enums import (
     CoordinateSystem,
@@ -22,6 +29,7 @@ from shared.domain.enums import (
     SkilledTrade,
     WeakLabourReason,
 )
+from shared.domain.idnumber import InvalidIdNumber, parse_id_number
 from shared.domain.visit_form import (
     Choices,
     FieldError,
@@ -33,7 +41,6 @@ from shared.domain.visit_form import (
     raise_field_errors,
     risk_status_errors,
 )
-from shared.idnumber import InvalidIdNumber, parse_id_number
 
 HouseholdNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z\-]{1,40}$")]
 GroupName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]

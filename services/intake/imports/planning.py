@@ -18,10 +18,10 @@ from services.intake.households.schemas import MemberCreate
 from services.intake.imports.rows import ParsedRow
 from services.intake.imports.schemas import ImportRow, RowAction
 from services.intake.org_units.repository import OrgUnitRepository
-from shared.auth import Principal
-from shared.crypto import FieldCipher
-from shared.db import AppSession
+from shared.data.database import AppSession
 from shared.domain.enums import Relation
+from shared.security.auth import Principal
+from shared.security.crypto import FieldCipher
 
 MEMBER_FIELDS = ("name", "relation", "labour_capacity", "skilled_trade", "trade_note", "weak_reason", "remarks",
                  "months_in_household")

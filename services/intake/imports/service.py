@@ -22,17 +22,21 @@ from sqlalchemy.exc import IntegrityError
 
 from services.intake.households.models import Household
 from services.intake.households.repository import HouseholdRepository, MemberRepository
-from services.intake.households.service import new_member, publish_household_changed, set_phone
+from services.intake.households.service import (
+    new_member,
+    publish_household_changed,
+    set_phone,
+)
 from services.intake.imports.planning import HouseholdPlan, ImportState, plan_batch
 from services.intake.imports.reader import ImportReader
 from services.intake.imports.report import ReportWriter
 from services.intake.imports.rows import ParsedRow, parse_row
 from services.intake.imports.schemas import ImportSummary, RowAction
-from shared.auth import Principal
-from shared.clock import clock
-from shared.crypto import FieldCipher
-from shared.db import AppSession, Database
+from shared.data.database import AppSession, Database
+from shared.domain.clock import clock
 from shared.domain.enums import Relation
+from shared.security.auth import Principal
+from shared.security.crypto import FieldCipher
 
 BATCH_ROWS = 500
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Field
 
-from shared.models import OrgScoped, now_field
+from shared.data.platform_tables import OrgScoped, now_field
 
 
 class OrgUnit(OrgScoped, table=True):

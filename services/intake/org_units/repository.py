@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from services.intake.org_units.models import OrgUnit
-from shared.db import AppSession
+from shared.data.database import AppSession
 
 
 class OrgUnitRepository:

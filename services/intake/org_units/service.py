@@ -16,10 +16,10 @@ from pathlib import Path
 from services.intake.org_units.models import OrgUnit
 from services.intake.org_units.repository import OrgUnitRepository
 from services.intake.org_units.schemas import OrgUnitNode
-from shared.auth import ORG_CODE, org_level, org_prefix
-from shared.clock import clock
-from shared.db import AppSession
+from shared.data.database import AppSession
+from shared.domain.clock import clock
 from shared.errors import InvalidInput
+from shared.security.auth import ORG_CODE, org_level, org_prefix
 
 
 class OrgUnitFileError(ValueError):

@@ -7,12 +7,14 @@ from sqlalchemy.exc import IntegrityError
 
 from services.intake.org_units.service import load_org_units, read_org_unit_file
 from services.intake.settings import get_intake_settings
-from shared.auth import system_principal
-from shared.service import ServiceRuntime
+from shared.runtime.service_runtime import ServiceRuntime
+from shared.runtime.tasks import on_startup
+from shared.security.auth import system_principal
 
 log = structlog.get_logger(__name__)
 
 
+@on_startup
 async def load_org_units_at_startup(runtime: ServiceRuntime) -> None:
     """Upsert the configured org-unit file; a replica starting at the same moment may win the insert."""
     path = get_intake_settings().org_units_file

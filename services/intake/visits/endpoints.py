@@ -7,14 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from services.intake.deps import Cipher, Settings, require_writer
+from services.intake.settings import Settings
 from services.intake.visits import service
 from services.intake.visits.schemas import VisitPage, VisitRead
-from shared.deps import CurrentPrincipal, Session
+from shared.data.pagination import PageParams
 from shared.domain.enums import VerificationMethod
 from shared.domain.visit_form import VisitForm
 from shared.errors import error_responses
-from shared.pagination import PageParams
+from shared.runtime.dependencies import AnyRole, Cipher, Session, Writer
 
 router = APIRouter(prefix="/visits", tags=["visits"])
 
@@ -27,9 +27,8 @@ router = APIRouter(prefix="/visits", tags=["visits"])
     responses={200: {"model": VisitRead, "description": "already stored: the stored visit"},
                **error_responses(401, 403, 409, 422)},
 )
-async def submit_visit(form: VisitForm, response: Response, session: Session, principal: CurrentPrincipal,
+async def submit_visit(form: VisitForm, response: Response, session: Session, principal: Writer,
                        settings: Settings, cipher: Cipher) -> VisitRead:
-    require_writer(principal)
     visit, created = await service.submit_visit(session, principal=principal, form=form, settings=settings,
                                                 cipher=cipher)
     response.status_code = 201 if created else 200
@@ -39,7 +38,7 @@ async def submit_visit(form: VisitForm, response: Response, session: Session, pr
 @router.get("", summary="Visits in your scope, newest first", responses=error_responses(401, 422))
 async def list_visits(
     session: Session,
-    _: CurrentPrincipal,
+    _: AnyRole,
     page: PageParams,
     household_id: uuid.UUID | None = None,
     village: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
@@ -50,5 +49,5 @@ async def list_visits(
 
 
 @router.get("/{visit_id}", summary="One stored visit", responses=error_responses(401, 404))
-async def get_visit(visit_id: uuid.UUID, session: Session, _: CurrentPrincipal) -> VisitRead:
+async def get_visit(visit_id: uuid.UUID, session: Session, _: AnyRole) -> VisitRead:
     return await service.get_visit(session, visit_id=visit_id)

@@ -16,7 +16,7 @@ Each finding names the form field it concerns (``members.2.labour_capacity``,
   and amounts A-E (judged below) that compute above it. The form never holds both branches, so
   the previous visit is the honest source of the contradiction the campaign asks about.
 
-The monitoring line and the GPS limits are rule-set data (:mod:`shared.rulesets`): those of the rule
+The monitoring line and the GPS limits are rule-set data (:mod:`shared.domain.rulesets`): those of the rule
 set whose income year (收入年度) contains the visit's date, for the household's org code — the rule
 set the income service assesses the visit under — unless the deployment overrides a figure. When
 no rule set covers the date, the checks lacking a figure are skipped and a ``no_rule_set`` finding
@@ -29,13 +29,19 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from shared.clock import shanghai_date
-from shared.contracts.intake import Finding
-from shared.domain.enums import HouseholdKind, KeyTargetGroup, LabourCapacity, VerificationMethod, WeakLabourReason
+from shared.domain.clock import shanghai_date
+from shared.domain.enums import (
+    HouseholdKind,
+    KeyTargetGroup,
+    LabourCapacity,
+    VerificationMethod,
+    WeakLabourReason,
+)
+from shared.domain.geo import distance_m
+from shared.domain.idnumber import age_on
+from shared.domain.rulesets import IncomeYearNotFound, RuleSetCatalog, RuleSetNotFound
 from shared.domain.visit_form import IncomeAmounts, VisitForm
-from shared.geo import distance_m
-from shared.idnumber import age_on
-from shared.rulesets import IncomeYearNotFound, RuleSetCatalog, RuleSetNotFound
+from shared.events.contracts.intake import Finding
 
 WORKING_AGE_FROM = 16
 WORKING_AGE_TO = 60

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from services.intake.households.models import Household, Member
 from services.intake.households.schemas import MemberCreate
 from services.intake.households.service import new_member
-from shared.crypto import FieldCipher
 from shared.domain.visit_form import MemberDetails, MemberUpdate, VisitForm
 from shared.errors import InvalidInput
+from shared.security.crypto import FieldCipher
 
 _VERIFIED_FIELDS = tuple(MemberDetails.model_fields)
 

@@ -14,9 +14,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field
 
-from services.intake.columns import CodeList
-from shared.db_types import AwareDateTime, JSONDoc
-from shared.models import OrgScoped
+from shared.data.column_types import AwareDateTime, CodeList, JSONDoc
+from shared.data.platform_tables import OrgScoped
 
 
 class Visit(OrgScoped, table=True):

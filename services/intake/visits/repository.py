@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, select
 
 from services.intake.visits.models import Visit
-from shared.db import AppSession
+from shared.data.database import AppSession
 from shared.domain.enums import VerificationMethod
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from shared.contracts.intake import Finding
 from shared.domain.enums import VerificationMethod
+from shared.events.contracts.intake import Finding
 
 
 class VisitRead(BaseModel):

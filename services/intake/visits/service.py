@@ -21,27 +21,34 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from services.intake.columns import violates
 from services.intake.households.models import Household, Member
 from services.intake.households.repository import HouseholdRepository
-from services.intake.households.service import publish_household_changed, register_writes
+from services.intake.households.service import (
+    publish_household_changed,
+    register_writes,
+)
 from services.intake.settings import IntakeSettings
-from services.intake.visits.findings import FindingInputs, LastPosition, limits_for, visit_findings
+from services.intake.visits.findings import (
+    FindingInputs,
+    LastPosition,
+    limits_for,
+    visit_findings,
+)
 from services.intake.visits.members import MemberPlan, apply_updates, plan_members
 from services.intake.visits.models import Visit
 from services.intake.visits.repository import LastVisit, VisitRepository
 from services.intake.visits.schemas import VisitPage, VisitRead
-from shared.auth import Principal
-from shared.clock import clock, shanghai_date
-from shared.contracts.intake import Finding, VisitMember, VisitSubmitted
-from shared.crypto import FieldCipher
-from shared.db import AppSession
+from shared.data.database import AppSession, violates
+from shared.domain.clock import clock, shanghai_date
 from shared.domain.enums import Relation, VerificationMethod
+from shared.domain.idnumber import mask_id_number, mask_phone
+from shared.domain.rulesets import default_catalog
 from shared.domain.visit_form import IncomeAmounts, VisitForm
 from shared.errors import Conflict, InvalidInput, NotFound
+from shared.events.contracts.intake import Finding, VisitMember, VisitSubmitted
 from shared.events.outbox import publish
-from shared.idnumber import mask_id_number, mask_phone
-from shared.rulesets import default_catalog
+from shared.security.auth import Principal
+from shared.security.crypto import FieldCipher
 
 
 async def submit_visit(session: AppSession, *, principal: Principal, form: VisitForm, settings: IntakeSettings,

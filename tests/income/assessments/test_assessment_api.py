@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from shared.models import AuditEntry
+from shared.data.platform_tables import AuditEntry
 from tests.conftest import DISTRICT, OTHER_VILLAGE, TOWNSHIP, VILLAGE
 from tests.factories.income import (
     amounts_income,

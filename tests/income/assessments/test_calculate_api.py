@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from shared.clock import clock
+from shared.domain.clock import clock
 from tests.conftest import DISTRICT, VILLAGE
 from tests.factories.income import declaration
 

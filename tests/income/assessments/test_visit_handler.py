@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from services.income.assessments.models import Assessment
+from shared.data.platform_tables import FailedEvent, InboxRecord
 from shared.events.consumer import Outcome
-from shared.models import FailedEvent, InboxRecord
 from tests.factories.income import (
     amounts_income,
     assessments_of,

@@ -13,10 +13,10 @@ from services.income.assessments.models import Assessment
 from services.income.assessments.service import recompute
 from services.income.reassessments.schemas import ReassessmentCreate
 from services.income.reassessments.service import reassess
-from shared.auth import Principal
+from shared.data.platform_tables import AuditEntry
 from shared.domain.enums import Role
-from shared.models import AuditEntry
-from shared.rulesets import RuleSet
+from shared.domain.rulesets import RuleSet
+from shared.security.auth import Principal
 from tests.conftest import DISTRICT, OTHER_VILLAGE, TOWNSHIP, VILLAGE
 from tests.factories.income import (
     amounts_income,

@@ -17,12 +17,12 @@ from services.income.assessments.schemas import DeclarationAssessmentCreate
 from services.income.reassessments.schemas import ReassessmentCreate
 from services.income.reassessments.service import reassess
 from services.income.rulesets.service import create_ruleset
-from shared.auth import Principal
-from shared.db import Database
+from shared.data.database import Database
+from shared.data.migrations import upgrade
 from shared.domain.enums import Role
-from shared.migrate import upgrade
-from shared.rulesets import RuleSet
-from shared.service import load_service
+from shared.domain.rulesets import RuleSet
+from shared.runtime.definition import load_service
+from shared.security.auth import Principal
 from tests.conftest import DISTRICT, VILLAGE
 from tests.factories.income import declaration, raised_2024, visit_submitted
 

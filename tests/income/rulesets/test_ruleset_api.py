@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from services.income.rulesets.models import RuleSetRecord
-from services.income.service import seed_rulesets
-from shared.models import AuditEntry
+from services.income.rulesets.tasks import seed_rulesets
+from shared.data.platform_tables import AuditEntry
 from tests.conftest import DISTRICT, TOWNSHIP, VILLAGE
 from tests.factories.income import brackets, declaration, raised_2024, ruleset_2023
 

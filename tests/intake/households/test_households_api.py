@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from services.intake.households.models import Household, Member
-from shared.models import OutboxEvent
+from shared.data.platform_tables import OutboxEvent
 from tests.conftest import DISTRICT, OTHER_VILLAGE, TOWNSHIP, VILLAGE
 from tests.factories.id_numbers import valid_id_number, with_wrong_check_character
 from tests.factories.intake import household_payload, member_payload, next_id_number
@@ -178,7 +178,7 @@ async def test_households_are_listed_by_village_group_kind_key_target_group_and_
     assert "*" in spouse_number
     async with intake.runtimes["intake"].db.session() as session:
         member = await session.get(Member, c["members"][1]["id"])
-    from shared.crypto import field_cipher
+    from shared.security.crypto import field_cipher
 
     clear = field_cipher(intake.settings).decrypt(member.id_number_cipher)
     assert await ids(id_number=clear.lower()) == [c["id"]]
@@ -230,7 +230,7 @@ async def test_members_are_added_corrected_and_removed(intake):
     taken = household["members"][0]["id"]
     async with intake.runtimes["intake"].db.session() as session:
         head = await session.get(Member, taken)
-    from shared.crypto import field_cipher
+    from shared.security.crypto import field_cipher
 
     conflict = await intake.client.patch(url, json={"id_number": field_cipher(intake.settings).decrypt(
         head.id_number_cipher)}, headers=headers)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from services.intake.households.models import Member
-from shared.models import AuditEntry, OutboxEvent
+from shared.data.platform_tables import AuditEntry, OutboxEvent
 from tests.conftest import DISTRICT, TOWNSHIP, VILLAGE
 from tests.factories.intake import household_payload
 

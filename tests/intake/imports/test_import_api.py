@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from services.intake.households.models import Household, Member
-from shared.models import OutboxEvent
+from shared.data.platform_tables import OutboxEvent
 from tests.conftest import DISTRICT, OTHER_VILLAGE, TOWNSHIP, VILLAGE
 from tests.factories.id_numbers import with_wrong_check_character
 from tests.factories.intake import household_payload, next_id_number, set_intake_env

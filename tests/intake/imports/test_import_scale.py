@@ -18,9 +18,9 @@ from services.intake.households.models import Household, Member
 from services.intake.imports.report import ReportWriter
 from services.intake.imports.schemas import ImportSummary
 from services.intake.imports.service import import_households
-from shared.auth import Principal
-from shared.crypto import field_cipher
 from shared.domain.enums import Role
+from shared.security.auth import Principal
+from shared.security.crypto import field_cipher
 from tests.conftest import TOWNSHIP
 from tests.factories.id_numbers import valid_id_number
 

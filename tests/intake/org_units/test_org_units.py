@@ -14,7 +14,7 @@ from services.intake.org_units.service import (
 )
 from services.intake.org_units.tasks import load_org_units_at_startup
 from services.intake.settings import DEMO_ORG_UNITS_FILE
-from shared.auth import system_principal
+from shared.security.auth import system_principal
 from tests.conftest import DISTRICT, OTHER_VILLAGE, TOWNSHIP, VILLAGE
 from tests.factories.intake import set_intake_env
 

@@ -12,8 +12,8 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from shared.auth import issue_token, system_principal
 from shared.domain.enums import Role
+from shared.security.auth import issue_token, system_principal
 from tests.factories.intake import create_household, household_payload, visit_form_for
 
 pytestmark = pytest.mark.asyncio

@@ -15,9 +15,9 @@ from services.intake.visits.findings import (
     per_capita,
     visit_findings,
 )
+from shared.domain.geo import wgs84_to_gcj02
+from shared.domain.rulesets import default_catalog
 from shared.domain.visit_form import IncomeAmounts, VisitForm
-from shared.geo import wgs84_to_gcj02
-from shared.rulesets import default_catalog
 from tests.conftest import VILLAGE
 from tests.factories.visit_forms import (
     TONGLIANG_LAT,

@@ -9,12 +9,23 @@ import pytest
 from sqlalchemy import select
 
 from services.intake.settings import get_intake_settings
-from shared.geo import distance_m
-from shared.models import OutboxEvent
-from shared.rulesets import default_catalog
+from shared.data.platform_tables import OutboxEvent
+from shared.domain.geo import distance_m
+from shared.domain.rulesets import default_catalog
 from tests.conftest import VILLAGE
-from tests.factories.intake import member_payload, next_id_number, register_household, set_intake_env, visit_form_for
-from tests.factories.visit_forms import TONGLIANG_LAT, TONGLIANG_LON, valid_gps_fix, valid_income_amounts
+from tests.factories.intake import (
+    member_payload,
+    next_id_number,
+    register_household,
+    set_intake_env,
+    visit_form_for,
+)
+from tests.factories.visit_forms import (
+    TONGLIANG_LAT,
+    TONGLIANG_LON,
+    valid_gps_fix,
+    valid_income_amounts,
+)
 
 pytestmark = pytest.mark.asyncio
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from shared.models import OutboxEvent
+from shared.data.platform_tables import OutboxEvent
 from tests.conftest import DISTRICT, OTHER_VILLAGE, TOWNSHIP, VILLAGE
 from tests.factories.intake import household_payload, register_household, visit_form_for
 from tests.factories.visit_forms import valid_income_amounts

@@ -11,10 +11,15 @@ from sqlalchemy import func, select
 
 from services.intake.households.models import Household, Member
 from services.intake.visits.models import Visit
-from shared.clock import clock
-from shared.models import OutboxEvent
+from shared.data.platform_tables import OutboxEvent
+from shared.domain.clock import clock
 from tests.conftest import DISTRICT, OTHER_VILLAGE, TOWNSHIP, VILLAGE
-from tests.factories.intake import household_payload, next_id_number, register_household, visit_form_for
+from tests.factories.intake import (
+    household_payload,
+    next_id_number,
+    register_household,
+    visit_form_for,
+)
 from tests.factories.visit_forms import (
     valid_income_amounts,
     valid_livestock,
@@ -241,8 +246,8 @@ async def test_visit_submitted_carries_what_income_and_ledger_need_and_no_id_num
     assert event["members"][0]["birth_date"] == "1972-04-18" and event["members"][0]["sex"] == "male"
     text = json.dumps(envelope, ensure_ascii=False)
     assert not any(m["id_number"] in text for m in payload["members"]) and "13812345678" not in text
-    from shared.contracts.intake import VisitSubmitted
-    from shared.events.contracts import Envelope
+    from shared.events.contracts.intake import VisitSubmitted
+    from shared.events.envelope import Envelope
 
     assert Envelope.model_validate(envelope).read(VisitSubmitted).visit_id == uuid.UUID(form["visit_id"])
 
@@ -383,7 +388,7 @@ async def test_odd_values_are_refused_at_their_field(intake):
 
 
 async def test_a_visit_is_audited_without_the_form_itself(intake):
-    from shared.models import AuditEntry
+    from shared.data.platform_tables import AuditEntry
 
     household = await register_household(intake)
     form = visit_form_for(household)

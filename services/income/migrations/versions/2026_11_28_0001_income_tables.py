@@ -8,7 +8,7 @@ Create Date: 2026-11-28
 import sqlalchemy as sa
 from alembic import op
 
-from shared.db_types import AwareDateTime, JSONDoc, Money
+from shared.data.column_types import AwareDateTime, JSONDoc, Money
 
 revision = "income_0001"
 down_revision = None

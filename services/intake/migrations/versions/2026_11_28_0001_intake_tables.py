@@ -8,8 +8,7 @@ Create Date: 2026-11-28
 import sqlalchemy as sa
 from alembic import op
 
-from services.intake.columns import CodeList
-from shared.db_types import AwareDateTime, JSONDoc
+from shared.data.column_types import AwareDateTime, CodeList, JSONDoc
 
 revision = "intake_0001"
 down_revision = None

@@ -1,0 +1,115 @@
+"""Tables every service database has: outbox, inbox, failed events, audit log and bus probes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from shared.data.column_types import AwareDateTime, JSONDoc
+from shared.domain.clock import clock
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
+
+def now_field(**kwargs: Any) -> Any:
+    """A timezone-aware timestamp column defaulting to the (settable) clock."""
+    return Field(default_factory=clock.now, sa_type=AwareDateTime, **kwargs)
+
+
+class OrgScoped(SQLModel):
+    """Rows that belong to an org unit: every query and every write is held to the caller's prefix."""
+
+    org_code: str = Field(max_length=12, index=True)
+
+
+class PlatformTable(SQLModel):
+    """Marker of the platform's own tables: not audited and not subject to the write guard."""
+
+    __platform__ = True
+
+
+class OutboxEvent(PlatformTable, table=True):
+    """An event written in the same transaction as the state change it announces."""
+
+    __tablename__ = "outbox_events"
+
+    id: uuid.UUID = Field(primary_key=True)
+    type: str = Field(max_length=80)
+    version: int
+    envelope: dict = Field(sa_type=JSONDoc)
+    created_at: datetime = now_field()
+    published_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    attempts: int = 0
+    last_error: str | None = None
+
+    __table_args__ = (
+        sa.Index("ix_outbox_events_unpublished", "created_at", postgresql_where=sa.text("published_at IS NULL"),
+                 sqlite_where=sa.text("published_at IS NULL")),
+    )
+
+
+class InboxRecord(PlatformTable, table=True):
+    """One row per (event, consumer) handled: a second delivery finds it and does nothing."""
+
+    __tablename__ = "inbox_records"
+
+    event_id: uuid.UUID = Field(primary_key=True)
+    consumer: str = Field(primary_key=True, max_length=120)
+    event_type: str = Field(max_length=80)
+    handled_at: datetime = now_field()
+
+
+class FailedEvent(PlatformTable, table=True):
+    """The last failure of a consumer on an event, kept for an operator to read and replay."""
+
+    __tablename__ = "failed_events"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    event_id: uuid.UUID = Field(index=True)
+    event_type: str = Field(max_length=80)
+    consumer: str = Field(max_length=120)
+    envelope: dict = Field(sa_type=JSONDoc)
+    error: str
+    attempts: int
+    failed_at: datetime = now_field()
+    replayed_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+
+
+class AuditEntry(OrgScoped, PlatformTable, table=True):
+    """谁排查、谁录入、谁负责: who changed what, when, in which request (sensitive values redacted)."""
+
+    __tablename__ = "audit_entries"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    at: datetime = now_field(index=True)
+    actor_id: str = Field(max_length=120)
+    actor_name: str = Field(max_length=120)
+    actor_role: str | None = Field(default=None, max_length=40)
+    request_id: str | None = Field(default=None, max_length=64)
+    action: str = Field(max_length=40)
+    entity: str = Field(max_length=80)
+    entity_id: str = Field(max_length=64, index=True)
+    changes: dict = Field(default_factory=dict, sa_type=JSONDoc)
+
+
+class ProbeReceipt(OrgScoped, PlatformTable, table=True):
+    """A bus probe received by this service (proves the event path end to end)."""
+
+    __tablename__ = "probe_receipts"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    event_id: uuid.UUID = Field(index=True)
+    origin: str = Field(max_length=20)
+    received_by: str = Field(max_length=20)
+    received_at: datetime = now_field()

@@ -1,0 +1,25 @@
+"""Prometheus metrics shared by the services (one registry per process)."""
+
+from __future__ import annotations
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from starlette.responses import Response
+
+REQUESTS = Counter("fangfan_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
+LATENCY = Histogram(
+    "fangfan_http_request_seconds", "HTTP request latency", ["service", "method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+EVENTS_PUBLISHED = Counter("fangfan_events_published_total", "Outbox events published", ["service", "type"])
+EVENTS_CONSUMED = Counter("fangfan_events_consumed_total", "Events handled", ["service", "consumer", "outcome"])
+OUTBOX_BACKLOG = Gauge("fangfan_outbox_backlog", "Unpublished outbox rows seen by the last relay pass", ["service"])
+
+
+def metrics_response() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,48 @@
+"""One service as it runs in a process: its database, outbox relay, event consumer, jobs and schedule."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from shared.data.database import Database
+from shared.events.consumer import EventConsumer, Handler
+from shared.events.relay import OutboxRelay
+from shared.events.transports import Transport
+from shared.runtime.definition import ServiceDefinition
+from shared.runtime.settings import PlatformSettings, service_settings_class
+
+
+class ServiceRuntime:
+    """A service's definition bound to a process: database, relay, consumer (and, when built, jobs)."""
+
+    def __init__(self, definition: ServiceDefinition, platform: PlatformSettings, transport: Transport,
+                 *, database_url: str | None = None) -> None:
+        settings = service_settings_class(definition.name)()
+        self.definition = definition
+        self.platform = platform
+        self.transport = transport
+        self.db = Database(database_url or settings.resolved_database_url(definition.name, platform),
+                           pool_size=settings.database_pool_size, echo=settings.database_echo)
+        # Inbox keys name the service: "income.assess_visit", "ledger.platform.record_probe".
+        handlers = [Handler(h.event_type, f"{definition.name}.{h.name}", h.func) for h in definition.handlers]
+        self.consumer = EventConsumer(definition.name, self.db, handlers, max_tries=platform.event_max_tries,
+                                      retry_base_seconds=platform.event_retry_base_seconds)
+        self.relay = OutboxRelay(definition.name, self.db, transport, interval=platform.relay_interval_seconds,
+                                 batch_size=platform.relay_batch_size,
+                                 retention=timedelta(days=platform.outbox_retention_days),
+                                 inbox_retention=timedelta(days=platform.inbox_retention_days))
+        self.db.on_events_committed = self.relay.wake
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+    async def start(self) -> None:
+        for hook in self.definition.on_startup:
+            await hook(self)
+        self.relay.start()
+        self.relay.wake()  # rows a crash or an outage left behind go out now
+
+    async def stop(self) -> None:
+        await self.relay.stop()
+        await self.db.dispose()

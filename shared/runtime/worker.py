@@ -1,0 +1,106 @@
+"""The arq worker of one service: consumes its queue, runs its outbox relay and its scheduled jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import structlog
+from arq import Retry
+from arq.connections import RedisSettings
+from arq.worker import Worker, func
+
+from shared.events.consumer import Outcome, backoff_seconds
+from shared.events.envelope import Envelope
+from shared.events.routing import queue_name
+from shared.events.transports import HANDLE_JOB, ArqTransport
+from shared.runtime.definition import load_service
+from shared.runtime.metrics import EVENTS_CONSUMED
+from shared.runtime.service_runtime import ServiceRuntime
+from shared.runtime.settings import PlatformSettings
+
+log = structlog.get_logger(__name__)
+
+
+async def handle_event(ctx: dict[str, Any], envelope: dict[str, Any]) -> str:
+    """arq job ``events.handle``: deliver one envelope to this service's consumers."""
+    runtime: ServiceRuntime = ctx["runtime"]
+    attempt = ctx.get("job_try", 1)
+    outcome = await runtime.consumer.deliver(Envelope.model_validate(envelope), attempt=attempt)
+    EVENTS_CONSUMED.labels(runtime.name, envelope.get("type", "?"), outcome.value).inc()
+    if outcome == Outcome.RETRY:
+        # Only Retry makes arq try again; the consumer has decided this failure is transient.
+        raise Retry(defer=backoff_seconds(attempt, runtime.platform.event_retry_base_seconds))
+    return outcome.value
+
+
+def worker_settings(service: str, platform: PlatformSettings) -> dict[str, Any]:
+    """Keyword arguments for ``arq.worker.Worker`` serving ``service``."""
+    if not platform.redis_url:
+        raise SystemExit("a worker needs FANGFAN_REDIS_URL")
+    definition = load_service(service)
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        runtime = ServiceRuntime(definition, platform, ArqTransport(platform.redis_url))
+        await runtime.start()
+        ctx["runtime"] = runtime
+        log.info("worker_started", service=service, queue=queue_name(service))
+
+    async def shutdown(ctx: dict[str, Any]) -> None:
+        runtime: ServiceRuntime | None = ctx.get("runtime")
+        if runtime is not None:
+            await runtime.stop()
+            await runtime.transport.close()
+
+    return {
+        "functions": [func(handle_event, name=HANDLE_JOB, max_tries=platform.event_max_tries + 1)],
+        "cron_jobs": [],
+        "queue_name": queue_name(service),
+        "redis_settings": RedisSettings.from_dsn(platform.redis_url),
+        "on_startup": startup,
+        "on_shutdown": shutdown,
+        "max_tries": platform.event_max_tries + 1,
+        "handle_signals": True,
+        "keep_result": 3600,
+    }
+
+
+async def run_worker_until_stopped(service: str, platform: PlatformSettings, *, restart_delay: float = 2.0) -> None:
+    """Run the worker; when Redis goes away, wait and start it again instead of dying with it.
+
+    arq's worker stops at the first lost Redis connection. Committed events wait in the outbox and
+    queued jobs in Redis, so starting again once Redis answers loses nothing.
+    """
+    delay = restart_delay
+    while True:
+        worker = Worker(**worker_settings(service, platform))
+        try:
+            await worker.async_run()
+            return  # stopped by a signal
+        except asyncio.CancelledError:
+            return
+        except Exception as exc:  # noqa: BLE001 - only the connection kind restarts, the rest re-raise
+            if not _is_connection_error(exc):
+                raise
+            log.warning("worker_lost_redis", service=service, error=str(exc), restart_in=delay)
+        finally:
+            await _close(worker)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 30.0)
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    return isinstance(exc, (ConnectionError, OSError, asyncio.TimeoutError)) or (
+        type(exc).__module__.startswith("redis") and "Connection" in type(exc).__name__
+    )
+
+
+async def _close(worker: Worker) -> None:
+    """Close the worker; when Redis is gone its close fails early, so release the runtime directly."""
+    try:
+        await worker.close()
+    except Exception:  # noqa: BLE001 - the connection is already broken
+        if worker.on_shutdown is not None:
+            with contextlib.suppress(Exception):
+                await worker.on_shutdown(worker.ctx)

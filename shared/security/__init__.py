@@ -1,0 +1,1 @@
+"""Security: bearer tokens and scope, field encryption and blind indexes, the audit trail."""
