@@ -96,10 +96,11 @@ class System:
         return bearer(self.settings, role, org_code, **kwargs)
 
     async def settle(self, rounds: int = 10) -> None:
-        """Publish every outbox and deliver until nothing moves (events may cause events)."""
+        """Run queued jobs, publish every outbox and deliver until nothing moves (events may cause events)."""
         for _ in range(rounds):
             moved = 0
             for runtime in self.runtimes.values():
+                moved += await runtime.jobs.run_pending()  # queued jobs run as a worker would run them
                 moved += await runtime.relay.drain()
             await self.transport.join()
             if not moved:

@@ -113,3 +113,66 @@ class ProbeReceipt(OrgScoped, PlatformTable, table=True):
     origin: str = Field(max_length=20)
     received_by: str = Field(max_length=20)
     received_at: datetime = now_field()
+
+
+class JobState:
+    """States of a tracked job (long work a user started): queued → running → succeeded / failed / cancelled."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    FINISHED = (SUCCEEDED, FAILED, CANCELLED)
+
+
+class JobRecord(OrgScoped, PlatformTable, table=True):
+    """One run of a tracked job: its parameters, state, progress and, at the end, its report.
+
+    The table is also the queue: a worker claims the oldest queued row. A running row whose heartbeat
+    stopped (its worker died) is taken back by the sweep, resumed or failed visibly.
+    """
+
+    __tablename__ = "jobs"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    name: str = Field(max_length=80)
+    params: dict = Field(sa_type=JSONDoc)
+    state: str = Field(max_length=12, default=JobState.QUEUED)
+    progress_done: int = 0
+    progress_total: int | None = None
+    progress_unit: str = Field(max_length=40, default="items")
+    report: dict | None = Field(default=None, sa_type=JSONDoc)
+    error: str | None = None
+    attempts: int = 0
+    cancel_requested: bool = False
+    created_by: str = Field(max_length=160)
+    created_at: datetime = now_field()
+    started_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    heartbeat_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+
+    __table_args__ = (sa.Index("ix_jobs_state_created_at", "state", "created_at"),)
+
+
+class JobInput(PlatformTable, table=True):
+    """A file a tracked job reads (an uploaded register), kept in the database so any worker can read it."""
+
+    __tablename__ = "job_inputs"
+
+    job_id: uuid.UUID = Field(primary_key=True, foreign_key="jobs.id", ondelete="CASCADE")
+    filename: str = Field(max_length=255)
+    content: bytes = Field(sa_type=sa.LargeBinary)
+
+
+class ScheduledRun(PlatformTable, table=True):
+    """One tick of a scheduled job: the key makes a tick run once however many schedulers fire it."""
+
+    __tablename__ = "scheduled_runs"
+
+    name: str = Field(max_length=80, primary_key=True)
+    tick: datetime = Field(sa_type=AwareDateTime, primary_key=True)
+    started_at: datetime = now_field()
+    finished_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    outcome: str | None = Field(default=None, max_length=12)
+    error: str | None = None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 import uuid
 from datetime import timedelta
 
@@ -21,7 +20,6 @@ from shared.security.auth import system_principal
 
 log = structlog.get_logger(__name__)
 
-PRUNE_EVERY_SECONDS = 3600
 # How long the relay waits after a wake-up, so that the commits of concurrent requests share one pass
 # (claiming a batch costs the same for one row as for fifty): events leave within about 0.1 s.
 COALESCE_SECONDS = 0.1
@@ -40,7 +38,6 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.retention = retention
         self.inbox_retention = inbox_retention
-        self._pruned_at = 0.0
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
 
@@ -68,19 +65,18 @@ class OutboxRelay:
             self._wake.clear()
             try:
                 await self.drain()
-                if time.monotonic() - self._pruned_at > PRUNE_EVERY_SECONDS:
-                    await self.prune()
             except Exception:  # noqa: BLE001 - the relay must outlive any one failure
                 log.exception("outbox_relay_error", service=self.service)
 
     async def prune(self) -> int:
         """Delete outbox rows published, and inbox rows handled, longer ago than their retention.
 
+        Run daily by the scheduled job ``platform.prune``.
+
         Neither table is an archive. An inbox row only has to outlive any redelivery of its event
         (arq keeps a job's id for an hour; a replay comes from the failed-events table), so a month
         is ample. Returns the number of outbox rows deleted.
         """
-        self._pruned_at = time.monotonic()
         now = clock.now()
         async with self.db.transaction(system_principal(f"{self.service}.relay")) as session:
             result = await session.execute(delete(OutboxEvent).where(

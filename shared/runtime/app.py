@@ -109,7 +109,8 @@ def create_service_app(runtime: ServiceRuntime) -> FastAPI:
     return app
 
 
-def create_root_app(runtimes: list[ServiceRuntime], *, extra_startup=None, extra_shutdown=None) -> FastAPI:
+def create_root_app(runtimes: list[ServiceRuntime], *, extra_startup=None, before_shutdown=None,
+                    extra_shutdown=None) -> FastAPI:
     """Mount each service's API under its prefix, starting and stopping their runtimes with the process."""
 
     @asynccontextmanager
@@ -121,6 +122,8 @@ def create_root_app(runtimes: list[ServiceRuntime], *, extra_startup=None, extra
         try:
             yield
         finally:
+            if before_shutdown is not None:
+                await before_shutdown()
             for runtime in runtimes:
                 await runtime.stop()
             if extra_shutdown is not None:

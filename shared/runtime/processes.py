@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 import structlog
 from fastapi import FastAPI
 from sqlalchemy import select
 
 from shared.data.platform_tables import FailedEvent
+from shared.domain.clock import clock
 from shared.events.transports import ArqTransport, InProcessTransport, Transport
 from shared.runtime.app import create_root_app
 from shared.runtime.definition import load_service
+from shared.runtime.jobs import JobContext, Scheduler
 from shared.runtime.service_runtime import ServiceRuntime
 from shared.runtime.settings import (
     SERVICE_NAMES,
@@ -44,9 +48,9 @@ def make_transport(platform: PlatformSettings) -> Transport:
     return ArqTransport(platform.redis_url) if platform.redis_url else InProcessTransport()
 
 
-def build_runtimes(platform: PlatformSettings, transport: Transport, services: Iterable[str] = SERVICE_NAMES
-                   ) -> list[ServiceRuntime]:
-    runtimes = [ServiceRuntime(load_service(name), platform, transport) for name in services]
+def build_runtimes(platform: PlatformSettings, transport: Transport, services: Iterable[str] = SERVICE_NAMES,
+                   *, runs_jobs: bool = False) -> list[ServiceRuntime]:
+    runtimes = [ServiceRuntime(load_service(name), platform, transport, runs_jobs=runs_jobs) for name in services]
     if isinstance(transport, InProcessTransport):
         for runtime in runtimes:
             transport.register(runtime.consumer)
@@ -56,23 +60,29 @@ def build_runtimes(platform: PlatformSettings, transport: Transport, services: I
 def create_embedded_app(platform: PlatformSettings, *, load_demo: bool = True) -> FastAPI:
     """All four services in one process: migrated SQLite files, in-process events, demo data.
 
-    Events always travel in process here, even when Redis is configured: no separate workers run.
+    Events always travel in process here, even when Redis is configured: no separate workers run. The
+    process also runs the jobs and the schedules a worker would.
     """
     migrate_all(platform)
     transport = InProcessTransport()
-    runtimes = build_runtimes(platform, transport)
+    runtimes = build_runtimes(platform, transport, runs_jobs=True)
+    scheduler = Scheduler([runtime.jobs for runtime in runtimes])
 
-    async def load_demo_data() -> None:
-        if not load_demo:
-            return
+    async def start() -> None:
         for runtime in runtimes:
-            for load in runtime.definition.demo_data:
-                await load(runtime)
+            # One process runs every job here: a job still "running" was cut off when it last stopped.
+            await runtime.jobs.sweep(stale_after=timedelta(0))
+        if load_demo:
+            for runtime in runtimes:
+                for load in runtime.definition.demo_data:
+                    await load(runtime)
+        scheduler.start()
 
     async def close_transport() -> None:
         await transport.close()
 
-    return create_root_app(runtimes, extra_startup=load_demo_data, extra_shutdown=close_transport)
+    return create_root_app(runtimes, extra_startup=start, before_shutdown=scheduler.stop,
+                           extra_shutdown=close_transport)
 
 
 def create_single_service_app(service: str, platform: PlatformSettings) -> FastAPI:
@@ -125,3 +135,32 @@ async def replay_failed_event(platform: PlatformSettings, failure_id: str) -> tu
     finally:
         await transport.close()
     raise LookupError(f"no failed event {failure_id} in any service")
+
+
+async def run_job_now(platform: PlatformSettings, name: str, params: dict, *, as_of=None,
+                      services: Iterable[str] = SERVICE_NAMES) -> dict[str, object]:
+    """An operator's run of one job or scheduled job, here and now, with the clock set to ``as_of``.
+
+    A platform job runs in every service that has it (or in ``services``). Per-entity work a scheduled
+    job fans out runs in this process too, so the command returns when everything is done. Returns
+    what the job returned, by service.
+    """
+    owners = [service for service in services
+              if any(spec.name == name for spec in [*load_service(service).jobs, *load_service(service).crons])]
+    if not owners:
+        raise LookupError(f"no job or scheduled job is named {name!r}; see 'fangfan jobs list'")
+    moment = datetime.combine(as_of, clock.now().timetz()) if as_of is not None else clock.now()
+    results: dict[str, object] = {}
+    with clock.frozen(moment) if as_of is not None else contextlib.nullcontext():
+        for owner in owners:
+            transport = InProcessTransport()
+            runtime = ServiceRuntime(load_service(owner), platform, transport)
+            transport.register(runtime.consumer)
+            try:
+                spec = runtime.definition.job(name)
+                results[owner] = await spec.func(JobContext(runtime, as_of=moment.date()), **params)
+                await runtime.relay.drain()  # events the job wrote leave now
+                await transport.join()
+            finally:
+                await runtime.db.dispose()
+    return results

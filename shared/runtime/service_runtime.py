@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
 
 from shared.data.database import Database
 from shared.events.consumer import EventConsumer, Handler
 from shared.events.relay import OutboxRelay
-from shared.events.transports import Transport
+from shared.events.routing import queue_name
+from shared.events.transports import ArqTransport, Transport
 from shared.runtime.definition import ServiceDefinition
+from shared.runtime.jobs import JobRunner, untracked_job_id
 from shared.runtime.settings import PlatformSettings, service_settings_class
 
 
 class ServiceRuntime:
-    """A service's definition bound to a process: database, relay, consumer (and, when built, jobs)."""
+    """A service's definition bound to a process: database, relay, consumer and jobs."""
 
     def __init__(self, definition: ServiceDefinition, platform: PlatformSettings, transport: Transport,
-                 *, database_url: str | None = None) -> None:
+                 *, database_url: str | None = None, runs_jobs: bool = False) -> None:
         settings = service_settings_class(definition.name)()
         self.definition = definition
         self.platform = platform
@@ -32,6 +35,9 @@ class ServiceRuntime:
                                  retention=timedelta(days=platform.outbox_retention_days),
                                  inbox_retention=timedelta(days=platform.inbox_retention_days))
         self.db.on_events_committed = self.relay.wake
+        # Workers and the embedded process claim and run tracked jobs; API replicas only queue them.
+        self.runs_jobs = runs_jobs
+        self.jobs = JobRunner(self, enqueue_untracked=_arq_enqueue(transport, definition.name))
 
     @property
     def name(self) -> str:
@@ -42,7 +48,23 @@ class ServiceRuntime:
             await hook(self)
         self.relay.start()
         self.relay.wake()  # rows a crash or an outage left behind go out now
+        if self.runs_jobs:
+            self.jobs.start()
 
     async def stop(self) -> None:
+        await self.jobs.stop()
         await self.relay.stop()
         await self.db.dispose()
+
+
+def _arq_enqueue(transport: Transport, service: str):
+    """Per-entity jobs go to the service's arq queue in production; embedded (None) they run at once."""
+    if not isinstance(transport, ArqTransport):
+        return None
+
+    async def enqueue(name: str, params: dict[str, Any], as_of: date) -> None:
+        pool = await transport.pool()
+        await pool.enqueue_job(name, params, as_of.isoformat(), _job_id=untracked_job_id(name, params, as_of),
+                               _queue_name=queue_name(service))
+
+    return enqueue

@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
+from datetime import date, datetime
 from typing import Any
 
 import structlog
 from arq import Retry
 from arq.connections import RedisSettings
+from arq.cron import cron
 from arq.worker import Worker, func
 
+from shared.domain.clock import SHANGHAI
 from shared.events.consumer import Outcome, backoff_seconds
 from shared.events.envelope import Envelope
 from shared.events.routing import queue_name
 from shared.events.transports import HANDLE_JOB, ArqTransport
 from shared.runtime.definition import load_service
+from shared.runtime.jobs import cron_fields
 from shared.runtime.metrics import EVENTS_CONSUMED
 from shared.runtime.service_runtime import ServiceRuntime
 from shared.runtime.settings import PlatformSettings
+from shared.runtime.tasks import CronSpec, JobSpec
 
 log = structlog.get_logger(__name__)
 
@@ -35,6 +41,29 @@ async def handle_event(ctx: dict[str, Any], envelope: dict[str, Any]) -> str:
     return outcome.value
 
 
+def _job_function(spec: JobSpec):
+    """An arq function running one per-entity job of this service."""
+
+    async def run(ctx: dict[str, Any], params: dict[str, Any], as_of: str) -> Any:
+        runtime: ServiceRuntime = ctx["runtime"]
+        return await runtime.jobs.run_untracked(spec.name, params, as_of=date.fromisoformat(as_of))
+
+    return func(run, name=spec.name, max_tries=3)
+
+
+def _cron_function(spec: CronSpec):
+    """arq's cron for one scheduled job: each worker fires it; the tick's key lets one of them run it."""
+
+    async def fire(ctx: dict[str, Any]) -> str:
+        runtime: ServiceRuntime = ctx["runtime"]
+        # arq names a cron job's run "<name>:<tick in unix ms>"; that tick is the one every worker agrees on.
+        tick_ms = int(str(ctx.get("job_id", "")).rsplit(":", 1)[-1] or 0) or int(time.time() * 1000)
+        tick = datetime.fromtimestamp(tick_ms / 1000, tz=SHANGHAI).replace(microsecond=0)
+        return await runtime.jobs.fire(spec.name, tick=tick)
+
+    return cron(fire, name=spec.name, unique=True, keep_result=3600, **cron_fields(spec))
+
+
 def worker_settings(service: str, platform: PlatformSettings) -> dict[str, Any]:
     """Keyword arguments for ``arq.worker.Worker`` serving ``service``."""
     if not platform.redis_url:
@@ -42,7 +71,7 @@ def worker_settings(service: str, platform: PlatformSettings) -> dict[str, Any]:
     definition = load_service(service)
 
     async def startup(ctx: dict[str, Any]) -> None:
-        runtime = ServiceRuntime(definition, platform, ArqTransport(platform.redis_url))
+        runtime = ServiceRuntime(definition, platform, ArqTransport(platform.redis_url), runs_jobs=True)
         await runtime.start()
         ctx["runtime"] = runtime
         log.info("worker_started", service=service, queue=queue_name(service))
@@ -54,8 +83,10 @@ def worker_settings(service: str, platform: PlatformSettings) -> dict[str, Any]:
             await runtime.transport.close()
 
     return {
-        "functions": [func(handle_event, name=HANDLE_JOB, max_tries=platform.event_max_tries + 1)],
-        "cron_jobs": [],
+        "functions": [func(handle_event, name=HANDLE_JOB, max_tries=platform.event_max_tries + 1),
+                      *(_job_function(spec) for spec in definition.jobs if not spec.tracked)],
+        "cron_jobs": [_cron_function(spec) for spec in definition.crons],
+        "timezone": SHANGHAI,
         "queue_name": queue_name(service),
         "redis_settings": RedisSettings.from_dsn(platform.redis_url),
         "on_startup": startup,

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import RowMapping, insert, select, update
+from sqlalchemy import RowMapping, func, insert, select, update
 from sqlalchemy.dialects import postgresql
 
 from services.income.assessments.models import (
@@ -158,6 +158,12 @@ class AssessmentRepository:
         return list((await self.session.scalars(query)).all())
 
     # --- bulk (Core, explicit prefix) ------------------------------------------------------------
+
+    async def count_latest(self, year: int, *, prefix: str) -> int:
+        """How many latest assessments of ``year`` lie under ``prefix`` (a reassessment's total)."""
+        query = select(func.count()).select_from(TABLE).where(TABLE.c.year == year, TABLE.c.is_latest,
+                                                              TABLE.c.org_code.like(f"{prefix}%"))
+        return (await self.session.execute(query)).scalar_one()
 
     async def latest_chunk(self, year: int, *, prefix: str, after: uuid.UUID | None,
                            limit: int) -> Sequence[RowMapping]:

@@ -5,26 +5,38 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from services.income.reassessments import service
 from services.income.reassessments.schemas import (
     ClassChangePage,
     ReassessmentCreate,
     ReassessmentRead,
-    ReassessmentReport,
 )
+from services.income.rulesets.models import region_org_code
 from shared.errors import error_responses
-from shared.runtime.dependencies import AnyRole, DistrictAdmin, Session
+from shared.runtime.dependencies import AnyRole, DistrictAdmin, Runtime, Session
+from shared.runtime.platform.schemas import JobAccepted, accepted
 
 router = APIRouter(tags=["reassessment"])
 
 
-@router.post("/reassess", summary="Recompute a year's latest assessments under a new rule-set version "
-                                  "(district admin); publishes income.assessed for class changes only",
-             response_model=ReassessmentReport, responses=error_responses(403, 422))
-async def reassess(session: Session, principal: DistrictAdmin, body: ReassessmentCreate) -> ReassessmentReport:
-    return await service.reassess(session, principal=principal, request=body)
+@router.post("/reassess", status_code=202,
+             summary="Recompute a year's latest assessments under a new rule-set version (district admin), as a job",
+             description=("Checks the request, then answers `202` with a job id and a `Location` to poll "
+                          "(`GET /income/jobs/{id}`): progress in households, and at the end the report "
+                          "(`ReassessmentReport`: counts and the class changes). `income.assessed` is published "
+                          "for class changes only. `DELETE /income/jobs/{id}` stops it between chunks; what "
+                          "was done stays done, and a second run continues where it stopped."),
+             responses=error_responses(403, 422))
+async def reassess(session: Session, principal: DistrictAdmin, body: ReassessmentCreate, runtime: Runtime,
+                   response: Response) -> JobAccepted:
+    prefix = await service.check_reassessment(session, principal=principal, request=body)
+    record = await runtime.jobs.submit(
+        session, name="reassessments.run", org_code=region_org_code(prefix),
+        params={"request": body.model_dump(mode="json"),
+                "requested_by": {**principal.as_actor(), "org_code": principal.org_code}})
+    return accepted(response, runtime, record)
 
 
 @router.get("/reassessments/{reassessment_id}", summary="What one reassessment did",

@@ -14,7 +14,9 @@ These bulk statements are not ORM statements, unseen by the session's scope list
 guard, so this function checks role and scope itself and the repository filters every statement by
 the org prefix. The run itself is an ORM row, audited like any write.
 
-It runs inside the caller's transaction: a district admin's request commits all of it or nothing.
+A district admin's request runs it as the job ``reassessments.run`` (see ``tasks.py``): each chunk
+commits on its own, with progress after each, so a cancel stops between chunks and what was done
+stays done (a second run continues where it stopped). ``reassess`` runs it in one transaction.
 Two writers moving the same household at once cannot both win: the partial unique index allows one
 latest row per household and year, and the UPDATE skips rows another writer already superseded.
 """
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -70,23 +72,42 @@ class _TargetRules:
 
 
 async def reassess(session: AppSession, *, principal: Principal, request: ReassessmentCreate,
-                   chunk_size: int = CHUNK_SIZE, progress: Callable[[int], None] | None = None
-                   ) -> ReassessmentReport:
-    """Recompute every latest assessment of ``request.year`` under the prefix; report class changes."""
+                   chunk_size: int = CHUNK_SIZE) -> ReassessmentReport:
+    """Recompute every latest assessment of ``request.year`` under the prefix in this one transaction."""
+    run = await start_reassessment(session, principal=principal, request=request)
+    pass_ = ReassessmentPass(run, principal, await load_catalog(session))
+    while await pass_.next_chunk(session, chunk_size=chunk_size):
+        pass
+    return await finish_reassessment(session, run=run, tally=pass_.tally, changes=pass_.changes)
+
+
+async def check_reassessment(session: AppSession, *, principal: Principal, request: ReassessmentCreate) -> str:
+    """Refuse a request that cannot run (outside scope, unknown version); returns the org prefix it covers."""
     prefix = request.org_prefix or principal.scope_prefix
     if not principal.covers(prefix):
         raise Forbidden(f"org prefix {prefix} is outside your scope ({principal.scope_prefix})")
-    catalog = await load_catalog(session)
-    _check_version(catalog, request, prefix)
+    _check_version(await load_catalog(session), request, prefix)
+    return prefix
+
+
+async def start_reassessment(session: AppSession, *, principal: Principal, request: ReassessmentCreate
+                             ) -> Reassessment:
+    """Check the request and record the run (its counts are written when it finishes)."""
+    prefix = await check_reassessment(session, principal=principal, request=request)
     run = Reassessment(org_code=region_org_code(prefix), org_prefix=prefix, year=request.year,
                        requested_version=request.version, requested_by=principal.user_id)
-    repository = ReassessmentRepository(session)
-    repository.add(run)
+    ReassessmentRepository(session).add(run)
     await session.flush()
-    changes: list[ClassChange] = []
-    tally = _Tally()
-    await _run(session, run, catalog, _TargetRules(catalog, request.year, request.version), principal,
-               chunk_size=chunk_size, tally=tally, changes=changes, progress=progress)
+    return run
+
+
+async def count_latest(session: AppSession, *, year: int, prefix: str) -> int:
+    return await AssessmentRepository(session).count_latest(year, prefix=prefix)
+
+
+async def finish_reassessment(session: AppSession, *, run: Reassessment, tally: _Tally,
+                              changes: list[ClassChange]) -> ReassessmentReport:
+    run = await session.merge(run)
     for name, value in asdict(tally).items():
         setattr(run, name, value)
     run.finished_at = clock.now()
@@ -116,38 +137,47 @@ class _Tally:
     needs_verification: int = 0
 
 
-async def _run(session: AppSession, run: Reassessment, catalog: RuleSetCatalog, target_rules: _TargetRules,
-               principal: Principal, *, chunk_size: int, tally: _Tally, changes: list[ClassChange],
-               progress: Callable[[int], None] | None) -> None:
-    assessments = AssessmentRepository(session)
-    after: uuid.UUID | None = None
-    while True:
-        rows = await assessments.latest_chunk(run.year, prefix=run.org_prefix, after=after, limit=chunk_size)
+class ReassessmentPass:
+    """One pass over the latest assessments of a run, a keyset page (chunk) at a time.
+
+    Each chunk may run in a transaction of its own (the job does that, so locks are short and progress
+    is visible) or all in one (``reassess``). A pass that stopped part-way can be started again: rows
+    already under the target version count as already current.
+    """
+
+    def __init__(self, run: Reassessment, principal: Principal, catalog: RuleSetCatalog) -> None:
+        self.run, self.principal, self.catalog = run, principal, catalog
+        self.target_rules = _TargetRules(catalog, run.year, run.requested_version)
+        self.tally = _Tally()
+        self.changes: list[ClassChange] = []
+        self.after: uuid.UUID | None = None
+
+    async def next_chunk(self, session: AppSession, *, chunk_size: int = CHUNK_SIZE) -> bool:
+        """Reassess the next chunk; returns whether there may be more."""
+        run, assessments = self.run, AssessmentRepository(session)
+        rows = await assessments.latest_chunk(run.year, prefix=run.org_prefix, after=self.after, limit=chunk_size)
         if not rows:
-            return
-        after = rows[-1]["household_id"]
-        tally.examined += len(rows)
+            return False
+        self.after = rows[-1]["household_id"]
+        self.tally.examined += len(rows)
         pending: dict[uuid.UUID, tuple[Mapping[str, Any], dict[str, Any]]] = {}
         now = clock.now()
         for row in rows:
-            target = target_rules(row["org_code"])
+            target = self.target_rules(row["org_code"])
             if target is None:
-                tally.not_covered += 1
+                self.tally.not_covered += 1
             elif (row["ruleset_region"], row["ruleset_version"]) == (target.region, target.version):
-                tally.already_current += 1
+                self.tally.already_current += 1
             else:
-                pending[row["id"]] = row, _reassessed(row, target, catalog, run_id=run.id, by=principal.user_id,
-                                                      now=now)
+                pending[row["id"]] = row, _reassessed(row, target, self.catalog, run_id=run.id,
+                                                      by=self.principal.user_id, now=now)
         # Rows another writer superseded since the read keep their successor; only the rest move on.
         still_latest = await assessments.retire(pending, prefix=run.org_prefix)
         moved = [pair for old_id, pair in pending.items() if old_id in still_latest]
         await assessments.insert_reassessed([new for _, new in moved], prefix=run.org_prefix)
-        await _announce(session, tally, run.year, moved, changes)
+        await _announce(session, self.tally, run.year, moved, self.changes)
         await session.flush()
-        if progress is not None:
-            progress(tally.examined)
-        if len(rows) < chunk_size:
-            return
+        return len(rows) == chunk_size
 
 
 async def _announce(session: AppSession, tally: _Tally, year: int,

@@ -1,4 +1,4 @@
-"""Endpoints every service has: health, readiness, metrics, audit log, failed events, bus probes."""
+"""Endpoints every service has: health, readiness, metrics, audit log, failed events, bus probes, jobs."""
 
 from __future__ import annotations
 
@@ -11,8 +11,14 @@ from sqlalchemy import select
 from starlette.responses import JSONResponse, Response
 
 from shared.data.pagination import PageParams
-from shared.data.platform_tables import AuditEntry, FailedEvent, ProbeReceipt
-from shared.errors import NotFound, error_responses
+from shared.data.platform_tables import (
+    AuditEntry,
+    FailedEvent,
+    JobRecord,
+    JobState,
+    ProbeReceipt,
+)
+from shared.errors import Conflict, NotFound, error_responses
 from shared.events.consumer import Outcome
 from shared.events.contracts.platform import BusProbe
 from shared.events.outbox import publish
@@ -22,8 +28,10 @@ from shared.runtime.dependencies import (
     DistrictAdmin,
     Runtime,
     Session,
+    Writer,
 )
 from shared.runtime.metrics import metrics_response
+from shared.runtime.platform.schemas import JobRead
 
 router = APIRouter(tags=["platform"])
 
@@ -152,3 +160,36 @@ async def send_probe(session: Session, principal: DistrictAdmin, runtime: Runtim
 async def probe_receipt(event_id: uuid.UUID, session: Session, _: AnyRole) -> list[ProbeReceiptRead]:
     rows = (await session.execute(select(ProbeReceipt).where(ProbeReceipt.event_id == event_id))).scalars().all()
     return [ProbeReceiptRead.model_validate(row, from_attributes=True) for row in rows]
+
+
+@router.get("/jobs", summary="Tracked jobs in your scope, newest first", responses=error_responses(401, 422))
+async def list_jobs(session: Session, _: AnyRole, page: PageParams, name: str | None = None,
+                    state: str | None = None) -> list[JobRead]:
+    query = select(JobRecord).order_by(JobRecord.created_at.desc()).limit(page.limit).offset(page.offset)
+    if name is not None:
+        query = query.where(JobRecord.name == name)
+    if state is not None:
+        query = query.where(JobRecord.state == state)
+    return [JobRead.of(row) for row in (await session.execute(query)).scalars().all()]
+
+
+@router.get("/jobs/{job_id}", summary="One job: state, progress, timings and, at the end, its report",
+            responses=error_responses(401, 404))
+async def get_job(job_id: uuid.UUID, session: Session, _: AnyRole) -> JobRead:
+    return JobRead.of(await _job_in_scope(session, job_id))
+
+
+@router.delete("/jobs/{job_id}", summary="Cancel a queued job, or stop a running one at its next safe point",
+               responses=error_responses(401, 403, 404, 409))
+async def cancel_job(job_id: uuid.UUID, session: Session, _: Writer, runtime: Runtime) -> JobRead:
+    record = await _job_in_scope(session, job_id)
+    if record.state in JobState.FINISHED:
+        raise Conflict(f"job {job_id} has already finished ({record.state}); nothing to cancel")
+    return JobRead.of(await runtime.jobs.cancel(session, record))
+
+
+async def _job_in_scope(session, job_id: uuid.UUID) -> JobRecord:
+    record = (await session.execute(select(JobRecord).where(JobRecord.id == job_id))).scalar_one_or_none()
+    if record is None:
+        raise NotFound(f"job {job_id} not found")
+    return record
