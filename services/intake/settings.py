@@ -46,6 +46,8 @@ class IntakeSettings(service_settings_class("intake")):
     coverage_unvisited_limit: int = Field(default=100, ge=0, le=10_000)
     # Upload size limit of a bulk import file.
     import_max_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    # A dry run of a file up to this size answers at once; a larger one, and every real run, is a job.
+    import_sync_dry_run_bytes: int = Field(default=256 * 1024, ge=0)
 
     def campaign_start(self) -> datetime:
         """The first instant of the campaign, in China time."""

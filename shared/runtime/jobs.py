@@ -43,8 +43,6 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 HEARTBEAT_SECONDS = 5.0
-# A running job whose heartbeat is older than this has lost its worker.
-STALE_AFTER = timedelta(seconds=60)
 # A job interrupted this many times is failed instead of resumed again.
 MAX_ATTEMPTS = 2
 POLL_SECONDS = 0.5
@@ -203,6 +201,7 @@ class JobRunner:
         spec = self.specs[record.name]
         context = JobContext(self.runtime, as_of=clock.today(), job_id=record.id, unit=spec.unit)
         bound = log.bind(job_id=str(record.id), job=record.name, attempt=record.attempts)
+        bound.info("job_started")
         heartbeat = asyncio.create_task(self._heartbeat(record.id))
         try:
             report = await spec.func(context, **record.params)
@@ -221,8 +220,10 @@ class JobRunner:
                 await heartbeat
 
     async def _heartbeat(self, job_id: uuid.UUID) -> None:
+        # Several beats within the time after which the sweep takes a job back.
+        interval = min(HEARTBEAT_SECONDS, self.runtime.platform.job_stale_seconds / 4)
         while True:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
+            await asyncio.sleep(interval)
             with contextlib.suppress(Exception):
                 async with self.runtime.db.transaction(system_principal("jobs.heartbeat")) as session:
                     await session.execute(update(JobRecord).where(JobRecord.id == job_id)
@@ -239,8 +240,10 @@ class JobRunner:
             if state == JobState.SUCCEEDED and record.progress_total is not None:
                 record.progress_done = record.progress_total
 
-    async def sweep(self, *, stale_after: timedelta = STALE_AFTER) -> dict[str, int]:
+    async def sweep(self, *, stale_after: timedelta | None = None) -> dict[str, int]:
         """Take back running jobs whose worker died: resume each once, then fail it visibly."""
+        if stale_after is None:
+            stale_after = timedelta(seconds=self.runtime.platform.job_stale_seconds)
         cutoff = clock.now() - stale_after
         resumed = failed = 0
         async with self.runtime.db.transaction(system_principal("jobs.sweep")) as session:
@@ -286,6 +289,8 @@ class JobRunner:
         except Exception as exc:  # noqa: BLE001 - recorded on the tick; the next tick runs as usual
             outcome, error = "failed", f"{type(exc).__name__}: {exc}"[:4000]
             log.exception("scheduled_job_failed", job=name, tick=tick.isoformat())
+        else:
+            log.debug("scheduled_job_ran", job=name, tick=tick.isoformat(), service=self.runtime.name)
         async with self.runtime.db.transaction(system_principal("jobs.schedule")) as session:
             run = await session.get(ScheduledRun, (name, tick))
             run.finished_at, run.outcome, run.error = clock.now(), outcome, error

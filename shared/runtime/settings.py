@@ -53,6 +53,8 @@ class PlatformSettings(BaseSettings):
     inbox_retention_days: int = 30
     event_max_tries: int = 6
     event_retry_base_seconds: float = 1.0
+    # A running job whose worker has not beaten its heart for this long is taken back by the sweep.
+    job_stale_seconds: float = 60.0
     load_demo_data: bool = True
 
     def production_problems(self) -> list[str]:

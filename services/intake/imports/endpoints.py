@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from services.intake.imports.columns import __doc__ as COLUMNS_DOC
-from services.intake.imports.reader import ImportFileError, detect_format
+from services.intake.imports.reader import ImportFileError, ImportReader, detect_format
 from services.intake.imports.report import ReportWriter
 from services.intake.imports.schemas import ImportReport
 from services.intake.imports.service import import_households
 from services.intake.settings import Settings
 from shared.errors import AppError, InvalidInput, error_responses
 from shared.runtime.dependencies import Cipher, Runtime, Writer
+from shared.runtime.platform.schemas import JobAccepted, accepted
 
 router = APIRouter(tags=["households"])
 
@@ -31,9 +33,14 @@ class PayloadTooLarge(AppError):
 @router.post(
     "/households/import", summary="Import households from a CSV or XLSX register (one row per member)",
     description=("A dry run (`dry_run=true`) checks every row and reports what would be created, updated or "
-                 "rejected; a real run applies the valid rows, one transaction per household, and returns the "
-                 "same report. `report=rejected` lists only the rejected rows.\n\n" + (COLUMNS_DOC or "")),
-    response_model=ImportReport, responses=error_responses(401, 403, 413, 422),
+                 "rejected; a real run applies the valid rows, one transaction per household. A real run, and a "
+                 "dry run of a file over 256 KiB, answers `202` with a job to poll (`Location`, "
+                 "`GET /intake/jobs/{id}`: progress in rows, and at the end the same report as `report` of "
+                 "the job); a small dry run answers `200` with the report at once. `report=rejected` lists "
+                 "only the rejected rows.\n\n" + (COLUMNS_DOC or "")),
+    response_model=ImportReport,
+    responses={202: {"model": JobAccepted, "description": "queued as a job: poll its Location"},
+               **error_responses(401, 403, 413, 422)},
 )
 async def import_households_file(
     request: Request,
@@ -44,8 +51,26 @@ async def import_households_file(
     cipher: Cipher,
     dry_run: bool = False,
     report: Annotated[str, Query(pattern="^(all|rejected)$")] = "all",
-) -> StreamingResponse:
+) -> Response:
     path = await _spool(file, settings.import_max_bytes)
+    if not dry_run or path.stat().st_size > settings.import_sync_dry_run_bytes:
+        try:
+            file_format = detect_format(path, file.filename)
+            # Off the event loop: even the header of a workbook is a zip to open.
+            await asyncio.to_thread(ImportReader(path, file_format).check_header)
+            content = path.read_bytes()
+        except ImportFileError as exc:
+            raise InvalidInput("body.file", str(exc)) from None
+        finally:
+            path.unlink(missing_ok=True)
+        async with runtime.db.transaction(principal, request_id=getattr(request.state, "request_id", None)) as session:
+            record = await runtime.jobs.submit(
+                session, name="imports.run", org_code=principal.org_code,
+                params={"dry_run": dry_run, "rejected_only": report == "rejected", "format": file_format,
+                        "requested_by": {**principal.as_actor(), "org_code": principal.org_code}},
+                input_file=(file.filename or f"register.{file_format}", content))
+        body = accepted(None, runtime, record)
+        return JSONResponse(status_code=202, content=body.model_dump(mode="json"), headers={"Location": body.location})
     writer = ReportWriter(rejected_only=report == "rejected")
     try:
         file_format = detect_format(path, file.filename)

@@ -72,6 +72,14 @@ class ImportReader:
         if positions is None:
             raise ImportFileError("the file has no header row")
 
+    def check_header(self) -> None:
+        """Read up to the first data row: a file without the needed columns is refused before it is queued."""
+        rows = self.rows()
+        try:
+            next(rows, None)
+        finally:
+            rows.close()
+
     def _csv_rows(self) -> Iterator[tuple[int, list]]:
         try:
             with self.path.open(encoding=_csv_encoding(self.path), newline="") as handle:

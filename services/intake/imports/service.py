@@ -14,7 +14,7 @@ household's village). A new household needs its head's (户主) row.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from itertools import groupby
 from pathlib import Path
 
@@ -46,8 +46,8 @@ class _HouseholdGone(Exception):
 
 
 async def import_households(db: Database, *, principal: Principal, path: Path, file_format: str, dry_run: bool,
-                            cipher: FieldCipher, report: ReportWriter, request_id: str | None = None
-                            ) -> ImportSummary:
+                            cipher: FieldCipher, report: ReportWriter, request_id: str | None = None,
+                            on_batch: Callable[[int], Awaitable[None]] | None = None) -> ImportSummary:
     """Read the file, plan it batch by batch and (unless a dry run) apply each household; report each row."""
     state = ImportState(principal=principal, cipher=cipher)
     summary = ImportSummary(dry_run=dry_run, format=file_format)
@@ -61,6 +61,8 @@ async def import_households(db: Database, *, principal: Principal, path: Path, f
             _count(summary, plan)
             for result in plan.results:
                 report.write(result)
+        if on_batch is not None:
+            await on_batch(summary.rows)  # a job's progress, and its safe point for a cancel
     summary.ignored_columns = reader.ignored_columns
     return summary
 

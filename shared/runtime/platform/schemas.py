@@ -66,8 +66,9 @@ class JobAccepted(BaseModel):
     location: str
 
 
-def accepted(response: Response, runtime: ServiceRuntime, record: JobRecord) -> JobAccepted:
+def accepted(response: Response | None, runtime: ServiceRuntime, record: JobRecord) -> JobAccepted:
     """The ``202`` answer to a request that queued ``record``: where to poll it, also as ``Location``."""
     location = f"/{runtime.name}/jobs/{record.id}"
-    response.headers["Location"] = location
+    if response is not None:
+        response.headers["Location"] = location
     return JobAccepted(job_id=record.id, state=record.state, location=location)
