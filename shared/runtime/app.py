@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, APIRouter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import install_error_handlers
@@ -81,10 +81,14 @@ def _required_roles(dependant) -> tuple | None:
     return None
 
 
-def document_roles(app: FastAPI) -> None:
-    """Copy each route's role requirement into its OpenAPI operation (``x-roles`` and the description)."""
-    for route in app.routes:
-        if not isinstance(route, APIRoute):
+def document_roles(router: APIRouter) -> None:
+    """Copy each route's role requirement into its OpenAPI operation (``x-roles`` and the description).
+
+    Idempotent: the routers are module-level, and every app built from them (each test builds its own)
+    sees the same routes.
+    """
+    for route in router.routes:
+        if not isinstance(route, APIRoute) or "x-roles" in (route.openapi_extra or {}):
             continue
         roles = _required_roles(route.dependant)
         if roles is None:
@@ -103,8 +107,8 @@ def create_service_app(runtime: ServiceRuntime) -> FastAPI:
     app.state.runtime = runtime
     install_error_handlers(app)
     for router in definition.routers:
+        document_roles(router)
         app.include_router(router)
-    document_roles(app)
     app.add_middleware(RequestContextMiddleware, service=definition.name)
     return app
 
