@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Not echoed: what fangfan run prints first is where to look and how to make a first request.
 run: $(STAMP)
-	$(BIN)/fangfan run
+	@$(BIN)/fangfan run
 
 test: $(STAMP) services
 	$(BIN)/python -m pytest

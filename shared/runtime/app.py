@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import install_error_handlers
 from shared.runtime.dependencies import RoleRequirement
+from shared.runtime.logging import REQUEST_EVENT
 from shared.runtime.metrics import LATENCY, REQUESTS
 from shared.runtime.service_runtime import ServiceRuntime
 
@@ -54,8 +55,10 @@ class RequestContextMiddleware:
             route = getattr(scope.get("route"), "path", "unmatched")
             REQUESTS.labels(self.service, scope["method"], route, str(status)).inc()
             LATENCY.labels(self.service, scope["method"], route).observe(elapsed)
-            if status >= 500:
-                log.error("request_failed", method=scope["method"], route=route, status=status)
+            # One line per request, with its id from the context; a 5xx is an error line.
+            (log.error if status >= 500 else log.info)(
+                REQUEST_EVENT, method=scope["method"], path=scope["path"],
+                status=status, duration_ms=round(elapsed * 1000, 1), route=route)
             structlog.contextvars.unbind_contextvars("request_id", "service")
 
 

@@ -130,11 +130,11 @@ def _jobs_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _platform() -> PlatformSettings:
+def _platform(*, interactive: bool = False) -> PlatformSettings:
     settings = get_platform_settings()
     from shared.runtime.logging import configure_logging
 
-    configure_logging(settings.log_level, json=settings.log_json)
+    configure_logging(settings.log_level, json=settings.logs_as_json(interactive=interactive))
     return settings
 
 
@@ -151,15 +151,17 @@ def _run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from shared.runtime.app import freeze_heap
+    from shared.runtime.banner import first_run_banner
     from shared.runtime.processes import create_embedded_app
 
-    settings = _platform()
+    settings = _platform(interactive=True)
     _require_production_ready(settings)
-    app = create_embedded_app(settings, load_demo=settings.load_demo_data and not args.no_demo)
-    print(f"fangfan: http://{args.host}:{args.port}/  (docs under /intake/docs, /income/docs, /ledger/docs, "
-          f"/alerts/docs)", flush=True)
+    load_demo = settings.load_demo_data and not args.no_demo
+    # Before migrations and start-up log anything: what to open and how to make a first request.
+    print(first_run_banner(args.host, args.port, demo=load_demo), flush=True)
+    app = create_embedded_app(settings, load_demo=load_demo)
     freeze_heap()
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None)
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
     return 0
 
 
@@ -173,7 +175,7 @@ def _serve(args: argparse.Namespace) -> int:
     _require_production_ready(settings)
     app = create_single_service_app(args.service, settings)
     freeze_heap()
-    uvicorn.run(app, host=args.host, port=args.port, log_config=None)
+    uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False)
     return 0
 
 

@@ -19,6 +19,9 @@ LATENCY = Histogram(
 EVENTS_PUBLISHED = Counter("fangfan_events_published_total", "Outbox events published", ["service", "type"])
 EVENTS_CONSUMED = Counter("fangfan_events_consumed_total", "Events handled", ["service", "consumer", "outcome"])
 OUTBOX_BACKLOG = Gauge("fangfan_outbox_backlog", "Unpublished outbox rows seen by the last relay pass", ["service"])
+# Redis carries events, not requests: an outage fills the outbox but leaves the API serving, so it is
+# watched here (alert on it) rather than by readiness.
+REDIS_UP = Gauge("fangfan_redis_up", "1 when the event transport's Redis answered the last ping, else 0", ["service"])
 
 
 def metrics_response() -> Response:

@@ -46,7 +46,7 @@ class PlatformSettings(BaseSettings):
     blind_index_key: SecretStr = SecretStr(DEV_BLIND_INDEX_KEY)
     workday_calendar_file: Path | None = None
     log_level: str = "INFO"
-    log_json: bool = True
+    log_json: bool | None = None  # unset: JSON, except the console for `fangfan run` on embedded defaults
     relay_interval_seconds: float = 2.0
     relay_batch_size: int = 200
     outbox_retention_days: int = 7
@@ -56,6 +56,12 @@ class PlatformSettings(BaseSettings):
     # A running job whose worker has not beaten its heart for this long is taken back by the sweep.
     job_stale_seconds: float = 60.0
     load_demo_data: bool = True
+
+    def logs_as_json(self, *, interactive: bool) -> bool:
+        """JSON lines for production processes; readable console lines for a person running the demo."""
+        if self.log_json is not None:
+            return self.log_json
+        return not (interactive and self.mode == Mode.EMBEDDED)
 
     def production_problems(self) -> list[str]:
         """What stops this configuration from running in production mode."""

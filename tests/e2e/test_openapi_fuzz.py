@@ -11,13 +11,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 
 from shared.runtime.settings import SERVICE_NAMES
-from tests.e2e.test_production_processes import free_port
+from tests.e2e.processes import fangfan_env, free_port, wait_until_up
 
 pytestmark = pytest.mark.e2e
 EXAMPLES = os.environ.get("FANGFAN_FUZZ_EXAMPLES", "15")
@@ -27,22 +26,22 @@ EXAMPLES = os.environ.get("FANGFAN_FUZZ_EXAMPLES", "15")
 def embedded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fuzz")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FANGFAN_")}
-    env.update(FANGFAN_DATA_DIR=str(tmp / "data"), FANGFAN_ENV_FILE=str(tmp / "none.env"), FANGFAN_LOG_LEVEL="WARNING")
-    log = open(tmp / "run.log", "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen([sys.executable, "-m", "shared.runtime.cli", "run", "--port", str(port)], env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
+    env = fangfan_env(FANGFAN_DATA_DIR=str(tmp / "data"), FANGFAN_ENV_FILE=str(tmp / "none.env"),
+                      FANGFAN_LOG_LEVEL="WARNING")
+    log = tmp / "run.log"
+    with open(log, "wb") as out:  # the child keeps its own descriptor
+        process = subprocess.Popen([sys.executable, "-m", "shared.runtime.cli", "run", "--port", str(port)], env=env,
+                                   stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        try:
+            return httpx.get(f"{base}/alerts/healthz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/alerts/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, (tmp / "run.log").read_text()[-2000:]
-            time.sleep(0.3)
+        wait_until_up(f"fangfan run (port {port})", process, answers, log=log)
         token = subprocess.run([sys.executable, "-m", "shared.runtime.cli", "token", "--name", "fuzz", "--role",
                                 "district_admin", "--org", "500151000000"], env=env, capture_output=True, text=True,
                                check=True).stdout.strip()
@@ -50,7 +49,6 @@ def embedded(tmp_path_factory):
     finally:
         process.terminate()
         process.wait(timeout=20)
-        log.close()
 
 
 @pytest.mark.parametrize("service", SERVICE_NAMES)

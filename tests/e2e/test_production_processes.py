@@ -7,7 +7,6 @@ databases, and talks to the four API processes over HTTP as a gateway would.
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import signal
 import socket
@@ -30,6 +29,13 @@ from shared.events.outbox import publish
 from shared.events.routing import queue_name
 from shared.runtime.settings import SERVICE_NAMES
 from tests.conftest import DISTRICT, drop_database, recreate_database, run_suffix
+from tests.e2e.processes import (
+    fangfan_env,
+    free_port,
+    log_tail,
+    wait_until,
+    wait_until_up,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -38,23 +44,6 @@ SECRETS = {
     "FANGFAN_FIELD_ENCRYPTION_KEY": "ZTJlLWZpZWxkLWtleS0wMTIzNDU2Nzg5YWJjZGVmMDE=",
     "FANGFAN_BLIND_INDEX_KEY": "e2e-blind-index-key-0123456789abcdef0123",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(check, timeout: float = 20.0, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        time.sleep(interval)
 
 
 class RedisServer:
@@ -72,10 +61,12 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.workdir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until(self._answers, timeout=10)
+        log = self.workdir / "redis.log"
+        with open(log, "ab") as out:
+            self.process = subprocess.Popen(
+                [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                 "--dir", str(self.workdir)], stdout=out, stderr=subprocess.STDOUT)
+        wait_until_up(f"redis-server on port {self.port}", self.process, self._answers, log=log)
 
     def stop(self) -> None:
         if self.process is not None:
@@ -100,9 +91,10 @@ class Cluster:
         self.urls = {name: recreate_database(db) for name, db in self.databases.items()}
         self.ports = {name: free_port() for name in SERVICE_NAMES}
         self.processes: list[subprocess.Popen] = []
+        self.logs: dict[str, tuple[subprocess.Popen, Path]] = {}  # what started, by the name a failure gives
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("FANGFAN_")}
+        env = fangfan_env()
         env.update(SECRETS, FANGFAN_MODE="production", FANGFAN_REDIS_URL=self.redis.url, FANGFAN_LOG_JSON="true",
                    FANGFAN_RELAY_INTERVAL_SECONDS="0.5", FANGFAN_ENV_FILE=str(self.tmp / "none.env"))
         for name, url in self.urls.items():
@@ -110,25 +102,31 @@ class Cluster:
         return env
 
     def fangfan(self, *args: str, log: str) -> subprocess.Popen:
-        out = open(self.tmp / log, "wb")  # noqa: SIM115 - closed with the process
-        process = subprocess.Popen([sys.executable, "-m", "shared.runtime.cli", *args], env=self.env(), stdout=out,
-                                   stderr=subprocess.STDOUT)
+        with open(self.tmp / log, "wb") as out:  # the child keeps its own descriptor
+            process = subprocess.Popen([sys.executable, "-m", "shared.runtime.cli", *args], env=self.env(),
+                                       stdout=out, stderr=subprocess.STDOUT)
         self.processes.append(process)
+        self.logs[f"fangfan {' '.join(args[:2])}"] = (process, self.tmp / log)
         return process
 
     def start(self) -> None:
         self.redis.start()
-        subprocess.run([sys.executable, "-m", "shared.runtime.cli", "migrate"], env=self.env(), check=True,
-                       capture_output=True)
+        migrated = subprocess.run([sys.executable, "-m", "shared.runtime.cli", "migrate"], env=self.env(),
+                                  capture_output=True, text=True)
+        assert migrated.returncode == 0, f"fangfan migrate failed:\n{migrated.stdout[-3000:]}{migrated.stderr[-3000:]}"
         for name in SERVICE_NAMES:
             self.fangfan("serve", name, "--host", "127.0.0.1", "--port", str(self.ports[name]), log=f"{name}-api.log")
             self.fangfan("worker", name, log=f"{name}-worker.log")
         for name in SERVICE_NAMES:
-            wait_until(lambda n=name: self._healthy(n), timeout=30)
+            process, log = self.logs[f"fangfan serve {name}"]
+            wait_until_up(f"fangfan serve {name} (port {self.ports[name]})", process,
+                          lambda n=name: self._healthy(n), log=log)
+        for label, (process, log) in self.logs.items():  # a worker that died at start-up says so now
+            assert process.poll() is None, f"{label} exited with code {process.returncode}:\n{log_tail(log)}"
 
     def _healthy(self, name: str) -> bool:
         try:
-            return httpx.get(f"{self.base(name)}/readyz", timeout=1).status_code == 200
+            return httpx.get(f"{self.base(name)}/readyz", timeout=2).status_code == 200
         except httpx.HTTPError:
             return False
 
@@ -196,9 +194,12 @@ def everyone_once(cluster: Cluster, event_id: str) -> bool:
     return receipts(cluster, event_id) == {name: (1, 1) for name in SERVICE_NAMES}
 
 
+def wait_until_everyone_once(cluster: Cluster, event_id: str, timeout: float = 60.0) -> None:
+    wait_until(lambda: everyone_once(cluster, event_id), timeout, what=f"every service handling {event_id} once")
+
+
 def test_production_refuses_default_secrets(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FANGFAN_")}
-    env.update(FANGFAN_MODE="production", FANGFAN_ENV_FILE=str(tmp_path / "none.env"))
+    env = fangfan_env(FANGFAN_MODE="production", FANGFAN_ENV_FILE=str(tmp_path / "none.env"))
     result = subprocess.run([sys.executable, "-m", "shared.runtime.cli", "serve", "intake"], env=env, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 3
@@ -208,7 +209,7 @@ def test_production_refuses_default_secrets(tmp_path):
 
 def test_event_is_consumed_once_by_each_service_even_when_delivered_twice(cluster):
     event_id = send_probe(cluster)
-    wait_until(lambda: everyone_once(cluster, event_id))
+    wait_until_everyone_once(cluster, event_id)
 
     async def enqueue_again() -> None:
         async def envelope() -> dict:
@@ -236,11 +237,18 @@ def test_event_committed_while_redis_is_down_arrives_when_it_is_back(cluster):
     cluster.redis.stop()
     try:
         event_id = send_probe(cluster, origin="ledger")  # the commit does not need Redis
+        for name in SERVICE_NAMES:  # the APIs serve on: a gateway honouring readiness keeps them
+            ready = httpx.get(f"{cluster.base(name)}/readyz", timeout=10)
+            assert ready.status_code == 200, ready.text
+            checks = ready.json()["checks"]
+            assert checks["database"] == "ok" and checks["redis"].startswith("error"), checks
+        assert 'fangfan_redis_up{service="ledger"} 0.0' in httpx.get(f"{cluster.base('ledger')}/metrics",
+                                                                       timeout=10).text
         time.sleep(2)
         assert receipts(cluster, event_id) == {name: (0, 0) for name in SERVICE_NAMES}
     finally:
         cluster.redis.start()
-    wait_until(lambda: everyone_once(cluster, event_id), timeout=60)
+    wait_until_everyone_once(cluster, event_id, timeout=120)
 
 
 def test_a_rolled_back_transaction_publishes_nothing(cluster):
@@ -259,5 +267,5 @@ def test_a_rolled_back_transaction_publishes_nothing(cluster):
 
     event_id = asyncio.run(roll_back())
     control = send_probe(cluster, origin="income")  # the same path, committed: it must arrive
-    wait_until(lambda: everyone_once(cluster, control))
+    wait_until_everyone_once(cluster, control)
     assert receipts(cluster, event_id) == {name: (0, 0) for name in SERVICE_NAMES}

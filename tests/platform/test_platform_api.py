@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from shared.data.platform_tables import InboxRecord, ProbeReceipt
+from shared.data.platform_tables import InboxRecord, OutboxEvent, ProbeReceipt
+from shared.events.transports import TransportUnavailable
 from shared.runtime.settings import SERVICE_NAMES
 from tests.conftest import DISTRICT, TOWNSHIP, VILLAGE
 
@@ -20,6 +21,67 @@ async def test_each_service_answers_health_readiness_and_openapi(system, service
     spec = (await system.client.get(f"/{service}/openapi.json")).json()
     assert spec["info"]["title"].startswith(f"fangfan {service}")
     assert (await system.client.get(f"/{service}/metrics")).status_code == 200
+
+
+class RedisTransport:
+    """An event transport on a Redis that answers, or (``down``) one that does not."""
+
+    def __init__(self, *, down: bool) -> None:
+        self.down = down
+
+    async def ping(self) -> None:
+        if self.down:
+            raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    async def send(self, envelope) -> None:
+        if self.down:
+            raise TransportUnavailable("redis is down")
+
+    async def close(self) -> None:
+        return None
+
+
+def use_transport(system, monkeypatch, transport: RedisTransport) -> None:
+    for runtime in system.runtimes.values():
+        monkeypatch.setattr(runtime, "transport", transport)
+        monkeypatch.setattr(runtime.relay, "transport", transport)
+
+
+def redis_up_gauge(metrics: str, service: str) -> str:
+    [line] = [line for line in metrics.splitlines() if line.startswith(f'fangfan_redis_up{{service="{service}"}}')]
+    return line.rsplit(" ", 1)[1]
+
+
+async def test_a_redis_outage_leaves_every_api_ready_and_its_writes_waiting_in_the_outbox(system, monkeypatch):
+    use_transport(system, monkeypatch, RedisTransport(down=True))
+    for service in SERVICE_NAMES:
+        ready = await system.client.get(f"/{service}/readyz")
+        assert ready.status_code == 200, ready.text
+        assert ready.json() == {"status": "ready", "checks": {"database": "ok", "redis": "error: ConnectionError"}}
+        assert redis_up_gauge((await system.client.get(f"/{service}/metrics")).text, service) == "0.0"
+
+    sent = await system.client.post("/ledger/events/probe", headers=system.headers("district_admin", DISTRICT))
+    assert sent.status_code == 202, sent.text
+    assert await system.runtimes["ledger"].relay.drain() == 0
+    async with system.runtimes["ledger"].db.session() as session:
+        waiting = await session.get(OutboxEvent, sent.json()["event_id"])
+    assert (waiting.published_at, waiting.last_error) == (None, "redis is down")
+
+    use_transport(system, monkeypatch, RedisTransport(down=False))
+    assert (await system.client.get("/ledger/readyz")).json()["checks"]["redis"] == "ok"
+    assert redis_up_gauge((await system.client.get("/ledger/metrics")).text, "ledger") == "1.0"
+    assert await system.runtimes["ledger"].relay.drain() == 1
+
+
+async def test_readiness_fails_when_the_database_does_not_answer(system, monkeypatch):
+    async def unreachable() -> None:
+        raise ConnectionRefusedError("the database is down")
+
+    monkeypatch.setattr(system.runtimes["income"].db, "ping", unreachable)
+    ready = await system.client.get("/income/readyz")
+    assert ready.status_code == 503
+    assert ready.json() == {"status": "not ready", "checks": {"database": "error: ConnectionRefusedError"}}
+    assert (await system.client.get("/ledger/readyz")).status_code == 200
 
 
 async def test_no_token_is_401_and_a_forged_token_is_401(system):

@@ -1,0 +1,65 @@
+"""Starting fangfan processes in end-to-end tests, and waiting for them on a busy machine.
+
+Start-up waits poll for up to two minutes (``FANGFAN_TEST_STARTUP_TIMEOUT``): a process importing
+every service while other suites load the same two cores can take far longer than on a quiet
+machine, and a passing wait costs nothing. A wait that fails names the process and shows the end
+of its log, or says it exited and with which code.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+STARTUP_TIMEOUT = float(os.environ.get("FANGFAN_TEST_STARTUP_TIMEOUT", "120"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fangfan_env(**settings: str) -> dict[str, str]:
+    """A subprocess environment without the caller's FANGFAN_* settings, importing this checkout first."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FANGFAN_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env.update(settings)
+    return env
+
+
+def wait_until(check, timeout: float = 60.0, interval: float = 0.2, *, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not met within {timeout:.0f}s")
+        time.sleep(interval)
+
+
+def log_tail(log: Path | None, lines: int = 40) -> str:
+    if log is None or not log.exists():
+        return "(no log)"
+    text = log.read_text("utf-8", errors="replace").splitlines()
+    return "\n".join(text[-lines:]) or "(the log is empty)"
+
+
+def wait_until_up(name: str, process: subprocess.Popen, check, *, log: Path | None,
+                  timeout: float = STARTUP_TIMEOUT, interval: float = 0.3) -> None:
+    """Poll ``check`` until it holds; fail at once if the process exits, or after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        code = process.poll()
+        if code is not None:
+            raise AssertionError(f"{name} exited with code {code} before it came up; the end of its log "
+                                 f"({log or 'none'}):\n{log_tail(log)}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{name} did not come up within {timeout:.0f}s; the end of its log "
+                                 f"({log or 'none'}):\n{log_tail(log)}")
+        time.sleep(interval)
