@@ -15,9 +15,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar, overload
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema
 
 from shared.domain.clock import clock
 
@@ -59,6 +59,14 @@ class EventPayload(PayloadPart):
     example: ClassVar[dict[str, Any]]
 
 
+class UnknownContract(LookupError):
+    """No contract is registered for an event's (type, version)."""
+
+
+class ContractViolation(ValueError):
+    """A payload that does not read as the contract of its (type, version): a programming error."""
+
+
 P = TypeVar("P", bound=EventPayload)
 
 
@@ -72,11 +80,22 @@ class Envelope(BaseModel):
     source: str
     payload: dict[str, Any]
 
-    def read(self, model: type[P]) -> P:
-        """The payload as the contract model a consumer reads."""
-        if (self.type, self.version) != (model.event_type, model.event_version):
-            raise ValueError(f"{self.type} v{self.version} is not {model.event_type} v{model.event_version}")
-        return model.model_validate(self.payload)
+    @overload
+    def read(self) -> EventPayload: ...
+
+    @overload
+    def read(self, model: type[P]) -> P: ...
+
+    def read(self, model: type[EventPayload] | None = None) -> EventPayload:
+        """The payload as the contract registered for this envelope's (type, version).
+
+        A consumer names the model it expects; an envelope of another type or version is refused
+        rather than read into the wrong shape.
+        """
+        registered = contract_of(self.type, self.version)
+        if model is not None and model is not registered:
+            raise ValueError(f"{self.type} v{self.version} is {registered.__name__}, not {model.__name__}")
+        return registered.model_validate(self.payload)
 
 
 CONTRACTS: dict[tuple[str, int], type[EventPayload]] = {}
@@ -96,3 +115,36 @@ def contract(event_type: str, version: int = 1):
         return model
 
     return register
+
+
+def contract_of(event_type: str, version: int) -> type[EventPayload]:
+    """The contract of ``event_type`` at ``version``; :class:`UnknownContract` when there is none.
+
+    The registry holds the contracts whose modules are imported; importing ``shared.events.contracts``
+    imports them all, which the consumer does before it reads anything.
+    """
+    model = CONTRACTS.get((event_type, version))
+    if model is None:
+        raise UnknownContract(f"no contract is registered for {event_type} v{version}")
+    return model
+
+
+def checked_payload(payload: EventPayload) -> dict[str, Any]:
+    """``payload`` as the JSON data that leaves, once it reads back as the contract of its type and version.
+
+    Publishing an unregistered payload, or one that would not read back (built without validation,
+    changed after it was built), is a programming error, raised here rather than left for every
+    consumer to fail on.
+    """
+    event_type, version = getattr(payload, "event_type", None), getattr(payload, "event_version", None)
+    if event_type is None or version is None:
+        raise UnknownContract(f"{type(payload).__name__} is not registered as a contract")
+    registered = contract_of(event_type, version)
+    if type(payload) is not registered:
+        raise ContractViolation(f"{event_type} v{version} is {registered.__name__}, not {type(payload).__name__}")
+    data = payload.model_dump(mode="json", warnings=False)  # what does not fit is reported just below
+    try:
+        registered.model_validate(data)
+    except ValidationError as exc:
+        raise ContractViolation(f"{event_type} v{version} does not read back as its contract: {exc}") from exc
+    return data

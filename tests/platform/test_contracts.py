@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
 import shared.events.contracts  # noqa: F401 - registers every contract
+from shared.data.platform_tables import OutboxEvent
 from shared.events.contracts.income import IncomeAssessed
 from shared.events.contracts.intake import VisitSubmitted
-from shared.events.envelope import CONTRACTS, Envelope
+from shared.events.contracts.platform import BusProbe
+from shared.events.envelope import (
+    CONTRACTS,
+    ContractViolation,
+    Envelope,
+    EventPayload,
+    UnknownContract,
+)
+from shared.events.outbox import publish_all
 from tests.conftest import VILLAGE
 from tests.factories.income import visit_member, visit_submitted
 
@@ -55,3 +65,43 @@ def test_every_contract_has_an_example_that_reads_back_unchanged(key):
     # JSON both ways instead.
     model = CONTRACTS[key]
     assert model.model_validate(model.example).model_dump(mode="json") == model.example
+
+
+def test_an_envelope_is_read_as_the_contract_registered_for_its_type_and_version():
+    assert isinstance(envelope_of("income.assessed", IncomeAssessed.example).read(), IncomeAssessed)
+    with pytest.raises(ValueError, match="visit.submitted v1 is VisitSubmitted, not IncomeAssessed"):
+        envelope_of("visit.submitted", VisitSubmitted.example).read(IncomeAssessed)
+    later = Envelope(type="visit.submitted", version=2, org_code=VILLAGE, source="intake",
+                     payload=VisitSubmitted.example)
+    with pytest.raises(UnknownContract, match="no contract is registered for visit.submitted v2"):
+        later.read(VisitSubmitted)
+
+
+class UnregisteredNotice(EventPayload):
+    note: str
+
+
+class MislabelledProbe(BusProbe):
+    """Inherits platform.probe v1 without being its registered contract."""
+
+
+async def outbox_rows(system) -> int:
+    async with system.runtimes["intake"].db.session() as session:
+        return await session.scalar(select(func.count()).select_from(OutboxEvent))
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("bad, error, message", [
+    (UnregisteredNotice(note="x"), UnknownContract, "UnregisteredNotice is not registered as a contract"),
+    (MislabelledProbe(origin="intake"), ContractViolation, "platform.probe v1 is BusProbe, not MislabelledProbe"),
+    (IncomeAssessed.model_construct(**(IncomeAssessed.example | {"year": "二〇二四"})), ContractViolation,
+     "income.assessed v1 does not read back as its contract"),
+], ids=["unregistered", "subclass", "does_not_fit"])
+async def test_publishing_what_is_not_the_registered_contract_raises_and_stages_nothing(system, bad, error,
+                                                                                         message):
+    good = IncomeAssessed.model_validate(IncomeAssessed.example)
+    with pytest.raises(error, match=message):
+        async with system.runtimes["intake"].db.transaction() as session:
+            await publish_all(session, [(good, VILLAGE), (bad, VILLAGE)], source="intake")
+            await session.flush()
+    assert await outbox_rows(system) == 0
