@@ -71,6 +71,8 @@ P = TypeVar("P", bound=EventPayload)
 
 
 class Envelope(BaseModel):
+    """An event as it travels: who, what and when around the payload of a registered contract."""
+
     id: uuid.UUID = Field(default_factory=uuid.uuid4)
     type: str
     version: int

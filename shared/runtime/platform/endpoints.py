@@ -1,4 +1,5 @@
-"""Endpoints every service has: health, readiness, metrics, audit log, failed events, bus probes."""
+"""Endpoints every service has: health, readiness, metrics, its events' AsyncAPI document, audit log, failed
+events, bus probes."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from shared.data.pagination import PageParams
 from shared.data.platform_tables import AuditEntry, FailedEvent, ProbeReceipt
 from shared.errors import NotFound, error_responses
+from shared.events.asyncapi import asyncapi_document
 from shared.events.consumer import Outcome
 from shared.events.contracts.platform import BusProbe
 from shared.events.outbox import publish
@@ -99,6 +101,12 @@ async def readyz(runtime: Runtime) -> Response:
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 async def metrics() -> Response:
     return metrics_response()
+
+
+@router.get("/asyncapi.json", summary="The events this service publishes and consumes, as an AsyncAPI 3.0 document")
+async def asyncapi(runtime: Runtime) -> JSONResponse:
+    # Public like /docs and /openapi.json: it describes shapes, with made-up examples, and holds no data.
+    return JSONResponse(asyncapi_document(runtime.name, runtime.definition.title))
 
 
 @router.get("/audit", summary="The audit log of this service (district admins and auditors)",
