@@ -11,6 +11,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+import shared.events.contracts  # noqa: F401 - every contract is registered before an envelope is read
 from shared.data.database import AppSession, Database
 from shared.data.platform_tables import FailedEvent, InboxRecord
 from shared.domain.clock import clock

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from shared.data.database import AFTER_EVENTS_COMMITTED_KEY
 from shared.data.platform_tables import OutboxEvent
-from shared.events.envelope import Actor, Envelope, EventPayload
+from shared.events.envelope import Actor, Envelope, EventPayload, checked_payload
 
 PENDING_KEY = "outbox_pending"
 
@@ -21,12 +21,17 @@ async def publish(session, payload: EventPayload, *, org_code: str, source: str)
 
 
 async def publish_all(session, events: Sequence[tuple[EventPayload, str]], *, source: str) -> list[Envelope]:
-    """Stage several events, each ``(payload, org_code)``, with one INSERT (a batch announcing many changes)."""
+    """Stage several events, each ``(payload, org_code)``, with one INSERT (a batch announcing many changes).
+
+    Each payload must be the registered contract of its type and version and read back as it; anything
+    else raises (:class:`~shared.events.envelope.UnknownContract`, :class:`~shared.events.envelope.ContractViolation`)
+    and nothing is staged.
+    """
     principal = session.info.get("principal")
     actor = Actor(**principal.as_actor()) if principal is not None else None
     envelopes, rows = [], []
     for payload, org_code in events:
-        data = payload.model_dump(mode="json")
+        data = checked_payload(payload)
         envelope = Envelope(type=payload.event_type, version=payload.event_version, org_code=org_code, actor=actor,
                             source=source, payload=data)
         # The payload is JSON data already: only the envelope around it is serialised (a visit's payload is

@@ -142,7 +142,7 @@ def create_root_app(runtimes: list[ServiceRuntime], *, extra_startup=None, befor
     async def index() -> dict:
         return {"name": "fangfan 防返", "services": {
             rt.name: {"docs": f"/{rt.name}/docs", "openapi": f"/{rt.name}/openapi.json",
-                      "health": f"/{rt.name}/healthz"} for rt in runtimes}}
+                      "asyncapi": f"/{rt.name}/asyncapi.json", "health": f"/{rt.name}/healthz"} for rt in runtimes}}
 
     for runtime in runtimes:
         root.mount(f"/{runtime.name}", create_service_app(runtime))

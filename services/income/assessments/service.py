@@ -54,6 +54,7 @@ from services.income.calculation.domain_model import (
 from services.income.rulesets.service import load_catalog
 from shared.data.database import AppSession
 from shared.domain.clock import clock, shanghai_date
+from shared.domain.enums import IncomeBracket
 from shared.domain.rulesets import (
     IncomeYearNotFound,
     RuleSet,
@@ -227,8 +228,8 @@ def _visit_income(visit: VisitSubmitted, ruleset: RuleSet) -> tuple[dict[str, An
     """(columns, stored inputs) of a visit's income section."""
     income = visit.income
     if income.bracket is not None:
-        result = bracket_assessment(ruleset, income.bracket, income.below_13000)
-        inputs = {"bracket": income.bracket.value, "below_13000": income.below_13000,
+        result = bracket_assessment(ruleset, _bracket(income.bracket), income.below_13000)
+        inputs = {"bracket": income.bracket, "below_13000": income.below_13000,
                   "ticked_under": {"year": ruleset.year, "region": ruleset.region, "version": ruleset.version}}
         return {"basis": AssessmentBasis.BRACKET.value, **bracket_fields(result)}, inputs
     # Members enter household size by their months only; names stay with intake.
@@ -242,6 +243,15 @@ def _visit_income(visit: VisitSubmitted, ruleset: RuleSet) -> tuple[dict[str, An
     })
     result = _from_summary(summary, ruleset)
     return {"basis": AssessmentBasis.AMOUNTS.value, **computed_fields(result)}, summary.model_dump(mode="json")
+
+
+def _bracket(code: str) -> IncomeBracket:
+    """The ticked bracket's code as the form's enumeration; an unknown code cannot be assessed (a failed event)."""
+    try:
+        return IncomeBracket(code)
+    except ValueError:
+        raise ValueError(f"bracket {code!r} is not a bracket this service knows; the visit cannot be assessed"
+                         ) from None
 
 
 # --- reading ----------------------------------------------------------------------------------------

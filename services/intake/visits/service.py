@@ -18,7 +18,9 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime, timedelta
+from typing import TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
 from services.intake.households.models import Household, Member
@@ -45,10 +47,20 @@ from shared.domain.idnumber import mask_id_number, mask_phone
 from shared.domain.rulesets import default_catalog
 from shared.domain.visit_form import IncomeAmounts, VisitForm
 from shared.errors import Conflict, InvalidInput, NotFound
-from shared.events.contracts.intake import Finding, VisitMember, VisitSubmitted
+from shared.events.contracts.intake import (
+    Finding,
+    VisitGuarantees,
+    VisitIncome,
+    VisitMember,
+    VisitRisk,
+    VisitSelfCoping,
+    VisitSubmitted,
+)
 from shared.events.outbox import publish
 from shared.security.auth import Principal
 from shared.security.crypto import FieldCipher
+
+P = TypeVar("P", bound=BaseModel)
 
 
 async def submit_visit(session: AppSession, *, principal: Principal, form: VisitForm, settings: IntakeSettings,
@@ -213,9 +225,15 @@ def _visit_submitted(form: VisitForm, household: Household, plan: MemberPlan, vi
         org_code=household.org_code, group_name=household.group_name, head_name=household.head_name,
         method=form.method, visited_at=form.visited_at, received_at=visit.received_at,
         household_kinds=form.household_kinds, risk_status=form.risk_status, key_target_groups=form.key_target_groups,
-        members=members, income=form.income, guarantees=form.guarantees, self_coping=form.self_coping,
-        risk=form.risk, findings=findings, submitted_by=visit.submitted_by,
+        members=members, income=_plain(VisitIncome, form.income), guarantees=_plain(VisitGuarantees, form.guarantees),
+        self_coping=_plain(VisitSelfCoping, form.self_coping), risk=_plain(VisitRisk, form.risk), findings=findings,
+        submitted_by=visit.submitted_by,
     )
+
+
+def _plain(section: type[P], answers: BaseModel) -> P:
+    """A form section as the event's plain data: the same fields, none of the form's rules."""
+    return section.model_validate(answers, from_attributes=True)
 
 
 def redacted_content(dumped: dict) -> dict:

@@ -6,7 +6,7 @@ import uuid
 from decimal import Decimal
 
 from shared.domain.enums import IncomeBracket
-from shared.events.envelope import EventPayload, contract
+from shared.events.envelope import EventPayload, code_of, contract
 
 
 @contract("income.assessed", 1)
@@ -20,7 +20,7 @@ class IncomeAssessed(EventPayload):
     basis: str  # "amounts" (computed) | "bracket" (ticked on the form) | "declaration" (full 附件5 input)
     per_capita_net_income: Decimal | None
     per_capita_after_compliant_expenses: Decimal | None
-    bracket: IncomeBracket | None
+    bracket: code_of(IncomeBracket) | None
     below_monitoring_line: bool
     in_low_income_group: bool
     ruleset_version: str
@@ -35,3 +35,24 @@ class IncomeAssessed(EventPayload):
     # False when a visit older than the household's current assessment of that year arrived late
     is_latest: bool | None = None
     previous_assessment_id: uuid.UUID | None = None  # the assessment a reassessment recomputed
+
+    example = {
+        "assessment_id": "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d",
+        "household_id": "9b2e4f70-1c3a-4d5e-8f60-7a1b2c3d4e5f",
+        "org_code": "500151108201",
+        "year": 2024,
+        "basis": "amounts",
+        "per_capita_net_income": "6588.58",
+        "per_capita_after_compliant_expenses": "5872.45",
+        "bracket": None,
+        "below_monitoring_line": True,
+        "in_low_income_group": True,
+        "ruleset_version": "2024.1",
+        "source_visit_id": "3f1c9a52-7d4e-4b8a-9c61-2e5f0a7b8d13",
+        "previous_class": None,
+        "ruleset_region": "500151",
+        "income_class": "below_monitoring_line",
+        "classification_certain": True,
+        "is_latest": True,
+        "previous_assessment_id": None,
+    }

@@ -11,3 +11,5 @@ class BusProbe(EventPayload):
 
     origin: str
     note: str | None = None
+
+    example = {"origin": "intake", "note": "铜梁区 checks the bus after the upgrade"}

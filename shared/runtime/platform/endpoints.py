@@ -1,4 +1,5 @@
-"""Endpoints every service has: health, readiness, metrics, audit log, failed events, bus probes, jobs."""
+"""Endpoints every service has: health, readiness, metrics, its events' AsyncAPI document, audit log, failed
+events, bus probes, jobs."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from shared.data.platform_tables import (
     ProbeReceipt,
 )
 from shared.errors import Conflict, NotFound, error_responses
+from shared.events.asyncapi import asyncapi_document
 from shared.events.consumer import Outcome
 from shared.events.contracts.platform import BusProbe
 from shared.events.outbox import publish
@@ -126,6 +128,12 @@ async def readyz(runtime: Runtime) -> Response:
 async def metrics(runtime: Runtime) -> Response:
     await check_redis(runtime)  # a scrape sees Redis as it is now, whether or not anyone asked /readyz
     return metrics_response()
+
+
+@router.get("/asyncapi.json", summary="The events this service publishes and consumes, as an AsyncAPI 3.0 document")
+async def asyncapi(runtime: Runtime) -> JSONResponse:
+    # Public like /docs and /openapi.json: it describes shapes, with made-up examples, and holds no data.
+    return JSONResponse(asyncapi_document(runtime.name, runtime.definition.title))
 
 
 @router.get("/audit", summary="The audit log of this service (district admins and auditors)",

@@ -134,3 +134,30 @@ async def test_a_household_of_size_zero_is_a_recorded_failure_not_an_assessment(
     assert outcome == Outcome.FAILED
     async with system.runtimes["income"].db.session() as session:
         assert await session.scalar(select(func.count()).select_from(Assessment)) == 0
+
+
+async def test_a_visit_recorded_under_looser_rules_is_still_assessed_with_the_same_figures(system):
+    # Answers today's form refuses (forest parts beyond the whole, a disaster without its type) and
+    # codes the enumerations no longer hold must not stop the income figure, which needs none of them.
+    visit = visit_submitted(
+        income=amounts_income(),
+        members=[visit_member(12, relation="foster_child"), visit_member(7, name="张小燕", labour_capacity="semi")],
+        risk={"has_risk": True, "causes": ["natural_disaster"]},
+        key_target_groups=["returned_migrant_worker"],
+    )
+    visit.self_coping.economic_forest_mu = Decimal("9.00")
+    assert await system.runtimes["income"].consumer.deliver(await publish_visit(system, visit)) == Outcome.HANDLED
+
+    [assessment] = await assessments_of(system, visit.household_id)
+    assert (assessment.member_months, assessment.per_capita_net_income, assessment.bracket) == (
+        19, Decimal("10749.79"), "10000_12000")
+
+
+async def test_a_bracket_this_service_does_not_know_is_a_recorded_failure(system):
+    visit = visit_submitted(income={"bracket": "8000_9000"})
+    outcome = await system.runtimes["income"].consumer.deliver(await publish_visit(system, visit))
+
+    assert outcome == Outcome.FAILED
+    async with system.runtimes["income"].db.session() as session:
+        failure = (await session.scalars(select(FailedEvent))).one()
+    assert "bracket '8000_9000' is not a bracket this service knows" in failure.error

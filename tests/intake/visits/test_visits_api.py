@@ -13,6 +13,7 @@ from services.intake.households.models import Household, Member
 from services.intake.visits.models import Visit
 from shared.data.platform_tables import OutboxEvent
 from shared.domain.clock import clock
+from shared.domain.visit_form import VisitForm
 from tests.conftest import DISTRICT, OTHER_VILLAGE, TOWNSHIP, VILLAGE
 from tests.factories.intake import (
     household_payload,
@@ -24,6 +25,7 @@ from tests.factories.visit_forms import (
     valid_income_amounts,
     valid_livestock,
     valid_online_inquiry,
+    valid_self_coping,
     valid_village_assessment,
 )
 
@@ -250,6 +252,34 @@ async def test_visit_submitted_carries_what_income_and_ledger_need_and_no_id_num
     from shared.events.envelope import Envelope
 
     assert Envelope.model_validate(envelope).read(VisitSubmitted).visit_id == uuid.UUID(form["visit_id"])
+
+
+async def test_visit_submitted_carries_the_form_sections_exactly_as_answered(intake):
+    # The event's sections are plain data built from the form: every answer arrives under the form's own
+    # field names and JSON shape, so consumers read what they read before the contract stopped carrying
+    # the form's rules.
+    household = await register_household(intake)
+    form = visit_form_for(
+        household,
+        income={"amounts": valid_income_amounts(transfer_income="3120"),
+                "compliant_expenses": {"medical": "1850.5"}, "claim_income": {"amount": "300"}},
+        guarantees={"dropout": False, "uninsured": True, "housing_unsafe": False, "water_unsafe": True},
+        self_coping=valid_self_coping(house_structure="other", house_structure_note="吊脚楼",
+                                      large_planting=True, planting_types=["fruit", "grain"],
+                                      large_breeding=True, breeding_types=["pig"],
+                                      shops={"in_district": 1, "in_city_outside_district": 0, "outside_city": 0}),
+        risk={"has_risk": True, "causes": ["natural_disaster", "industry_failure"], "disaster_type": "洪涝",
+              "industry_failure_reason": "other", "industry_failure_note": "合作社解散"},
+    )
+    assert (await submit(intake, form)).status_code == 201
+    [envelope] = await events(intake, "visit.submitted")
+
+    answered = VisitForm.model_validate(form).model_dump(mode="json")
+    for section in ("income", "guarantees", "self_coping", "risk"):
+        assert envelope["payload"][section] == answered[section]
+    assert envelope["payload"]["income"]["compliant_expenses"] == {"education": "0.00", "medical": "1850.50",
+                                                                   "other": "0.00"}
+    assert envelope["payload"]["self_coping"]["planting_types"] == ["grain", "fruit"]
 
 
 async def test_stored_forms_are_masked_in_responses_and_encrypted_at_rest(intake, cipher):
