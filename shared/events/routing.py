@@ -7,6 +7,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "visit.submitted": ("income", "ledger"),
     "household.changed": ("ledger",),
     "income.assessed": ("ledger",),
+    "ruleset.published": ("intake",),
     "problem.recorded": ("alerts",),
     "case.opened": ("alerts",),
     "case.step_recorded": ("alerts",),

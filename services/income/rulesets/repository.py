@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import select
 
 from services.income.rulesets.models import RuleSetRecord
 from shared.data.database import AppSession
+
+_IDS = select(RuleSetRecord.id)
 
 
 class RuleSetRepository:
@@ -15,6 +19,10 @@ class RuleSetRepository:
     async def all(self) -> list[RuleSetRecord]:
         query = select(RuleSetRecord).order_by(RuleSetRecord.year, RuleSetRecord.region, RuleSetRecord.created_at)
         return list((await self.session.scalars(query)).all())
+
+    async def ids(self) -> list[uuid.UUID]:
+        """The ids of the stored versions: what tells whether a cached catalog is still current."""
+        return list((await self.session.scalars(_IDS)).all())
 
     async def find(self, year: int, region: str, version: str) -> RuleSetRecord | None:
         query = select(RuleSetRecord).where(

@@ -35,3 +35,19 @@ class IncomeAssessed(EventPayload):
     # False when a visit older than the household's current assessment of that year arrived late
     is_latest: bool | None = None
     previous_assessment_id: uuid.UUID | None = None  # the assessment a reassessment recomputed
+
+
+@contract("ruleset.published", 1)
+class RuleSetPublished(EventPayload):
+    """A rule-set version a district admin added in income, for every service that screens by rule sets.
+
+    ``document`` is the rule set as plain JSON data, in the shape of one entry of the packaged
+    ``shared/domain/rulesets.json`` (figures as decimal strings, dates as ISO dates), so a consumer
+    validates it with the same model the packaged file is read with. Versions never change once
+    published: a consumer that already holds (year, region, version) keeps what it holds.
+    """
+
+    year: int
+    region: str
+    version: str
+    document: dict  # plain JSON data
