@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from services.income.rulesets.models import RuleSetRecord
 from shared.data.database import AppSession
@@ -29,6 +29,17 @@ class RuleSetRepository:
             RuleSetRecord.year == year, RuleSetRecord.region == region, RuleSetRecord.version == version
         )
         return (await self.session.scalars(query)).first()
+
+    async def hold_additions(self) -> None:
+        """Make additions to ``rule_sets`` wait until this transaction ends.
+
+        On PostgreSQL a SHARE lock on the table (it waits for additions in progress and blocks new
+        ones; readers and other holders are not blocked). SQLite has no table locks, and needs none:
+        it runs one writing transaction at a time, and the consumer's inbox row already made this
+        one a writer.
+        """
+        if (await self.session.connection()).dialect.name == "postgresql":
+            await self.session.execute(text("LOCK TABLE rule_sets IN SHARE MODE"))
 
     def add(self, record: RuleSetRecord) -> None:
         self.session.add(record)

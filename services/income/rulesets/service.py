@@ -8,7 +8,7 @@ intake uses too). Each process keeps the merged catalog and checks per use, by t
 whether it is still current (:class:`~shared.domain.rulesets.CatalogCache`).
 
 A version an admin adds is announced as ``ruleset.published`` in the same transaction: intake
-screens visits with it from then on.
+screens visits with it from then on, and this service assesses the visits that were waiting for it.
 """
 
 from __future__ import annotations
@@ -75,6 +75,17 @@ async def load_catalog(session: AppSession, *, packaged: RuleSetCatalog | None =
         return [record.id for record in records], RuleSetCatalog(entries)
 
     return await _catalogs.get(await RuleSetRepository(session).ids(), load)
+
+
+async def load_catalog_holding_additions(session: AppSession) -> RuleSetCatalog:
+    """The catalog, read after holding off additions of versions until this transaction ends.
+
+    For a decision that a version added at the same moment must not slip past (a visit found
+    uncovered, to be kept pending): a version committed before is in this catalog, and one added
+    after waits for this transaction and is announced only then.
+    """
+    await RuleSetRepository(session).hold_additions()
+    return await load_catalog(session)
 
 
 async def list_rulesets(session: AppSession, *, year: int | None = None) -> list[RuleSetSummary]:
