@@ -6,20 +6,23 @@ the form's "below 13000?" threshold, the GPS limits of a home visit) lives in
 code only reads them. A region is an org-code prefix: "" is the nationwide default, "500151" a
 district, and the most specific prefix of an org code wins.
 
-This module is the pure part two services share: the model, validation and resolution, and the
-packaged catalog. The income service computes against it (plus its table); intake takes the
-monitoring line and the GPS limits of its data-quality findings from it.
+This module is the pure part two services share: the model, validation and resolution, the
+packaged catalog, and how stored versions join the packaged ones (:func:`with_packaged`,
+:class:`CatalogCache`). The income service computes against the packaged file plus the versions in
+its table; intake screens visits against the packaged file plus the versions it heard announced in
+``ruleset.published``, so both resolve a visit's figures the same way.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import (
     BaseModel,
@@ -265,3 +268,42 @@ class RuleSetCatalog:
 def default_catalog() -> RuleSetCatalog:
     """The packaged catalog, read once per process."""
     return RuleSetCatalog.load()
+
+
+R = TypeVar("R", bound=RuleSet)
+
+
+def with_packaged(stored: Sequence[R], packaged: Iterable[RuleSet] | None = None) -> list[R | RuleSet]:
+    """The stored versions, then each packaged version not stored under the same key.
+
+    A stored version wins over a packaged one with its key: versions are immutable once stored, and a
+    file edited in place afterwards must not change the past. A packaged version not stored yet (a
+    process whose start-up seed has not run) still counts.
+    """
+    keys = {ruleset.key for ruleset in stored}
+    return [*stored, *(ruleset for ruleset in (packaged or default_catalog()) if ruleset.key not in keys)]
+
+
+class CatalogCache:
+    """One process's merged catalog, rebuilt only when the stored versions it was built from change.
+
+    Stored versions are only ever added, never changed, so the set of their row ids names the catalog
+    exactly. Each use reads those ids (one small query: what every replica does on every use, so an
+    added version counts in every replica from the next request on) and parses documents only when
+    the set differs from the one the cached catalog was built from.
+    """
+
+    def __init__(self) -> None:
+        self._token: frozenset[Hashable] | None = None
+        self._catalog: RuleSetCatalog | None = None
+
+    async def get(self, ids: Iterable[Hashable],
+                  load: Callable[[], Awaitable[tuple[Iterable[Hashable], RuleSetCatalog]]]) -> RuleSetCatalog:
+        """The catalog of the stored rows ``ids``; ``load`` reads them afresh as (their ids, the catalog)."""
+        token = frozenset(ids)
+        if self._catalog is None or token != self._token:
+            loaded_ids, catalog = await load()
+            # Keyed by the rows actually loaded (a version committed between the two reads is among
+            # them), so the key always names exactly the catalog it keeps.
+            self._token, self._catalog = frozenset(loaded_ids), catalog
+        return self._catalog

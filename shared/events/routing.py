@@ -7,6 +7,8 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "visit.submitted": ("income", "ledger"),
     "household.changed": ("ledger",),
     "income.assessed": ("ledger",),
+    # Intake screens visits with the added version; income assesses the visits that waited for it.
+    "ruleset.published": ("intake", "income"),
     "problem.recorded": ("alerts",),
     "case.opened": ("alerts",),
     "case.step_recorded": ("alerts",),

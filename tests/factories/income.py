@@ -59,6 +59,15 @@ def ruleset_2023(**overrides: Any) -> dict[str, Any]:
     ) | overrides
 
 
+def ruleset_2025(**overrides: Any) -> dict[str, Any]:
+    """A 2025 rule set (income year 1 October 2024 to 30 September 2025; test data, not official figures)."""
+    return packaged_ruleset(
+        year=2025, version="2025.1", source="test: 2025 figures entered by the district",
+        monitoring_line="8600", low_income_line="13500", low_income_line_income_year=2024,
+        income_year_start="2024-10-01", income_year_end="2025-09-30", brackets=brackets("8600"),
+    ) | overrides
+
+
 def visit_member(months: int = 12, **overrides: Any) -> dict[str, Any]:
     return {
         "member_id": str(uuid.uuid4()),

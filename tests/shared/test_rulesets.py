@@ -15,12 +15,14 @@ from pydantic import ValidationError
 
 from shared.domain.enums import IncomeBracket
 from shared.domain.rulesets import (
+    CatalogCache,
     DuplicateRuleSetVersion,
     IncomeYearNotFound,
     RuleSet,
     RuleSetCatalog,
     RuleSetNotFound,
     default_catalog,
+    with_packaged,
 )
 
 XIHE_VILLAGE = "500151101001"  # a village under the district 500151
@@ -96,7 +98,8 @@ def test_rule_figures_live_only_in_the_data() -> None:
     root = Path(resources.files("shared")).parent
     # The catalog, the income service that computes with it, and intake's findings that compare with it.
     modules = [root / "shared" / "domain" / "rulesets.py", *(root / "services" / "income").rglob("*.py"),
-               *(root / "services" / "intake" / "visits").rglob("*.py")]
+               *(root / "services" / "intake" / "visits").rglob("*.py"),
+               *(root / "services" / "intake" / "rulesets").rglob("*.py")]
 
     assert root / "services" / "intake" / "visits" / "findings.py" in modules
     for module in modules:
@@ -234,3 +237,39 @@ def test_a_pinned_version_resolves_only_that_version() -> None:
     assert catalog.resolve(2024, "500151102001").version == "2024.2"
     with pytest.raises(RuleSetNotFound, match="2024.3"):
         catalog.resolve(2024, "500151102001", "2024.3")
+
+
+# --- stored versions beside the packaged ones -------------------------------------------------------
+
+
+def test_a_stored_version_wins_over_the_packaged_one_with_its_key() -> None:
+    edited = ruleset(source="stored before the file was edited", monitoring_line="8300")
+    added = ruleset(version="2024.2", monitoring_line="9000", brackets=brackets(
+        ("8300_10000", "9000", "10000"), ("10000_12000", "10000", "12000"), ("12000_16000", "12000", "16000"),
+        ("16000_20000", "16000", "20000"), ("20000_30000", "20000", "30000"), ("over_30000", "30000", None)))
+
+    merged = with_packaged([edited, added])
+
+    assert [(r.version, r.source) for r in merged] == [("2024.1", edited.source), ("2024.2", added.source)]
+    assert RuleSetCatalog(merged).resolve(2024, XIHE_VILLAGE).monitoring_line == Decimal("9000")
+    assert [r.key for r in with_packaged([])] == [r.key for r in default_catalog()]
+
+
+@pytest.mark.asyncio
+async def test_the_cached_catalog_is_rebuilt_exactly_when_the_stored_ids_change() -> None:
+    cache, loads = CatalogCache(), []
+    stored = {"a": ruleset(version="2024.3", source="a")}
+
+    async def load():
+        loads.append(sorted(stored))
+        return list(stored), RuleSetCatalog(with_packaged(list(stored.values())))
+
+    first = await cache.get(["a"], load)
+    assert await cache.get(["a"], load) is first
+    stored["b"] = ruleset(version="2024.4", source="b")
+    newer = await cache.get(["a", "b"], load)
+
+    assert loads == [["a"], ["a", "b"]]
+    assert newer.resolve(2024, XIHE_VILLAGE).version == "2024.4"
+    del stored["b"]  # a row gone (a rolled-back transaction): the set differs, so the catalog follows
+    assert (await cache.get(["a"], load)).resolve(2024, XIHE_VILLAGE).version == "2024.3"

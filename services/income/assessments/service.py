@@ -4,8 +4,8 @@ Which monitoring year a visit counts for: the year of the rule set whose income 
 1 October to 30 September as each rule set states it) contains the visit's date in Asia/Shanghai.
 The visit form asks for the past twelve months, and the campaign visits of August and September
 fall inside the income year that ends on 30 September. A visit on a date no rule set's income year
-covers is an explicit error (the event is recorded as failed and can be replayed once a district
-admin has added that year's rule set), never a guess.
+covers is never assessed by a guess: it waits as a pending visit (``services.income.pending_visits``)
+and is assessed when a district admin adds a rule set covering it.
 
 The latest assessment of a household and year is the one observed last (visit time, or receipt of
 a declaration), ties going to the one stored last; a reassessment inherits the observation time of
@@ -51,7 +51,10 @@ from services.income.calculation.domain_model import (
     IncomeDeclaration,
     VisitSummary,
 )
-from services.income.rulesets.service import load_catalog
+from services.income.rulesets.service import (
+    load_catalog,
+    load_catalog_holding_additions,
+)
 from shared.data.database import AppSession
 from shared.domain.clock import clock, shanghai_date
 from shared.domain.enums import IncomeBracket
@@ -168,8 +171,8 @@ async def publish_assessed(session: AppSession, rows: Sequence[Mapping[str, Any]
     await publish_all(session, [(assessed_event(row), row["org_code"]) for row in rows], source=SOURCE)
 
 
-async def _store(session: AppSession, repository: AssessmentRepository, assessment: Assessment) -> Assessment:
-    """Add an assessment, hand it the latest flag unless a later observation holds it, announce it."""
+async def _place(session: AppSession, repository: AssessmentRepository, assessment: Assessment) -> None:
+    """Add an assessment and hand it the latest flag unless a later observation holds it."""
     current = await repository.latest(assessment.household_id, assessment.year)
     if current is not None:
         if current.observed_at > assessment.observed_at:
@@ -179,6 +182,11 @@ async def _store(session: AppSession, repository: AssessmentRepository, assessme
             await session.flush()  # off before the new row takes it: one latest row per household and year
     repository.add(assessment)
     await session.flush()
+
+
+async def _store(session: AppSession, repository: AssessmentRepository, assessment: Assessment) -> Assessment:
+    """Add an assessment, hand it the latest flag unless a later observation holds it, announce it."""
+    await _place(session, repository, assessment)
     await publish_assessed(session, [assessment.model_dump()])
     return assessment
 
@@ -206,22 +214,65 @@ async def assess_declaration(session: AppSession, *, principal: Principal, house
     return await _store(session, repository, assessment)
 
 
-async def assess_visit(session: AppSession, *, visit: VisitSubmitted) -> Assessment:
-    """The assessment of a submitted visit: computed from A–E, or the ticked bracket. Once per visit."""
+async def assess_visit(session: AppSession, *, visit: VisitSubmitted) -> Assessment | None:
+    """The assessment of a submitted visit: computed from A–E, or the ticked bracket. Once per visit.
+
+    None when no rule set covers the visit's date and region: the caller keeps the visit pending.
+    That answer is given while additions of rule sets are held off (until this transaction ends), so
+    a version added at the same moment is either seen here or finds the pending visit when announced.
+    """
     repository = AssessmentRepository(session)
     existing = await repository.by_source_visit(visit.visit_id)
     if existing is not None:
         return existing  # a replay the inbox did not catch: the first assessment stands, nothing is announced
-    catalog = await load_catalog(session)
-    year = catalog.year_containing(shanghai_date(visit.visited_at), visit.org_code)
-    ruleset = catalog.resolve(year, visit.org_code)
+    assessment = visit_assessment(visit, await load_catalog(session))
+    if assessment is None:
+        assessment = visit_assessment(visit, await load_catalog_holding_additions(session))
+    if assessment is None:
+        return None
+    return await _store(session, repository, assessment)
+
+
+async def assess_waiting_visits(session: AppSession, *, visits: Sequence[VisitSubmitted], catalog: RuleSetCatalog
+                                ) -> tuple[dict[uuid.UUID, Assessment], dict[uuid.UUID, str]]:
+    """Assess visits that waited for a rule set, announcing them with one INSERT.
+
+    Returns the assessments by visit id, and why each visit whose figures cannot be computed was
+    not assessed; a visit still not covered, or already assessed, is in neither.
+    """
+    repository = AssessmentRepository(session)
+    placed: dict[uuid.UUID, Assessment] = {}
+    unassessable: dict[uuid.UUID, str] = {}
+    for visit in visits:
+        try:
+            assessment = visit_assessment(visit, catalog)
+        except ValueError as exc:
+            unassessable[visit.visit_id] = str(exc)
+            continue
+        if assessment is None or await repository.by_source_visit(visit.visit_id) is not None:
+            continue
+        await _place(session, repository, assessment)
+        placed[visit.visit_id] = assessment
+    await publish_assessed(session, [assessment.model_dump() for assessment in placed.values()])
+    return placed, unassessable
+
+
+def visit_assessment(visit: VisitSubmitted, catalog: RuleSetCatalog) -> Assessment | None:
+    """The (unsaved) assessment of a visit under the catalog; None when no rule set covers it.
+
+    A visit whose figures cannot be computed (a household of no member-months) raises ValueError.
+    """
+    try:
+        year = catalog.year_containing(shanghai_date(visit.visited_at), visit.org_code)
+        ruleset = catalog.resolve(year, visit.org_code)
+    except (IncomeYearNotFound, RuleSetNotFound):
+        return None
     fields, inputs = _visit_income(visit, ruleset)
-    assessment = Assessment(
+    return Assessment(
         household_id=visit.household_id, org_code=visit.org_code, year=year, origin=AssessmentOrigin.VISIT.value,
         observed_at=visit.visited_at, assessed_by=visit.submitted_by, source_visit_id=visit.visit_id,
         inputs=inputs, **fields,
     )
-    return await _store(session, repository, assessment)
 
 
 def _visit_income(visit: VisitSubmitted, ruleset: RuleSet) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -1,10 +1,11 @@
-"""Event handlers of assessments: ``visit.submitted`` becomes a stored assessment, once."""
+"""Event handlers of assessments: ``visit.submitted`` becomes a stored assessment (or a pending visit), once."""
 
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 
 from services.income.assessments import service
+from services.income.pending_visits.service import keep
 from shared.data.database import AppSession
 from shared.events.consumer import TransientError
 from shared.events.contracts.intake import VisitSubmitted
@@ -19,11 +20,13 @@ async def assess_visit(session: AppSession, envelope: Envelope) -> None:
     The inbox makes a second delivery a no-op; the unique source visit id makes even a delivery the
     inbox lost track of find the first assessment. Another writer taking the household's latest
     assessment at the same moment trips the one-latest-row index: that is worth a retry, which then
-    sees the other row.
+    sees the other row. A visit no rule set covers yet is kept pending, to be assessed when a
+    covering version is published.
     """
     visit = envelope.read(VisitSubmitted)
     try:
-        await service.assess_visit(session, visit=visit)
+        if await service.assess_visit(session, visit=visit) is None:
+            await keep(session, visit=visit)
     except IntegrityError as exc:
         raise TransientError(f"concurrent assessment of household {visit.household_id}: {exc.orig}") from exc
 

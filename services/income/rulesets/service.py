@@ -3,8 +3,12 @@
 The packaged file is copied into ``rule_sets`` at start-up (idempotently), and the catalog every
 computation reads is the table plus any packaged version not copied in yet, so a process that never
 ran its start-up hook (a test, a one-off script) still knows the shipped rules. A stored version
-wins over a packaged one with the same key: versions are immutable once stored, and a file edited
-in place after the fact is not allowed to change the past.
+wins over a packaged one with the same key (:func:`shared.domain.rulesets.with_packaged`, the merge
+intake uses too). Each process keeps the merged catalog and checks per use, by the stored rows' ids,
+whether it is still current (:class:`~shared.domain.rulesets.CatalogCache`).
+
+A version an admin adds is announced as ``ruleset.published`` in the same transaction: intake
+screens visits with it from then on, and this service assesses the visits that were waiting for it.
 """
 
 from __future__ import annotations
@@ -20,13 +24,19 @@ from services.income.rulesets.repository import RuleSetRepository
 from services.income.rulesets.schemas import RuleSetRead, RuleSetSummary
 from shared.data.database import AppSession
 from shared.domain.rulesets import (
+    CatalogCache,
     RuleSet,
     RuleSetCatalog,
     RuleSetNotFound,
     default_catalog,
+    with_packaged,
 )
 from shared.errors import Conflict, Forbidden
+from shared.events.contracts.income import RuleSetPublished
+from shared.events.outbox import publish
 from shared.security.auth import Principal
+
+SOURCE = "income"
 
 log = structlog.get_logger(__name__)
 
@@ -38,18 +48,44 @@ def _read(ruleset: RuleSet, record: RuleSetRecord | None) -> RuleSetRead:
                        created_at=record.created_at)
 
 
-async def _entries(session: AppSession, packaged: RuleSetCatalog | None = None) -> list[RuleSetRead]:
-    """Every known version: stored ones, then packaged ones not stored yet."""
+async def _records_and_entries(session: AppSession, packaged: RuleSetCatalog | None = None
+                               ) -> tuple[list[RuleSetRecord], list[RuleSetRead]]:
+    """The stored rows, and every known version: stored ones, then packaged ones not stored yet."""
     records = await RuleSetRepository(session).all()
-    entries = [_read(RuleSet.model_validate(record.document), record) for record in records]
-    stored = {entry.key for entry in entries}
-    entries += [_read(ruleset, None) for ruleset in (packaged or default_catalog()) if ruleset.key not in stored]
-    return entries
+    stored = [_read(RuleSet.model_validate(record.document), record) for record in records]
+    entries = [entry if isinstance(entry, RuleSetRead) else _read(entry, None)
+               for entry in with_packaged(stored, packaged)]
+    return records, entries
+
+
+async def _entries(session: AppSession, packaged: RuleSetCatalog | None = None) -> list[RuleSetRead]:
+    return (await _records_and_entries(session, packaged))[1]
+
+
+_catalogs = CatalogCache()
 
 
 async def load_catalog(session: AppSession, *, packaged: RuleSetCatalog | None = None) -> RuleSetCatalog:
     """The catalog computations resolve against: the table and the packaged file, merged."""
-    return RuleSetCatalog(await _entries(session, packaged))
+    if packaged is not None:
+        return RuleSetCatalog(await _entries(session, packaged))
+
+    async def load() -> tuple[list, RuleSetCatalog]:
+        records, entries = await _records_and_entries(session)
+        return [record.id for record in records], RuleSetCatalog(entries)
+
+    return await _catalogs.get(await RuleSetRepository(session).ids(), load)
+
+
+async def load_catalog_holding_additions(session: AppSession) -> RuleSetCatalog:
+    """The catalog, read after holding off additions of versions until this transaction ends.
+
+    For a decision that a version added at the same moment must not slip past (a visit found
+    uncovered, to be kept pending): a version committed before is in this catalog, and one added
+    after waits for this transaction and is announced only then.
+    """
+    await RuleSetRepository(session).hold_additions()
+    return await load_catalog(session)
 
 
 async def list_rulesets(session: AppSession, *, year: int | None = None) -> list[RuleSetSummary]:
@@ -83,6 +119,9 @@ async def create_ruleset(session: AppSession, *, principal: Principal, ruleset: 
     record = _record(ruleset, RuleSetOrigin.ADMIN, created_by=principal.user_id)
     repository.add(record)
     await session.flush()
+    await publish(session, RuleSetPublished(year=ruleset.year, region=ruleset.region, version=ruleset.version,
+                                            document=record.document),
+                  org_code=record.org_code, source=SOURCE)
     return _read(ruleset, record)
 
 

@@ -18,7 +18,8 @@ Each finding names the form field it concerns (``members.2.labour_capacity``,
 
 The monitoring line and the GPS limits are rule-set data (:mod:`shared.domain.rulesets`): those of the rule
 set whose income year (收入年度) contains the visit's date, for the household's org code — the rule
-set the income service assesses the visit under — unless the deployment overrides a figure. When
+set the income service assesses the visit under, among the packaged versions and those income
+announced (``services.intake.rulesets``) — unless the deployment overrides a figure. When
 no rule set covers the date, the checks lacking a figure are skipped and a ``no_rule_set`` finding
 names the date, so the gap is visible rather than silently judged against some other year's line.
 """

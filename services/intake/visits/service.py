@@ -29,6 +29,7 @@ from services.intake.households.service import (
     publish_household_changed,
     register_writes,
 )
+from services.intake.rulesets.service import screening_catalog
 from services.intake.settings import IntakeSettings
 from services.intake.visits.findings import (
     FindingInputs,
@@ -44,7 +45,6 @@ from shared.data.database import AppSession, violates
 from shared.domain.clock import clock, shanghai_date
 from shared.domain.enums import Relation, VerificationMethod
 from shared.domain.idnumber import mask_id_number, mask_phone
-from shared.domain.rulesets import default_catalog
 from shared.domain.visit_form import IncomeAmounts, VisitForm
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events.contracts.intake import (
@@ -76,7 +76,7 @@ async def submit_visit(session: AppSession, *, principal: Principal, form: Visit
         latest = await visits.last_before(household.id)
         is_latest = latest is None or form.visited_at >= latest.visited_at
         plan = plan_members(form, household, live, cipher, apply_updates=is_latest)
-        inputs = await _finding_inputs(visits, form, household, plan, latest, settings)
+        inputs = await _finding_inputs(session, visits, form, household, plan, latest, settings)
     except InvalidInput:
         stored = await visits.get(form.visit_id)
         if stored is None:
@@ -146,13 +146,13 @@ async def _household_for(session: AppSession, form: VisitForm) -> tuple[Househol
     return household, live
 
 
-async def _finding_inputs(repository: VisitRepository, form: VisitForm, household: Household, plan: MemberPlan,
-                          latest: LastVisit | None, settings: IntakeSettings) -> FindingInputs:
+async def _finding_inputs(session: AppSession, repository: VisitRepository, form: VisitForm, household: Household,
+                          plan: MemberPlan, latest: LastVisit | None, settings: IntakeSettings) -> FindingInputs:
     # Visits mostly arrive in order, so the latest stored visit is usually the previous one too.
     previous = latest if latest is None or latest.visited_at < form.visited_at else await repository.last_before(
         household.id, form.visited_at)
     amounts = previous.income_amounts if previous is not None else None
-    limits = limits_for(default_catalog(), shanghai_date(form.visited_at), household.org_code,
+    limits = limits_for(await screening_catalog(session), shanghai_date(form.visited_at), household.org_code,
                         gps_accuracy_limit_m=settings.gps_accuracy_limit_m,
                         gps_max_distance_m=settings.gps_max_distance_m, monitoring_line=settings.monitoring_line)
     return FindingInputs(

@@ -56,3 +56,40 @@ class IncomeAssessed(EventPayload):
         "is_latest": True,
         "previous_assessment_id": None,
     }
+
+
+@contract("ruleset.published", 1)
+class RuleSetPublished(EventPayload):
+    """A rule-set version a district admin added in income, for every service that screens by rule sets.
+
+    ``document`` is the rule set as plain JSON data, in the shape of one entry of the packaged
+    ``shared/domain/rulesets.json`` (figures as decimal strings, dates as ISO dates), so a consumer
+    validates it with the same model the packaged file is read with. Versions never change once
+    published: a consumer that already holds (year, region, version) keeps what it holds.
+    """
+
+    year: int
+    region: str
+    version: str
+    document: dict  # plain JSON data
+
+    example = {
+        "year": 2024,
+        "region": "500151108",
+        "version": "2024.2",
+        "document": {
+            "year": 2024, "region": "500151108", "version": "2024.2",
+            "source": "西河镇 2024: monitoring line raised to 8500 by the township's decision of 20 August",
+            "monitoring_line": "8500", "low_income_line": "13032", "low_income_line_income_year": 2023,
+            "income_year_start": "2023-10-01", "income_year_end": "2024-09-30",
+            "brackets": [
+                {"code": "8300_10000", "lower_exclusive": "8300", "upper_inclusive": "10000"},
+                {"code": "10000_12000", "lower_exclusive": "10000", "upper_inclusive": "12000"},
+                {"code": "12000_16000", "lower_exclusive": "12000", "upper_inclusive": "16000"},
+                {"code": "16000_20000", "lower_exclusive": "16000", "upper_inclusive": "20000"},
+                {"code": "20000_30000", "lower_exclusive": "20000", "upper_inclusive": "30000"},
+                {"code": "over_30000", "lower_exclusive": "30000", "upper_inclusive": None},
+            ],
+            "below_13000_threshold": "13000", "gps_max_accuracy_m": 50, "gps_max_distance_m": 500,
+        },
+    }

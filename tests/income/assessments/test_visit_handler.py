@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import delete, func, select
 
 from services.income.assessments.models import Assessment
+from services.income.pending_visits.models import PendingVisit
 from shared.data.platform_tables import FailedEvent, InboxRecord
 from shared.events.consumer import Outcome
 from tests.factories.income import (
@@ -100,14 +102,15 @@ async def test_the_income_year_is_the_rule_set_whose_window_holds_the_visit_date
     consumer = system.runtimes["income"].consumer
 
     assert await consumer.deliver(await publish_visit(system, inside)) == Outcome.HANDLED
-    assert await consumer.deliver(await publish_visit(system, late_utc)) == Outcome.FAILED
+    assert await consumer.deliver(await publish_visit(system, late_utc)) == Outcome.HANDLED
 
     assert [a.year for a in await assessments_of(system, inside.household_id)] == [2024]
     assert await assessments_of(system, late_utc.household_id) == []
     async with system.runtimes["income"].db.session() as session:
-        failure = (await session.scalars(select(FailedEvent).where(FailedEvent.consumer == "income.assess_visit"))
-                   ).one()
-    assert "income year containing 2024-10-01" in failure.error
+        [pending] = (await session.scalars(select(PendingVisit))).all()
+        assert await session.scalar(select(func.count()).select_from(FailedEvent)) == 0
+    assert (pending.visit_id, pending.visited_on) == (late_utc.visit_id, date(2024, 10, 1))
+    assert "income year containing 2024-10-01" in pending.reason
 
 
 async def test_a_later_visit_takes_over_and_a_late_older_one_does_not(system):

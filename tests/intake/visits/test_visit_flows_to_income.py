@@ -1,12 +1,14 @@
-"""A visit submitted through intake is assessed by income, once, and audited on the way."""
+"""A visit submitted through intake is assessed by income, once (or once its year's rule set exists), and audited."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from shared.data.platform_tables import OutboxEvent
+from shared.data.platform_tables import FailedEvent, OutboxEvent
 from tests.conftest import DISTRICT, OTHER_VILLAGE, TOWNSHIP, VILLAGE
+from tests.factories.income import income_events as household_income_events
+from tests.factories.income import ruleset_2025
 from tests.factories.intake import household_payload, register_household, visit_form_for
 from tests.factories.visit_forms import valid_income_amounts
 
@@ -42,6 +44,45 @@ async def test_an_a_to_e_visit_is_assessed_once_even_when_resubmitted(intake):
     assert payload["household_id"] == household["id"]
     assert payload["source_visit_id"] == form["visit_id"]
     assert payload["basis"] == "amounts" and payload["ruleset_version"]
+
+
+async def pending_visits(system) -> dict:
+    response = await system.client.get("/income/pending-visits", headers=system.headers("village_cadre", VILLAGE))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_a_visit_of_a_year_without_a_rule_set_is_assessed_once_that_year_is_published(intake):
+    household = await register_household(intake)
+    # 6200 + 9800.50 + 3120 + 0 − 2100 = 17020.50 for two members all year: 8510.25 per person
+    form = visit_form_for(household, visited_at="2024-10-15T10:00:00+08:00", income={"amounts": valid_income_amounts()})
+    submitted = await intake.client.post("/intake/visits", json=form, headers=intake.headers("village_cadre", VILLAGE))
+    assert submitted.status_code == 201, submitted.text
+    await intake.settle()
+
+    waiting = await pending_visits(intake)
+    assert waiting["total"] == 1
+    assert (waiting["items"][0]["visit_id"], waiting["items"][0]["visited_on"]) == (form["visit_id"], "2024-10-15")
+    assert "2024-10-15" in waiting["items"][0]["reason"]
+    assert await household_income_events(intake, household["id"]) == []
+    async with intake.runtimes["income"].db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(FailedEvent)) == 0
+
+    added = await intake.client.post("/income/rulesets", json=ruleset_2025(),
+                                     headers=intake.headers("district_admin", DISTRICT))
+    assert added.status_code == 201, added.text
+    await intake.settle()
+
+    [event] = await household_income_events(intake, household["id"])
+    payload = event["payload"]
+    assert (payload["year"], payload["ruleset_version"], payload["source_visit_id"]) == (2025, "2025.1",
+                                                                                         form["visit_id"])
+    assert (payload["basis"], payload["per_capita_net_income"], payload["below_monitoring_line"]) == (
+        "amounts", "8510.25", True)  # under the 2025 line of 8600
+    history = await intake.client.get(f"/income/households/{household['id']}/assessments",
+                                      headers=intake.headers("village_cadre", VILLAGE))
+    assert [year["year"] for year in history.json()["years"]] == [2025]
+    assert (await pending_visits(intake))["total"] == 0
 
 
 async def test_another_village_cannot_read_the_assessment(intake):
