@@ -79,8 +79,8 @@ class RuleSetPublished(EventPayload):
         "version": "2024.2",
         "document": {
             "year": 2024, "region": "500151108", "version": "2024.2",
-            "source": "西河镇 2024: monitoring line raised to 8500 by the township's decision of 20 August",
-            "monitoring_line": "8500", "low_income_line": "13032", "low_income_line_income_year": 2023,
+            "source": "西河镇 2024: the low-income line set at 13500 by the city's revised roster",
+            "monitoring_line": "8300", "low_income_line": "13500", "low_income_line_income_year": 2023,
             "income_year_start": "2023-10-01", "income_year_end": "2024-09-30",
             "brackets": [
                 {"code": "8300_10000", "lower_exclusive": "8300", "upper_inclusive": "10000"},
