@@ -161,11 +161,7 @@ class JobRunner:
         self._task = asyncio.create_task(self._loop(), name=f"jobs-{self.runtime.name}")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        self._task = await cancelled(self._task)
 
     async def _loop(self) -> None:
         while True:
@@ -215,9 +211,7 @@ class JobRunner:
             await self._finish(record.id, JobState.SUCCEEDED, report=report)
             bound.info("job_succeeded")
         finally:
-            heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await heartbeat
+            await cancelled(heartbeat)
 
     async def _heartbeat(self, job_id: uuid.UUID) -> None:
         # Several beats within the time after which the sweep takes a job back.
@@ -315,11 +309,7 @@ class Scheduler:
             self._task = asyncio.create_task(self._loop(), name="scheduler")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        self._task = await cancelled(self._task)
 
     async def _loop(self) -> None:
         after = datetime.now(SHANGHAI)
@@ -335,6 +325,15 @@ class Scheduler:
                 except Exception:  # noqa: BLE001 - the scheduler outlives any one tick
                     log.exception("scheduler_tick_error", job=spec.name)
             after = tick
+
+
+async def cancelled(task: asyncio.Task | None) -> None:
+    """Cancel a background task and wait until it has stopped; returns None for the attribute that held it."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    return None
 
 
 def cron_fields(spec: CronSpec) -> dict[str, Any]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import shlex
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -88,3 +90,31 @@ def test_a_request_is_one_readable_log_line_with_its_path_and_status(first_run):
     assert "/ledger/healthz HTTP/1.1" not in output()  # uvicorn's own access line stays off
     assert re.search(r"\[info\s*\] GET /ledger/healthz 200 \d+(\.\d+)? ms", found[0]), found[0]
     assert not found[0].lstrip().startswith("{") and "\x1b[" not in found[0]  # console, not JSON; no colour codes
+
+
+def test_schedules_fire_and_jobs_run_in_the_one_process(first_run):
+    base, env, output = first_run
+    database = Path(env["FANGFAN_DATA_DIR"]) / "ledger.db"
+
+    def ticks() -> list[tuple[str, str]]:
+        with sqlite3.connect(database) as connection:
+            return connection.execute("SELECT tick, outcome FROM scheduled_runs WHERE name = 'platform.sweep_jobs' "
+                                      "AND outcome IS NOT NULL ORDER BY tick").fetchall()
+
+    fired = wait_until(ticks, timeout=60, what="a tick of platform.sweep_jobs under fangfan run")
+    assert fired[0][1] == "succeeded"
+
+    token = subprocess.run([sys.executable, "-m", "shared.runtime.cli", "token", "--name", "镇干部", "--role",
+                            "town_staff", "--org", "500151108000"], env=env, capture_output=True, text=True,
+                           check=True).stdout.strip()
+    headers = {"Authorization": f"Bearer {token}"}
+    register = "\ufeff村代码,户编号,户类型,姓名,与户主关系,身份证号码,劳动能力\r\n" \
+               "500151108201,R9001,一般农户,周大山,户主,500151197203150013,普通劳动力\r\n"
+    accepted = httpx.post(f"{base}/intake/households/import", headers=headers, timeout=30,
+                          files={"file": ("register.csv", register.encode())})
+    assert accepted.status_code == 202, accepted.text
+    job = wait_until(lambda: (j := httpx.get(f"{base}{accepted.headers['Location']}", headers=headers,
+                                             timeout=10).json())["state"] in ("succeeded", "failed") and j,
+                     timeout=60, what="the import job to finish")
+    assert job["state"] == "succeeded", job
+    assert job["report"]["summary"]["rows"] == 1

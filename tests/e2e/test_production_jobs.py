@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,24 +23,19 @@ from sqlalchemy import select
 from shared.data.database import Database
 from shared.data.platform_tables import ScheduledRun
 from tests.conftest import TOWNSHIP, drop_database, recreate_database, run_suffix
+from tests.e2e.processes import log_tail, wait_until, wait_until_up
 from tests.e2e.test_production_processes import SECRETS, RedisServer, free_port
 from tests.factories.id_numbers import valid_id_number
 
 pytestmark = pytest.mark.e2e
 
-START_TIMEOUT = 120.0
-
-
 def wait_for(check, *, timeout: float, what: str, logs: list[Path] = ()):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            tails = "\n".join(f"--- {log.name}\n{log.read_text(errors='replace')[-1500:]}" for log in logs if log.exists())
-            raise AssertionError(f"{what}: not within {timeout:.0f}s\n{tails}")
-        time.sleep(0.3)
+    """``wait_until``, and on failure the end of each log named."""
+    try:
+        return wait_until(check, timeout=timeout, interval=0.3, what=what)
+    except AssertionError as failure:
+        tails = "\n".join(f"--- {log.name}\n{log_tail(log)}" for log in logs)
+        raise AssertionError(f"{failure}\n{tails}") from None
 
 
 class IntakeCluster:
@@ -78,7 +72,7 @@ class IntakeCluster:
         self.api = self.spawn("api", "serve", "intake", "--host", "127.0.0.1", "--port", str(self.port))
         for name in ("worker-a", "worker-b"):
             self.workers[name] = self.spawn(name, "worker", "intake")
-        wait_for(self._ready, timeout=START_TIMEOUT, what="the intake API", logs=[self.log("api")])
+        wait_until_up(f"fangfan serve intake (port {self.port})", self.api, self._ready, log=self.log("api"))
 
     def _ready(self) -> bool:
         try:
