@@ -13,6 +13,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -23,7 +24,32 @@ DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"
 DEV_FIELD_KEY = "ZGV2LW9ubHktZmllbGQta2V5LWNoYW5nZS1tZS0wMTI="
 DEV_BLIND_INDEX_KEY = "dev-only-blind-index-key-change-me"
 
+DEV_SECRETS = frozenset({DEV_JWT_SECRET, DEV_FIELD_KEY, DEV_BLIND_INDEX_KEY})
+
 SERVICE_NAMES = ("intake", "income", "ledger", "alerts")
+MIN_SECRET_LENGTH = 32
+
+
+class RefusedToStart(SystemExit):
+    """The configuration cannot work: the process stops before serving, with the reasons and no traceback."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("refusing to start:\n" + "".join(f"  - {problem}\n" for problem in problems))
+        self.problems = problems
+
+
+def field_keys(value: str) -> list[str]:
+    """The keys of ``FANGFAN_FIELD_ENCRYPTION_KEY``: comma-separated, blanks ignored; the first encrypts."""
+    return [key.strip() for key in value.split(",") if key.strip()]
+
+
+def is_fernet_key(key: str) -> bool:
+    """Whether ``key`` is a usable Fernet key (32 url-safe base64-encoded bytes)."""
+    try:
+        Fernet(key.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):  # binascii.Error is a ValueError
+        return False
+    return True
 
 
 class Mode(StrEnum):
@@ -55,22 +81,53 @@ class PlatformSettings(BaseSettings):
     event_retry_base_seconds: float = 1.0
     load_demo_data: bool = True
 
-    def production_problems(self) -> list[str]:
-        """What stops this configuration from running in production mode."""
+    def configuration_problems(self) -> list[str]:
+        """What stops this configuration from working in any mode: secrets the code cannot use."""
         problems: list[str] = []
+        keys = field_keys(self.field_encryption_key.get_secret_value())
+        if not keys:
+            problems.append("FANGFAN_FIELD_ENCRYPTION_KEY is empty")
+        for position, key in enumerate(keys, start=1):
+            if not is_fernet_key(key):
+                problems.append(f"FANGFAN_FIELD_ENCRYPTION_KEY: key {position} of {len(keys)} is not a Fernet key "
+                                "(32 url-safe base64-encoded bytes; generate one with "
+                                "cryptography.fernet.Fernet.generate_key())")
+        for name, secret in (("FANGFAN_JWT_SECRET", self.jwt_secret), ("FANGFAN_BLIND_INDEX_KEY", self.blind_index_key)):
+            if not secret.get_secret_value().strip():
+                problems.append(f"{name} is empty")
+        return problems
+
+    def require_usable(self) -> None:
+        """Refuse to start (``RefusedToStart``) when a secret cannot work, whatever the mode."""
+        problems = self.configuration_problems()
+        if problems:
+            raise RefusedToStart(problems)
+
+    def production_problems(self) -> list[str]:
+        """What stops this configuration from running in production mode.
+
+        Secrets are checked as the code reads them (each field key of the comma-separated list,
+        blanks around it ignored): every one usable, none a development default, and no secret
+        shared between the JWT signature, field encryption and the blind index.
+        """
+        problems = self.configuration_problems()
         if not self.redis_url:
             problems.append("FANGFAN_REDIS_URL is required")
         secrets = {
-            "FANGFAN_JWT_SECRET": (self.jwt_secret, DEV_JWT_SECRET),
-            "FANGFAN_FIELD_ENCRYPTION_KEY": (self.field_encryption_key, DEV_FIELD_KEY),
-            "FANGFAN_BLIND_INDEX_KEY": (self.blind_index_key, DEV_BLIND_INDEX_KEY),
+            "FANGFAN_JWT_SECRET": [self.jwt_secret.get_secret_value()],
+            "FANGFAN_FIELD_ENCRYPTION_KEY": field_keys(self.field_encryption_key.get_secret_value()),
+            "FANGFAN_BLIND_INDEX_KEY": [self.blind_index_key.get_secret_value()],
         }
-        for name, (value, default) in secrets.items():
-            secret = value.get_secret_value()
-            if not secret or secret == default:
-                problems.append(f"{name} must be set to a secret of the deployment's own")
-            elif len(secret) < 32:
-                problems.append(f"{name} must be at least 32 characters")
+        owner: dict[str, str] = {}
+        for name, values in secrets.items():
+            if not values or any(value.strip() in DEV_SECRETS for value in values):
+                problems.append(f"{name} must be set to a secret of the deployment's own, not a development default")
+            elif any(len(value.strip()) < MIN_SECRET_LENGTH for value in values):
+                problems.append(f"{name} must be at least {MIN_SECRET_LENGTH} characters")
+            for value in values:
+                other = owner.setdefault(value.strip(), name)
+                if other != name:
+                    problems.append(f"{other} and {name} must be different secrets")
         return problems
 
 

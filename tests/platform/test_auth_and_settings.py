@@ -9,7 +9,14 @@ import pytest
 from shared.domain.enums import Role
 from shared.errors import NotAuthenticated
 from shared.runtime.logging import mask_sensitive
-from shared.runtime.settings import Mode, PlatformSettings
+from shared.runtime.settings import (
+    DEV_BLIND_INDEX_KEY,
+    DEV_FIELD_KEY,
+    DEV_JWT_SECRET,
+    Mode,
+    PlatformSettings,
+    RefusedToStart,
+)
 from shared.security.auth import decode_token, issue_token, org_level, org_prefix
 
 
@@ -60,9 +67,59 @@ def test_production_names_every_missing_or_default_secret():
     assert "FANGFAN_REDIS_URL is required" in problems
     assert any("FANGFAN_JWT_SECRET" in p for p in problems)
     assert any("FANGFAN_FIELD_ENCRYPTION_KEY" in p for p in problems)
-    ready = settings(mode=Mode.PRODUCTION, redis_url="redis://r:6379/0", jwt_secret="j" * 40,
-                     field_encryption_key="k" * 44, blind_index_key="b" * 40)
-    assert ready.production_problems() == []
+    assert production(**OWN_SECRETS).production_problems() == []
+
+
+# Secrets of a deployment's own: two Fernet keys (the second only decrypts, after a rotation).
+OWN_FIELD_KEY = "b3duLWZpZWxkLWtleS0wMTIzNDU2Nzg5YWJjZGVmMDE="
+OLD_FIELD_KEY = "b2xkLWZpZWxkLWtleS0wMTIzNDU2Nzg5YWJjZGVmMDE="
+OWN_SECRETS = {"jwt_secret": "own-jwt-secret-0123456789abcdef0123456789",
+               "field_encryption_key": f"{OWN_FIELD_KEY},{OLD_FIELD_KEY}",
+               "blind_index_key": "own-blind-index-key-0123456789abcdef01234"}
+
+
+def production(**values) -> PlatformSettings:
+    return settings(mode=Mode.PRODUCTION, redis_url="redis://r:6379/0", **values)
+
+
+@pytest.mark.parametrize("field_key", [
+    f"{DEV_FIELD_KEY},",  # a trailing comma: the list is still the development key alone
+    f" {DEV_FIELD_KEY}",  # blanks are stripped before use
+    f"{OWN_FIELD_KEY},{DEV_FIELD_KEY}",  # the public key kept for decryption
+    "dev,dev",  # long enough as a whole, but neither part is a key
+    "k" * 44,  # the length of a Fernet key, but not one
+])
+def test_production_refuses_field_keys_the_code_would_read_as_development_or_broken(field_key):
+    problems = production(**{**OWN_SECRETS, "field_encryption_key": field_key}).production_problems()
+    assert any(p.startswith("FANGFAN_FIELD_ENCRYPTION_KEY") for p in problems), problems
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("jwt_secret", f" {DEV_JWT_SECRET} "),
+    ("blind_index_key", DEV_BLIND_INDEX_KEY + "\n"),
+    ("jwt_secret", DEV_FIELD_KEY),  # another kind's development default is public just the same
+])
+def test_production_refuses_a_development_secret_with_blanks_around_it(name, value):
+    problems = production(**{**OWN_SECRETS, name: value}).production_problems()
+    assert any("development default" in p for p in problems), problems
+
+
+@pytest.mark.parametrize(("name", "value", "other"), [
+    ("blind_index_key", OWN_SECRETS["jwt_secret"], "FANGFAN_JWT_SECRET"),
+    ("jwt_secret", OLD_FIELD_KEY, "FANGFAN_FIELD_ENCRYPTION_KEY"),
+    ("blind_index_key", OWN_FIELD_KEY, "FANGFAN_FIELD_ENCRYPTION_KEY"),
+])
+def test_production_refuses_one_secret_used_for_two_purposes(name, value, other):
+    problems = production(**{**OWN_SECRETS, name: value}).production_problems()
+    assert any(other in p and "different secrets" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("field_key", ["k" * 44, "not-a-key", ","])
+def test_any_mode_refuses_to_start_with_a_field_key_that_cannot_work(field_key):
+    embedded = settings(field_encryption_key=field_key)
+    with pytest.raises(RefusedToStart, match="FANGFAN_FIELD_ENCRYPTION_KEY"):
+        embedded.require_usable()
+    settings().require_usable()  # the development defaults do work
 
 
 def test_logs_never_carry_id_numbers_or_phones():
