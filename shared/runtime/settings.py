@@ -9,12 +9,13 @@ start while any secret is missing or still a development default.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
 from cryptography.fernet import Fernet
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_FILE = os.environ.get("FANGFAN_ENV_FILE", ".env")
@@ -68,6 +69,8 @@ class PlatformSettings(BaseSettings):
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwt_issuer: str = "fangfan"
     jwt_ttl_minutes: int = 8 * 60
+    # The longest a token may live (exp - iat); a longer one is refused at the door and not issued.
+    jwt_max_lifetime_minutes: int = Field(default=24 * 60, gt=0)
     field_encryption_key: SecretStr = SecretStr(DEV_FIELD_KEY)
     blind_index_key: SecretStr = SecretStr(DEV_BLIND_INDEX_KEY)
     workday_calendar_file: Path | None = None
@@ -80,6 +83,10 @@ class PlatformSettings(BaseSettings):
     event_max_tries: int = 6
     event_retry_base_seconds: float = 1.0
     load_demo_data: bool = True
+
+    @property
+    def jwt_max_lifetime(self) -> timedelta:
+        return timedelta(minutes=self.jwt_max_lifetime_minutes)
 
     def configuration_problems(self) -> list[str]:
         """What stops this configuration from working in any mode: secrets the code cannot use."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import jwt
 import pytest
 
+from shared.domain.clock import clock
 from shared.domain.enums import Role
 from shared.errors import NotAuthenticated
 from shared.runtime.logging import mask_sensitive
@@ -17,7 +19,14 @@ from shared.runtime.settings import (
     PlatformSettings,
     RefusedToStart,
 )
-from shared.security.auth import decode_token, issue_token, org_level, org_prefix
+from shared.security.auth import (
+    ALGORITHM,
+    decode_token,
+    issue_token,
+    org_level,
+    org_prefix,
+)
+from tests.conftest import DISTRICT, VILLAGE
 
 
 def settings(**values) -> PlatformSettings:
@@ -47,7 +56,7 @@ def test_a_token_round_trips_to_the_same_principal():
 def test_a_role_is_issued_only_at_its_level():
     with pytest.raises(ValueError, match="village level"):
         issue_token(settings(), name="x", role=Role.VILLAGE_CADRE, org_code="500151108000")
-    with pytest.raises(ValueError, match="12 digits"):
+    with pytest.raises(ValueError, match="12 ASCII digits"):
         issue_token(settings(), name="x", role=Role.TOWN_STAFF, org_code="5001511080")
 
 
@@ -137,3 +146,68 @@ def test_a_verified_token_still_expires_when_its_time_comes():
     with clock.frozen(clock.now() + timedelta(minutes=11)):
         with pytest.raises(NotAuthenticated, match="expired"):
             decode_token(config, token)
+
+
+def signed(config: PlatformSettings, *, iat_in: int = 0, exp_in: int = 3600, **overrides) -> str:
+    """A token signed with the deployment's own secret (as a holder of it could make), claims overridden.
+
+    ``iat_in`` and ``exp_in`` are seconds from now, taken when the token is made.
+    """
+    now = _now()
+    claims = {"sub": "u1", "name": "王村干", "role": "village_cadre", "org": VILLAGE, "iss": config.jwt_issuer,
+              "iat": now + iat_in, "exp": now + exp_in} | overrides
+    return jwt.encode(claims, config.jwt_secret.get_secret_value(), algorithm=ALGORITHM)
+
+
+def _now() -> int:
+    return int(clock.now().timestamp())
+
+
+@pytest.mark.parametrize(("claims", "reason"), [
+    ({"org": "５００１５１１０８２０１"}, "12 ASCII digits"),  # full-width digits
+    ({"org": VILLAGE + "\n"}, "12 ASCII digits"),
+    ({"org": 500151108201}, "string"),
+    ({"role": "district_admin", "org": "000000000000"}, "no real district"),
+    ({"role": "auditor", "org": "000000000000"}, "no real district"),
+    ({"role": "village_cadre", "org": "500151000201"}, "no real village"),  # a village of no township
+    ({"exp_in": 100 * 365 * 86400}, "lifetime"),
+    ({"iat_in": 120}, "iat"),
+    ({"name": "名" * 121}, "name must be at most 120"),
+    ({"sub": "u" * 121}, "sub must be at most 120"),
+    ({"sub": ""}, "sub must be a non-empty string"),
+    ({"sub": 7}, "(?i)subject must be a string"),
+])
+def test_decode_refuses_claims_that_are_not_strictly_valid(claims, reason):
+    config = settings()
+    with pytest.raises(NotAuthenticated, match=reason) as refused:
+        decode_token(config, signed(config, **claims))
+    assert refused.value.status_code == 401
+
+
+def test_decode_accepts_claims_at_their_bounds():
+    config = settings()
+    at_bounds = signed(config, iat_in=50, exp_in=24 * 3600, name="名" * 120, sub="u" * 120)
+    assert decode_token(config, at_bounds).name == "名" * 120
+    longer_allowed = settings(jwt_max_lifetime_minutes=48 * 60)
+    assert decode_token(longer_allowed, signed(longer_allowed, exp_in=48 * 3600)).user_id == "u1"
+
+
+def test_issue_refuses_what_decode_would_refuse():
+    config = settings()
+    with pytest.raises(ValueError, match="12 ASCII digits"):
+        issue_token(config, name="x", role=Role.TOWN_STAFF, org_code="５００１５１１０８０００")
+    with pytest.raises(ValueError, match="no real district"):
+        issue_token(config, name="x", role=Role.DISTRICT_ADMIN, org_code="000000000000")
+    with pytest.raises(ValueError, match="lifetime"):
+        issue_token(config, name="x", role=Role.AUDITOR, org_code=DISTRICT, ttl=timedelta(days=36500))
+    with pytest.raises(ValueError, match="name must be at most 120"):
+        issue_token(config, name="名" * 121, role=Role.AUDITOR, org_code=DISTRICT)
+
+
+@pytest.mark.asyncio
+async def test_a_refused_claim_is_a_401_with_the_reason(system):
+    token = signed(system.settings, name="名" * 121)
+    response = await system.client.get("/intake/households", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    body = response.json()
+    assert body["error"] == "NotAuthenticated" and "name must be at most 120 characters" in body["detail"]

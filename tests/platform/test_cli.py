@@ -39,6 +39,18 @@ def test_token_for_the_wrong_level_is_refused_with_a_reason(tmp_path):
     assert "district level" in result.stderr
 
 
+def test_token_refuses_full_width_digits_no_real_unit_and_a_long_life(tmp_path):
+    full_width = fangfan(tmp_path, "token", "--name", "x", "--role", "town_staff", "--org", "５００１５１１０８０００")
+    assert full_width.returncode == 2 and "12 ASCII digits" in full_width.stderr
+    no_district = fangfan(tmp_path, "token", "--name", "x", "--role", "district_admin", "--org", "000000000000")
+    assert no_district.returncode == 2 and "no real district" in no_district.stderr
+    century = fangfan(tmp_path, "token", "--name", "x", "--role", "auditor", "--org", "500151000000",
+                      "--ttl-minutes", str(100 * 365 * 24 * 60))
+    assert century.returncode == 2 and "lifetime" in century.stderr
+    long_name = fangfan(tmp_path, "token", "--name", "名" * 121, "--role", "auditor", "--org", "500151000000")
+    assert long_name.returncode == 2 and "at most 120" in long_name.stderr
+
+
 def test_failed_events_are_listed_and_replayed(tmp_path):
     assert fangfan(tmp_path, "migrate").returncode == 0
     url = f"sqlite+aiosqlite:///{tmp_path / 'data' / 'alerts.db'}"
