@@ -151,12 +151,13 @@ async def test_lines_and_brackets_at_their_edges(system, net, bracket, below, lo
 
 async def test_year_defaults_to_the_income_year_holding_today(system):
     body = {"declaration": declaration(12, transfer_items=[{"kind": "dibao", "amount": "5000"}])}
-    headers = system.headers("village_cadre", VILLAGE)  # issued now: the token checks real time
+    # Each token is issued at the frozen instant: one issued later would not yet be valid then.
     with clock.frozen(datetime(2024, 9, 30, 23, 0)):
-        inside = await system.client.post("/income/calculate", json=body, headers=headers)
+        inside = await calculate(system, body)
     with clock.frozen(datetime(2024, 10, 1, 9, 0)):
-        after_the_window = await system.client.post("/income/calculate", json=body, headers=headers)
+        after_the_window = await calculate(system, body)
 
+    assert inside.status_code == 200, inside.text
     assert inside.json()["ruleset_year"] == 2024
     assert after_the_window.status_code == 422
     assert after_the_window.json()["fields"][0]["field"] == "body.year"

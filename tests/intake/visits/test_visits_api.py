@@ -31,7 +31,7 @@ pytestmark = pytest.mark.asyncio
 
 
 async def submit(system, form, role="village_cadre", org=VILLAGE, headers=None):
-    # Tokens are issued on the real clock: a test that freezes the clock passes headers made before.
+    # A token is checked on the service clock: a test that freezes the clock issues its headers inside.
     return await system.client.post("/intake/visits", json=form, headers=headers or system.headers(role, org))
 
 
@@ -82,8 +82,8 @@ async def test_an_equal_form_written_differently_is_the_same_content(intake):
 
 async def test_the_server_records_its_receipt_time_beside_the_clients_visit_time(intake):
     household = await register_household(intake)
-    headers = intake.headers("village_cadre", VILLAGE)
     with clock.frozen(datetime(2024, 9, 5, 18, 0)):
+        headers = intake.headers("village_cadre", VILLAGE)  # issued at the frozen instant
         body = (await submit(intake, visit_form_for(household), headers=headers)).json()
     assert body["visited_at"] == "2024-09-05T10:30:00+08:00"
     assert body["received_at"] == "2024-09-05T18:00:00+08:00"
@@ -91,8 +91,8 @@ async def test_the_server_records_its_receipt_time_beside_the_clients_visit_time
 
 async def test_a_visit_time_in_the_future_or_before_the_campaign_is_a_422(intake):
     household = await register_household(intake)
-    headers = intake.headers("village_cadre", VILLAGE)
     with clock.frozen(datetime(2024, 9, 5, 10, 25)):
+        headers = intake.headers("village_cadre", VILLAGE)  # issued at the frozen instant
         within_skew = await submit(intake, visit_form_for(household), headers=headers)
         assert within_skew.status_code == 201
         future = await submit(intake, visit_form_for(household, visited_at="2024-09-05T10:36:00+08:00"),
@@ -232,8 +232,8 @@ async def test_visit_submitted_carries_what_income_and_ledger_need_and_no_id_num
     form = visit_form_for(household, method="online_inquiry", remote_reason="whole_household_away",
                           key_target_groups=["low_income_group"],
                           income={"amounts": valid_income_amounts(), "claim_income": {"amount": "300"}})
-    headers = intake.headers("village_cadre", VILLAGE)
     with clock.frozen(datetime(2024, 9, 6, 8, 0)):
+        headers = intake.headers("village_cadre", VILLAGE)  # issued at the frozen instant
         assert (await submit(intake, form, headers=headers)).status_code == 201
     [envelope] = await events(intake, "visit.submitted")
     event = envelope["payload"]
