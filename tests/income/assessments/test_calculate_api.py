@@ -186,3 +186,21 @@ async def test_calculation_needs_a_token_and_stores_nothing(system):
     await calculate(system, body)
     audit = await system.client.get("/income/audit", headers=system.headers("district_admin", DISTRICT))
     assert audit.json() == []
+
+
+@pytest.mark.parametrize(("path", "value", "rule"), [
+    (("visit", "amounts", "B"), "９８００", "ASCII digits"),
+    (("visit", "members", 0, "name"), "\u200b\u200b", "visible character"),
+])
+async def test_full_width_amounts_and_unreadable_names_are_a_422_naming_the_field(system, path, value, rule):
+    visit = {"amounts": {"A": "0", "B": "9800", "C": "0", "D": "0", "E": "0"},
+             "members": [{"name": "张德明"}, {"name": "李桂兰"}]}
+    body = {"visit": visit}
+    target = body
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    response = await calculate(system, body)
+    assert response.status_code == 422
+    [field] = response.json()["fields"]
+    assert field["field"] == "body." + ".".join(str(part) for part in path) and rule in field["message"]
