@@ -15,6 +15,7 @@ from shared.data.platform_tables import OutboxEvent
 from shared.domain.clock import clock
 from tests.conftest import DISTRICT, OTHER_VILLAGE, TOWNSHIP, VILLAGE
 from tests.factories.intake import (
+    form_member,
     household_payload,
     next_id_number,
     register_household,
@@ -398,3 +399,25 @@ async def test_a_visit_is_audited_without_the_form_itself(intake):
     assert entry.action == "create" and entry.entity_id == form["visit_id"]
     assert entry.changes["form_cipher"] == [None, "***"] and "content" not in entry.changes
     assert entry.changes["fingerprint"][1]
+
+
+@pytest.mark.parametrize("income", [{"amounts": None}, {"bracket": "16000_20000"}])
+async def test_a_visit_whose_household_has_no_member_months_is_a_422(intake, income):
+    # Income would divide by a household size of 0: the visit could never be assessed.
+    household = await register_household(intake)
+    form = visit_form_for(household, members=[form_member(m, months_in_household=0) for m in household["members"]],
+                          income={"amounts": valid_income_amounts()} if "amounts" in income else income)
+    response = await submit(intake, form)
+    assert response.status_code == 422
+    [field] = response.json()["fields"]
+    assert field["field"] == "body.members" and "household size is 0" in field["message"]
+    assert await count(intake, Visit) == 0
+
+
+async def test_an_enlisted_member_sharing_income_keeps_the_household_size(intake):
+    payload = household_payload()
+    payload["members"][1]["enlisted_sharing_income"] = True
+    household = await register_household(intake, members=payload["members"])
+    form = visit_form_for(household, members=[form_member(m, months_in_household=0) for m in household["members"]],
+                          income={"amounts": valid_income_amounts()})
+    assert (await submit(intake, form)).status_code == 201
