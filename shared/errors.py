@@ -6,6 +6,7 @@ Every error leaves as ``{"error": "<Name>", "detail": "<message>"}``; validation
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 import structlog
@@ -14,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from starlette.exceptions import HTTPException
 
 log = structlog.get_logger(__name__)
 
@@ -123,6 +125,30 @@ def _message(err: dict) -> str:
     return message.removeprefix("Value error, ")
 
 
+def _unreadable_body(cause: BaseException | None) -> str | None:
+    """Why a request body could not be read as JSON, for the errors the JSON reader raises itself."""
+    if isinstance(cause, UnicodeDecodeError):
+        return "the body is not valid UTF-8"
+    if isinstance(cause, RecursionError):
+        return "the body nests too deeply to read"
+    if isinstance(cause, ValueError):  # e.g. an integer of more digits than Python converts
+        return "the body holds a value that cannot be read (a number too long?)"
+    return None
+
+
+async def handle_http_exception(request: Request, exc: HTTPException) -> JSONResponse:
+    """Errors raised by the framework itself (an unreadable body, an unknown path) in the same shape."""
+    reason = _unreadable_body(exc.__cause__) if exc.status_code == 400 else None
+    if reason is not None:
+        fields = [FieldError(field="body", message=reason, type="body_unreadable")]
+        return JSONResponse(_body(request, "ValidationError", f"body: {reason}", fields), status_code=422)
+    try:
+        name = "".join(word.capitalize() for word in HTTPStatus(exc.status_code).phrase.split())
+    except ValueError:
+        name = "HttpError"
+    return JSONResponse(_body(request, name, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
+
+
 async def handle_integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
     # A constraint the service did not translate itself: still the client's conflict, not a crash.
     log.warning("integrity_error", error=str(exc.orig)[:300])
@@ -164,6 +190,7 @@ async def handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, handle_app_error)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, handle_http_exception)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, handle_validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(IntegrityError, handle_integrity_error)  # type: ignore[arg-type]
     app.add_exception_handler(DBAPIError, handle_database_error)  # type: ignore[arg-type]

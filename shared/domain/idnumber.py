@@ -16,6 +16,7 @@ from stdnum.cn import ric
 from stdnum.exceptions import InvalidComponent
 
 from shared.domain.clock import clock
+from shared.domain.plausible import EARLIEST_DATE
 
 ID_NUMBER_LENGTH = 18
 
@@ -72,6 +73,8 @@ def _birth_date(number: str, today: date) -> date:
         raise InvalidIdNumber(message) from None
     if birth_date > today:
         raise InvalidIdNumber("ID number birth date is in the future")
+    if birth_date < EARLIEST_DATE:
+        raise InvalidIdNumber(f"ID number birth date is before {EARLIEST_DATE.isoformat()}")
     return birth_date
 
 

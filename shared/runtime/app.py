@@ -137,6 +137,7 @@ def create_root_app(runtimes: list[ServiceRuntime], *, extra_startup=None, befor
                 await extra_shutdown()
 
     root = FastAPI(title="fangfan", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    install_error_handlers(root)  # a path outside every service answers in the same shape
 
     @root.get("/", include_in_schema=False)
     async def index() -> dict:

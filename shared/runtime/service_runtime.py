@@ -20,6 +20,8 @@ class ServiceRuntime:
 
     def __init__(self, definition: ServiceDefinition, platform: PlatformSettings, transport: Transport,
                  *, database_url: str | None = None, runs_jobs: bool = False) -> None:
+        # A key that cannot work stops the process here, not as a 500 on the first write.
+        platform.require_usable()
         settings = service_settings_class(definition.name)()
         self.definition = definition
         self.platform = platform

@@ -9,11 +9,13 @@ start while any secret is missing or still a development default.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr
+from cryptography.fernet import Fernet
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_FILE = os.environ.get("FANGFAN_ENV_FILE", ".env")
@@ -23,7 +25,32 @@ DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"
 DEV_FIELD_KEY = "ZGV2LW9ubHktZmllbGQta2V5LWNoYW5nZS1tZS0wMTI="
 DEV_BLIND_INDEX_KEY = "dev-only-blind-index-key-change-me"
 
+DEV_SECRETS = frozenset({DEV_JWT_SECRET, DEV_FIELD_KEY, DEV_BLIND_INDEX_KEY})
+
 SERVICE_NAMES = ("intake", "income", "ledger", "alerts")
+MIN_SECRET_LENGTH = 32
+
+
+class RefusedToStart(SystemExit):
+    """The configuration cannot work: the process stops before serving, with the reasons and no traceback."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("refusing to start:\n" + "".join(f"  - {problem}\n" for problem in problems))
+        self.problems = problems
+
+
+def field_keys(value: str) -> list[str]:
+    """The keys of ``FANGFAN_FIELD_ENCRYPTION_KEY``: comma-separated, blanks ignored; the first encrypts."""
+    return [key.strip() for key in value.split(",") if key.strip()]
+
+
+def is_fernet_key(key: str) -> bool:
+    """Whether ``key`` is a usable Fernet key (32 url-safe base64-encoded bytes)."""
+    try:
+        Fernet(key.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):  # binascii.Error is a ValueError
+        return False
+    return True
 
 
 class Mode(StrEnum):
@@ -42,6 +69,8 @@ class PlatformSettings(BaseSettings):
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwt_issuer: str = "fangfan"
     jwt_ttl_minutes: int = 8 * 60
+    # The longest a token may live (exp - iat); a longer one is refused at the door and not issued.
+    jwt_max_lifetime_minutes: int = Field(default=24 * 60, gt=0)
     field_encryption_key: SecretStr = SecretStr(DEV_FIELD_KEY)
     blind_index_key: SecretStr = SecretStr(DEV_BLIND_INDEX_KEY)
     workday_calendar_file: Path | None = None
@@ -63,22 +92,57 @@ class PlatformSettings(BaseSettings):
             return self.log_json
         return not (interactive and self.mode == Mode.EMBEDDED)
 
-    def production_problems(self) -> list[str]:
-        """What stops this configuration from running in production mode."""
+    @property
+    def jwt_max_lifetime(self) -> timedelta:
+        return timedelta(minutes=self.jwt_max_lifetime_minutes)
+
+    def configuration_problems(self) -> list[str]:
+        """What stops this configuration from working in any mode: secrets the code cannot use."""
         problems: list[str] = []
+        keys = field_keys(self.field_encryption_key.get_secret_value())
+        if not keys:
+            problems.append("FANGFAN_FIELD_ENCRYPTION_KEY is empty")
+        for position, key in enumerate(keys, start=1):
+            if not is_fernet_key(key):
+                problems.append(f"FANGFAN_FIELD_ENCRYPTION_KEY: key {position} of {len(keys)} is not a Fernet key "
+                                "(32 url-safe base64-encoded bytes; generate one with "
+                                "cryptography.fernet.Fernet.generate_key())")
+        for name, secret in (("FANGFAN_JWT_SECRET", self.jwt_secret), ("FANGFAN_BLIND_INDEX_KEY", self.blind_index_key)):
+            if not secret.get_secret_value().strip():
+                problems.append(f"{name} is empty")
+        return problems
+
+    def require_usable(self) -> None:
+        """Refuse to start (``RefusedToStart``) when a secret cannot work, whatever the mode."""
+        problems = self.configuration_problems()
+        if problems:
+            raise RefusedToStart(problems)
+
+    def production_problems(self) -> list[str]:
+        """What stops this configuration from running in production mode.
+
+        Secrets are checked as the code reads them (each field key of the comma-separated list,
+        blanks around it ignored): every one usable, none a development default, and no secret
+        shared between the JWT signature, field encryption and the blind index.
+        """
+        problems = self.configuration_problems()
         if not self.redis_url:
             problems.append("FANGFAN_REDIS_URL is required")
         secrets = {
-            "FANGFAN_JWT_SECRET": (self.jwt_secret, DEV_JWT_SECRET),
-            "FANGFAN_FIELD_ENCRYPTION_KEY": (self.field_encryption_key, DEV_FIELD_KEY),
-            "FANGFAN_BLIND_INDEX_KEY": (self.blind_index_key, DEV_BLIND_INDEX_KEY),
+            "FANGFAN_JWT_SECRET": [self.jwt_secret.get_secret_value()],
+            "FANGFAN_FIELD_ENCRYPTION_KEY": field_keys(self.field_encryption_key.get_secret_value()),
+            "FANGFAN_BLIND_INDEX_KEY": [self.blind_index_key.get_secret_value()],
         }
-        for name, (value, default) in secrets.items():
-            secret = value.get_secret_value()
-            if not secret or secret == default:
-                problems.append(f"{name} must be set to a secret of the deployment's own")
-            elif len(secret) < 32:
-                problems.append(f"{name} must be at least 32 characters")
+        owner: dict[str, str] = {}
+        for name, values in secrets.items():
+            if not values or any(value.strip() in DEV_SECRETS for value in values):
+                problems.append(f"{name} must be set to a secret of the deployment's own, not a development default")
+            elif any(len(value.strip()) < MIN_SECRET_LENGTH for value in values):
+                problems.append(f"{name} must be at least {MIN_SECRET_LENGTH} characters")
+            for value in values:
+                other = owner.setdefault(value.strip(), name)
+                if other != name:
+                    problems.append(f"{other} and {name} must be different secrets")
         return problems
 
 

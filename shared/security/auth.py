@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from dataclasses import dataclass
@@ -15,7 +16,8 @@ from shared.domain.enums import Role
 from shared.errors import Forbidden, NotAuthenticated
 from shared.runtime.settings import PlatformSettings
 
-ORG_CODE = re.compile(r"^\d{12}$")
+# ASCII digits only (``\d`` would take full-width ones), and no trailing newline (``$`` would).
+ORG_CODE = re.compile(r"^[0-9]{12}\Z")
 ALGORITHM = "HS256"
 
 
@@ -89,11 +91,38 @@ def system_principal(component: str) -> Principal:
 
 
 def validate_org_for_role(role: Role, org_code: str) -> None:
+    """Refuse (``ValueError``) an org code that is not a real code of the role's level."""
     if not ORG_CODE.match(org_code):
-        raise ValueError("org code must be 12 digits (统计用区划代码)")
+        raise ValueError("org code must be 12 ASCII digits (统计用区划代码)")
     level = org_level(org_code)
     if level not in ROLE_LEVELS[role]:
         raise ValueError(f"role {role.value} is issued at {'/'.join(sorted(ROLE_LEVELS[role]))} level, not {level}")
+    # Each level's own digits must name a unit: 000000 is no district, 000 within a village code no township.
+    prefix = org_prefix(org_code)
+    if prefix[:6] == "000000" or (level == "village" and prefix[6:9] == "000"):
+        raise ValueError(f"org code {org_code} names no real {level}")
+
+
+# What a token may claim: bounded so that no claim can break the writes that record it.
+MAX_CLAIM_LENGTH = 120
+# How far a token's issue time may lie ahead of this server's clock.
+IAT_LEEWAY_SECONDS = 60
+
+
+def validate_identity(user_id: object, name: object) -> None:
+    """Refuse (``ValueError``) a user id or name that is not a short string (``sub`` is also required)."""
+    for claim, value, required in (("sub", user_id, True), ("name", name, False)):
+        if not isinstance(value, str) or (required and not value.strip()):
+            raise ValueError(f"{claim} must be a{' non-empty' if required else ''} string")
+        if len(value) > MAX_CLAIM_LENGTH:
+            raise ValueError(f"{claim} must be at most {MAX_CLAIM_LENGTH} characters")
+
+
+def validate_lifetime(issued_at: int, expires_at: int, max_lifetime: timedelta) -> None:
+    """Refuse (``ValueError``) a token meant to live longer than the deployment allows."""
+    if expires_at - issued_at > max_lifetime.total_seconds():
+        hours = max_lifetime.total_seconds() / 3600
+        raise ValueError(f"token lifetime (exp - iat) is over the maximum of {hours:g} hours")
 
 
 def issue_token(
@@ -105,17 +134,15 @@ def issue_token(
     user_id: str | None = None,
     ttl: timedelta | None = None,
 ) -> str:
+    """A signed token; ``ValueError`` names the claim that ``decode_token`` would refuse."""
     validate_org_for_role(role, org_code)
-    now = clock.now()
-    claims = {
-        "sub": user_id or f"user-{uuid.uuid4().hex[:12]}",
-        "name": name,
-        "role": role.value,
-        "org": org_code,
-        "iss": settings.jwt_issuer,
-        "iat": int(now.timestamp()),
-        "exp": int((now + (ttl or timedelta(minutes=settings.jwt_ttl_minutes))).timestamp()),
-    }
+    user_id = user_id or f"user-{uuid.uuid4().hex[:12]}"
+    validate_identity(user_id, name)
+    now = int(clock.now().timestamp())
+    expires_at = now + int((ttl or timedelta(minutes=settings.jwt_ttl_minutes)).total_seconds())
+    validate_lifetime(now, expires_at, settings.jwt_max_lifetime)
+    claims = {"sub": user_id, "name": name, "role": role.value, "org": org_code, "iss": settings.jwt_issuer,
+              "iat": now, "exp": expires_at}
     return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm=ALGORITHM)
 
 
@@ -123,28 +150,40 @@ LEEWAY_SECONDS = 30
 
 
 def decode_token(settings: PlatformSettings, token: str) -> Principal:
-    principal, expires_at = _verified(token, settings.jwt_secret.get_secret_value(), settings.jwt_issuer)
-    # The signature is checked once per token (cached below); expiry is checked on every request.
-    if clock.now().timestamp() > expires_at + LEEWAY_SECONDS:
+    """The caller a token names; ``NotAuthenticated`` (401) says why a token is refused."""
+    principal, issued_at, expires_at = _verified(token, settings.jwt_secret.get_secret_value(),
+                                                 settings.jwt_issuer, settings.jwt_max_lifetime)
+    # The signature and claims are checked once per token (cached below); the times on every request.
+    now = clock.now().timestamp()
+    if now > expires_at + LEEWAY_SECONDS:
         raise NotAuthenticated("token expired")
+    if issued_at > now + IAT_LEEWAY_SECONDS:
+        raise NotAuthenticated("invalid token claims: iat (issued at) is in the future")
     return principal
 
 
 @lru_cache(maxsize=4096)
-def _verified(token: str, secret: str, issuer: str) -> tuple[Principal, int]:
-    """The principal a token names and its expiry, once its signature and claims check out."""
+def _verified(token: str, secret: str, issuer: str, max_lifetime: timedelta) -> tuple[Principal, int, int]:
+    """The principal a token names, its issue time and expiry, once its signature and claims check out."""
     try:
+        # Times are checked against the service clock in decode_token, not here against the wall clock.
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=issuer,
-                            options={"require": ["sub", "exp", "iat"], "verify_iat": False}, leeway=LEEWAY_SECONDS)
-    except jwt.ExpiredSignatureError as exc:
-        raise NotAuthenticated("token expired") from exc
+                            options={"require": ["sub", "exp", "iat"], "verify_iat": False, "verify_exp": False})
     except jwt.PyJWTError as exc:
         raise NotAuthenticated(f"invalid token: {exc}") from exc
     try:
         role = Role(claims.get("role"))
-        org_code = str(claims.get("org", ""))
+        org_code = claims.get("org")
+        if not isinstance(org_code, str):
+            raise ValueError("org must be a string of 12 ASCII digits")
         validate_org_for_role(role, org_code)
+        validate_identity(claims["sub"], claims.get("name", ""))
+        issued_at, expires_at = claims["iat"], claims["exp"]
+        if not all(isinstance(t, int | float) and not isinstance(t, bool) and math.isfinite(t)
+                   for t in (issued_at, expires_at)):
+            raise ValueError("iat and exp must be numbers of seconds")
+        validate_lifetime(issued_at, expires_at, max_lifetime)
     except ValueError as exc:
         raise NotAuthenticated(f"invalid token claims: {exc}") from exc
-    principal = Principal(user_id=str(claims["sub"]), name=str(claims.get("name", "")), role=role, org_code=org_code)
-    return principal, int(claims["exp"])
+    principal = Principal(user_id=claims["sub"], name=claims.get("name", ""), role=role, org_code=org_code)
+    return principal, issued_at, expires_at

@@ -21,7 +21,7 @@ from functools import lru_cache
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from shared.domain.idnumber import normalise_id_number
-from shared.runtime.settings import PlatformSettings
+from shared.runtime.settings import PlatformSettings, field_keys
 
 
 class CryptoConfigError(ValueError):
@@ -48,7 +48,7 @@ class FieldCipher:
     """Encrypts, decrypts and blind-indexes sensitive field values with the deployment's keys."""
 
     def __init__(self, encryption_keys: str, blind_index_key: str) -> None:
-        keys = [key.strip() for key in encryption_keys.split(",") if key.strip()]
+        keys = field_keys(encryption_keys)
         if not keys:
             raise CryptoConfigError("field_encryption_key is empty")
         try:

@@ -725,3 +725,47 @@ def test_fingerprint_changes_with_the_content(change):
         VisitForm.model_validate(data | change).content_fingerprint()
         != VisitForm.model_validate(data).content_fingerprint()
     )
+
+
+# --- plausible dates, readable names, ASCII amounts -------------------------------------------
+
+
+@pytest.mark.parametrize(("section", "field", "builder"), [
+    ("online_inquiry", "contact_date", valid_online_inquiry),
+    ("village_assessment", "assessed_on", valid_village_assessment),
+])
+@pytest.mark.parametrize("day", ["0001-01-01", "1899-12-31", "9999-12-31"])
+def test_a_date_outside_the_plausible_range_is_refused(section, field, builder, day):
+    form = valid_visit_form(method=section, **{section: builder(**{field: day})})
+    assert error_at(form, (section, field))["type"] == "date_out_of_range"
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"])
+def test_a_visit_time_outside_the_plausible_range_is_refused(moment):
+    assert error_at(valid_visit_form(visited_at=moment), ("visited_at",))["type"] == "date_out_of_range"
+
+
+UNREADABLE_NAMES = ["\u200b\u200b", "\u202e\u202d", "\x00\x07", "\u2066\u2069", "\ufeff", "张\u202e三"]
+
+
+@pytest.mark.parametrize("name", UNREADABLE_NAMES)
+def test_a_name_without_a_visible_character_or_with_controls_is_refused_wherever_a_person_is_named(name):
+    assert error_at(member_with(name=name), ("members", 1, "name"))["type"] == "unreadable_name"
+    inquiry = valid_visit_form(method="online_inquiry", online_inquiry=valid_online_inquiry(contact_name=name))
+    assert error_at(inquiry, ("online_inquiry", "contact_name"))["type"] == "unreadable_name"
+    assessment = valid_visit_form(method="village_assessment",
+                                  village_assessment=valid_village_assessment(assessors=["刘志强", name]))
+    assert error_at(assessment, ("village_assessment", "assessors", 1))["type"] == "unreadable_name"
+    proxy = valid_visit_form(home_visit=valid_home_visit(proxy_answer=True, proxy_name=name))
+    assert error_at(proxy, ("home_visit", "proxy_name"))["type"] == "unreadable_name"
+
+
+def test_names_of_every_script_and_with_a_middle_dot_are_accepted():
+    for name in ("买买提·艾力", "阿依古丽", "Zhang San"):
+        assert VisitForm.model_validate(member_with(name=name)).members[1].name == name
+
+
+@pytest.mark.parametrize("field", ["production_income", "production_expense"])
+def test_an_amount_in_full_width_digits_is_refused_naming_the_field(field):
+    form = valid_visit_form(income=valid_income(bracket=None, amounts=valid_income_amounts(**{field: "１２３"})))
+    assert error_at(form, ("income", "amounts", field))["type"] == "ascii_amount"

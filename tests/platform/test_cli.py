@@ -19,9 +19,9 @@ from shared.runtime.settings import PlatformSettings
 from shared.security.auth import decode_token
 
 
-def fangfan(tmp_path, *args: str) -> subprocess.CompletedProcess:
+def fangfan(tmp_path, *args: str, **settings: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FANGFAN_")}
-    env.update(FANGFAN_DATA_DIR=str(tmp_path / "data"), FANGFAN_ENV_FILE=str(tmp_path / "none.env"))
+    env.update(FANGFAN_DATA_DIR=str(tmp_path / "data"), FANGFAN_ENV_FILE=str(tmp_path / "none.env"), **settings)
     return subprocess.run([sys.executable, "-m", "shared.runtime.cli", *args], env=env, capture_output=True, text=True,
                           timeout=120)
 
@@ -37,6 +37,18 @@ def test_token_for_the_wrong_level_is_refused_with_a_reason(tmp_path):
     result = fangfan(tmp_path, "token", "--name", "x", "--role", "district_admin", "--org", "500151108201")
     assert result.returncode == 2
     assert "district level" in result.stderr
+
+
+def test_token_refuses_full_width_digits_no_real_unit_and_a_long_life(tmp_path):
+    full_width = fangfan(tmp_path, "token", "--name", "x", "--role", "town_staff", "--org", "５００１５１１０８０００")
+    assert full_width.returncode == 2 and "12 ASCII digits" in full_width.stderr
+    no_district = fangfan(tmp_path, "token", "--name", "x", "--role", "district_admin", "--org", "000000000000")
+    assert no_district.returncode == 2 and "no real district" in no_district.stderr
+    century = fangfan(tmp_path, "token", "--name", "x", "--role", "auditor", "--org", "500151000000",
+                      "--ttl-minutes", str(100 * 365 * 24 * 60))
+    assert century.returncode == 2 and "lifetime" in century.stderr
+    long_name = fangfan(tmp_path, "token", "--name", "名" * 121, "--role", "auditor", "--org", "500151000000")
+    assert long_name.returncode == 2 and "at most 120" in long_name.stderr
 
 
 def test_failed_events_are_listed_and_replayed(tmp_path):
@@ -78,3 +90,23 @@ def test_failed_events_are_listed_and_replayed(tmp_path):
 
     assert asyncio.run(receipts()) == 1
     assert fangfan(tmp_path, "events", "replay", str(uuid.uuid4())).returncode == 1
+
+
+def test_an_unusable_field_key_stops_the_embedded_server_before_it_serves(tmp_path):
+    # 44 characters like a Fernet key, but not one: every household write would have answered 500.
+    result = fangfan(tmp_path, "serve", "intake", "--port", "1", FANGFAN_FIELD_ENCRYPTION_KEY="k" * 44)
+    assert result.returncode == 1
+    assert "refusing to start" in result.stderr and "FANGFAN_FIELD_ENCRYPTION_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_production_refuses_the_development_field_key_behind_a_comma(tmp_path):
+    from shared.runtime.settings import DEV_FIELD_KEY
+
+    result = fangfan(tmp_path, "serve", "intake", "--port", "1", FANGFAN_MODE="production",
+                     FANGFAN_REDIS_URL="redis://127.0.0.1:1/0",
+                     FANGFAN_JWT_SECRET="own-jwt-secret-0123456789abcdef0123456789",
+                     FANGFAN_BLIND_INDEX_KEY="own-blind-index-key-0123456789abcdef01234",
+                     FANGFAN_FIELD_ENCRYPTION_KEY=f"{DEV_FIELD_KEY},")
+    assert result.returncode == 3
+    assert "FANGFAN_FIELD_ENCRYPTION_KEY must be set to a secret of the deployment's own" in result.stderr

@@ -165,3 +165,28 @@ async def test_a_value_the_database_cannot_store_is_a_422_not_a_500(system):
     response = await system.client.get("/intake/audit?entity=a%00b", headers=system.headers("district_admin", DISTRICT))
     assert response.status_code == 422
     assert response.json()["error"] == "ValidationError"
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    (b'{"org_code": "\xff\xfe"}', "not valid UTF-8"),
+    (b"[" * 100_000 + b"]" * 100_000, "nests too deeply"),
+    (b'{"household_number": ' + b"9" * 5_000 + b"}", "cannot be read"),
+])
+async def test_a_body_that_cannot_be_read_is_a_422_in_the_error_shape_naming_the_body(system, body, reason):
+    response = await system.client.post("/intake/households", content=body,
+                                        headers={**system.headers("village_cadre", VILLAGE),
+                                                 "Content-Type": "application/json"})
+    assert response.status_code == 422
+    answer = response.json()
+    assert answer["error"] == "ValidationError" and reason in answer["detail"]
+    assert [field["field"] for field in answer["fields"]] == ["body"]
+
+
+async def test_an_unknown_path_and_method_answer_in_the_error_shape(system):
+    unknown = await system.client.get("/intake/no-such-thing")
+    assert unknown.status_code == 404
+    assert unknown.json()["error"] == "NotFound" and unknown.json()["detail"]
+    wrong_method = await system.client.delete("/intake/healthz")
+    assert wrong_method.status_code == 405 and wrong_method.json()["error"] == "MethodNotAllowed"
+    outside_every_service = await system.client.get("/no-such-service")
+    assert outside_every_service.status_code == 404 and outside_every_service.json()["error"] == "NotFound"

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from shared.domain.enums import IncomeBracket, LabeledEnum
+from shared.domain.plausible import AsciiDecimal, PersonName
 
 # Every amount is held in yuan with exactly two places: the fen is the smallest unit anyone pays.
 FEN = Decimal("0.01")
@@ -32,8 +33,9 @@ def _to_fen(amount: Decimal) -> Decimal:
     return amount.quantize(FEN)
 
 
-Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2), AfterValidator(_to_fen)]
-"""Yuan, at least 0, at most two decimal places and ten integer digits; floats, strings and NaN are checked by pydantic."""
+Money = Annotated[AsciiDecimal, Field(ge=0, max_digits=12, decimal_places=2), AfterValidator(_to_fen)]
+"""Yuan, at least 0, at most two decimal places and ten integer digits; floats, strings and NaN are checked by
+pydantic, and a string of full-width digits is refused."""
 
 
 class _Item(BaseModel):
@@ -47,7 +49,7 @@ class HouseholdMember(_Item):
     """家庭成员 as counted for household size (家庭人口数)."""
 
     member_id: str | None = Field(default=None, max_length=64)
-    name: str | None = Field(default=None, max_length=64)
+    name: PersonName | None = None
     months_in_household: int = Field(default=MONTHS_PER_YEAR, ge=0, le=MONTHS_PER_YEAR)
     enlisted_sharing_income: bool = False
 

@@ -30,11 +30,11 @@ from shared.domain.enums import (
     WeakLabourReason,
 )
 from shared.domain.idnumber import InvalidIdNumber, parse_id_number
+from shared.domain.plausible import PersonName
 from shared.domain.visit_form import (
     Choices,
     FieldError,
     MemberDetails,
-    PersonName,
     Phone,
     Text,
     labour_rule_errors,

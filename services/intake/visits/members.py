@@ -56,6 +56,19 @@ def plan_members(form: VisitForm, household: Household, live: list[Member], ciph
     return plan
 
 
+def check_household_size(form: VisitForm, plan: MemberPlan) -> None:
+    """A household of no member-months is a 422: income could never divide by its size (家庭人口数).
+
+    附件5 counts each member's months in household, and a member who enlisted and still shares
+    income and expenses all year, so the register's flag decides as much as the form's months.
+    """
+    counted = any(entry.months_in_household > 0 or member.enlisted_sharing_income
+                  for entry, member in zip(form.members, plan.members, strict=True))
+    if not counted:
+        raise InvalidInput("body.members", "household size is 0: give months_in_household above 0 for at least "
+                                           "one member who lived in the household in the income year")
+
+
 def _resolve(index: int, entry: MemberUpdate, household: Household, by_id: dict, by_index: dict,
              cipher: FieldCipher) -> Member:
     index_of_number = cipher.blind_index(entry.id_number, purpose="id_number") if entry.id_number else None

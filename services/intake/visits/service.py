@@ -37,7 +37,12 @@ from services.intake.visits.findings import (
     limits_for,
     visit_findings,
 )
-from services.intake.visits.members import MemberPlan, apply_updates, plan_members
+from services.intake.visits.members import (
+    MemberPlan,
+    apply_updates,
+    check_household_size,
+    plan_members,
+)
 from services.intake.visits.models import Visit
 from services.intake.visits.repository import LastVisit, VisitRepository
 from services.intake.visits.schemas import VisitPage, VisitRead
@@ -76,6 +81,7 @@ async def submit_visit(session: AppSession, *, principal: Principal, form: Visit
         latest = await visits.last_before(household.id)
         is_latest = latest is None or form.visited_at >= latest.visited_at
         plan = plan_members(form, household, live, cipher, apply_updates=is_latest)
+        check_household_size(form, plan)
         inputs = await _finding_inputs(session, visits, form, household, plan, latest, settings)
     except InvalidInput:
         stored = await visits.get(form.visit_id)

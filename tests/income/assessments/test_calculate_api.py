@@ -151,12 +151,13 @@ async def test_lines_and_brackets_at_their_edges(system, net, bracket, below, lo
 
 async def test_year_defaults_to_the_income_year_holding_today(system):
     body = {"declaration": declaration(12, transfer_items=[{"kind": "dibao", "amount": "5000"}])}
-    headers = system.headers("village_cadre", VILLAGE)  # issued now: the token checks real time
+    # Each token is issued at the frozen instant: one issued later would not yet be valid then.
     with clock.frozen(datetime(2024, 9, 30, 23, 0)):
-        inside = await system.client.post("/income/calculate", json=body, headers=headers)
+        inside = await calculate(system, body)
     with clock.frozen(datetime(2024, 10, 1, 9, 0)):
-        after_the_window = await system.client.post("/income/calculate", json=body, headers=headers)
+        after_the_window = await calculate(system, body)
 
+    assert inside.status_code == 200, inside.text
     assert inside.json()["ruleset_year"] == 2024
     assert after_the_window.status_code == 422
     assert after_the_window.json()["fields"][0]["field"] == "body.year"
@@ -185,3 +186,21 @@ async def test_calculation_needs_a_token_and_stores_nothing(system):
     await calculate(system, body)
     audit = await system.client.get("/income/audit", headers=system.headers("district_admin", DISTRICT))
     assert audit.json() == []
+
+
+@pytest.mark.parametrize(("path", "value", "rule"), [
+    (("visit", "amounts", "B"), "９８００", "ASCII digits"),
+    (("visit", "members", 0, "name"), "\u200b\u200b", "visible character"),
+])
+async def test_full_width_amounts_and_unreadable_names_are_a_422_naming_the_field(system, path, value, rule):
+    visit = {"amounts": {"A": "0", "B": "9800", "C": "0", "D": "0", "E": "0"},
+             "members": [{"name": "张德明"}, {"name": "李桂兰"}]}
+    body = {"visit": visit}
+    target = body
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    response = await calculate(system, body)
+    assert response.status_code == 422
+    [field] = response.json()["fields"]
+    assert field["field"] == "body." + ".".join(str(part) for part in path) and rule in field["message"]

@@ -10,7 +10,11 @@ from sqlalchemy import select
 from services.intake.households.models import Household, Member
 from shared.data.platform_tables import OutboxEvent
 from tests.conftest import DISTRICT, OTHER_VILLAGE, TOWNSHIP, VILLAGE
-from tests.factories.id_numbers import valid_id_number, with_wrong_check_character
+from tests.factories.id_numbers import (
+    valid_id_number,
+    with_check_character,
+    with_wrong_check_character,
+)
 from tests.factories.intake import household_payload, member_payload, next_id_number
 
 pytestmark = pytest.mark.asyncio
@@ -47,6 +51,8 @@ async def test_a_household_is_registered_with_birth_date_and_sex_from_the_id_num
     ("50015119880229772", "18 characters"),
     ("500151198802307721", "not a valid date"),
     (with_wrong_check_character(valid_id_number(date(1988, 2, 1), "female", serial=77)), "check character"),
+    (with_check_character("500151" + "00010101" + "772"), "before 1900-01-01"),
+    (valid_id_number(date(1899, 12, 31), "female", serial=77), "before 1900-01-01"),
 ])
 async def test_a_bad_id_number_is_a_422_naming_the_member(intake, number, rule):
     payload = household_payload()
@@ -57,6 +63,20 @@ async def test_a_bad_id_number_is_a_422_naming_the_member(intake, number, rule):
     assert field["field"] == "body.members.1.id_number"
     assert "李桂兰" in field["message"] and rule in field["message"]
     assert number not in response.text
+
+
+@pytest.mark.parametrize("name", ["\u200b\u200c", "\u202e", "\x01\x02", "王\u202e五"])
+async def test_a_name_without_a_visible_character_is_a_422_for_the_head_and_a_correction(intake, name):
+    payload = household_payload()
+    payload["members"][0]["name"] = name
+    response = await create(intake, payload)
+    assert response.status_code == 422
+    assert [f["field"] for f in response.json()["fields"]] == ["body.members.0.name"]
+    created = (await create(intake)).json()
+    corrected = await intake.client.patch(f"/intake/members/{created['members'][1]['id']}", json={"name": name},
+                                          headers=intake.headers("village_cadre", VILLAGE))
+    assert corrected.status_code == 422
+    assert [f["field"] for f in corrected.json()["fields"]] == ["body.name"]
 
 
 async def test_a_household_needs_exactly_one_head(intake):

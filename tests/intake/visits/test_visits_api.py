@@ -16,6 +16,7 @@ from shared.domain.clock import clock
 from shared.domain.visit_form import VisitForm
 from tests.conftest import DISTRICT, OTHER_VILLAGE, TOWNSHIP, VILLAGE
 from tests.factories.intake import (
+    form_member,
     household_payload,
     next_id_number,
     register_household,
@@ -33,7 +34,7 @@ pytestmark = pytest.mark.asyncio
 
 
 async def submit(system, form, role="village_cadre", org=VILLAGE, headers=None):
-    # Tokens are issued on the real clock: a test that freezes the clock passes headers made before.
+    # A token is checked on the service clock: a test that freezes the clock issues its headers inside.
     return await system.client.post("/intake/visits", json=form, headers=headers or system.headers(role, org))
 
 
@@ -84,8 +85,8 @@ async def test_an_equal_form_written_differently_is_the_same_content(intake):
 
 async def test_the_server_records_its_receipt_time_beside_the_clients_visit_time(intake):
     household = await register_household(intake)
-    headers = intake.headers("village_cadre", VILLAGE)
     with clock.frozen(datetime(2024, 9, 5, 18, 0)):
+        headers = intake.headers("village_cadre", VILLAGE)  # issued at the frozen instant
         body = (await submit(intake, visit_form_for(household), headers=headers)).json()
     assert body["visited_at"] == "2024-09-05T10:30:00+08:00"
     assert body["received_at"] == "2024-09-05T18:00:00+08:00"
@@ -93,8 +94,8 @@ async def test_the_server_records_its_receipt_time_beside_the_clients_visit_time
 
 async def test_a_visit_time_in_the_future_or_before_the_campaign_is_a_422(intake):
     household = await register_household(intake)
-    headers = intake.headers("village_cadre", VILLAGE)
     with clock.frozen(datetime(2024, 9, 5, 10, 25)):
+        headers = intake.headers("village_cadre", VILLAGE)  # issued at the frozen instant
         within_skew = await submit(intake, visit_form_for(household), headers=headers)
         assert within_skew.status_code == 201
         future = await submit(intake, visit_form_for(household, visited_at="2024-09-05T10:36:00+08:00"),
@@ -234,8 +235,8 @@ async def test_visit_submitted_carries_what_income_and_ledger_need_and_no_id_num
     form = visit_form_for(household, method="online_inquiry", remote_reason="whole_household_away",
                           key_target_groups=["low_income_group"],
                           income={"amounts": valid_income_amounts(), "claim_income": {"amount": "300"}})
-    headers = intake.headers("village_cadre", VILLAGE)
     with clock.frozen(datetime(2024, 9, 6, 8, 0)):
+        headers = intake.headers("village_cadre", VILLAGE)  # issued at the frozen instant
         assert (await submit(intake, form, headers=headers)).status_code == 201
     [envelope] = await events(intake, "visit.submitted")
     event = envelope["payload"]
@@ -428,3 +429,25 @@ async def test_a_visit_is_audited_without_the_form_itself(intake):
     assert entry.action == "create" and entry.entity_id == form["visit_id"]
     assert entry.changes["form_cipher"] == [None, "***"] and "content" not in entry.changes
     assert entry.changes["fingerprint"][1]
+
+
+@pytest.mark.parametrize("income", [{"amounts": None}, {"bracket": "16000_20000"}])
+async def test_a_visit_whose_household_has_no_member_months_is_a_422(intake, income):
+    # Income would divide by a household size of 0: the visit could never be assessed.
+    household = await register_household(intake)
+    form = visit_form_for(household, members=[form_member(m, months_in_household=0) for m in household["members"]],
+                          income={"amounts": valid_income_amounts()} if "amounts" in income else income)
+    response = await submit(intake, form)
+    assert response.status_code == 422
+    [field] = response.json()["fields"]
+    assert field["field"] == "body.members" and "household size is 0" in field["message"]
+    assert await count(intake, Visit) == 0
+
+
+async def test_an_enlisted_member_sharing_income_keeps_the_household_size(intake):
+    payload = household_payload()
+    payload["members"][1]["enlisted_sharing_income"] = True
+    household = await register_household(intake, members=payload["members"])
+    form = visit_form_for(household, members=[form_member(m, months_in_household=0) for m in household["members"]],
+                          income={"amounts": valid_income_amounts()})
+    assert (await submit(intake, form)).status_code == 201
