@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -12,35 +11,18 @@ import jwt
 
 from shared.domain.clock import clock
 from shared.domain.enums import Role
+from shared.domain.org_codes import OrgLevel, covers, is_org_code, org_level, org_prefix
 from shared.errors import Forbidden, NotAuthenticated
 from shared.runtime.settings import PlatformSettings
 
-ORG_CODE = re.compile(r"^\d{12}$")
 ALGORITHM = "HS256"
-
-
-def org_prefix(org_code: str) -> str:
-    """The prefix that selects everything under an org unit: trailing ``000`` groups removed.
-
-    ``500151000000`` (district) -> ``500151``; ``500151101000`` (township) -> ``500151101``;
-    ``500151101001`` (village) -> the whole code.
-    """
-    prefix = org_code
-    while len(prefix) > 6 and prefix.endswith("000"):
-        prefix = prefix[:-3]
-    return prefix
-
-
-def org_level(org_code: str) -> str:
-    return {6: "district", 9: "township", 12: "village"}.get(len(org_prefix(org_code)), "unknown")
-
 
 # The org level each role is issued at; an auditor may sit at any level.
 ROLE_LEVELS = {
-    Role.VILLAGE_CADRE: {"village"},
-    Role.TOWN_STAFF: {"township"},
-    Role.DISTRICT_ADMIN: {"district"},
-    Role.AUDITOR: {"district", "township", "village"},
+    Role.VILLAGE_CADRE: {OrgLevel.VILLAGE},
+    Role.TOWN_STAFF: {OrgLevel.TOWNSHIP},
+    Role.DISTRICT_ADMIN: {OrgLevel.DISTRICT},
+    Role.AUDITOR: set(OrgLevel),
 }
 
 
@@ -72,7 +54,7 @@ class Principal:
         return self.role != Role.AUDITOR
 
     def covers(self, org_code: str) -> bool:
-        return org_code.startswith(self.scope_prefix)
+        return self.is_system or covers(self.org_code, org_code)
 
     def require_role(self, *roles: Role) -> None:
         if self.role not in roles:
@@ -89,7 +71,7 @@ def system_principal(component: str) -> Principal:
 
 
 def validate_org_for_role(role: Role, org_code: str) -> None:
-    if not ORG_CODE.match(org_code):
+    if not is_org_code(org_code):
         raise ValueError("org code must be 12 digits (统计用区划代码)")
     level = org_level(org_code)
     if level not in ROLE_LEVELS[role]:

@@ -41,10 +41,10 @@ from services.income.reassessments.schemas import (
     ReassessmentRead,
     ReassessmentReport,
 )
-from services.income.rulesets.models import region_org_code
 from services.income.rulesets.service import load_catalog
 from shared.data.database import AppSession
 from shared.domain.clock import clock
+from shared.domain.org_codes import code_of_prefix
 from shared.domain.rulesets import RuleSet, RuleSetCatalog, RuleSetNotFound
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.security.auth import Principal
@@ -78,7 +78,7 @@ async def reassess(session: AppSession, *, principal: Principal, request: Reasse
         raise Forbidden(f"org prefix {prefix} is outside your scope ({principal.scope_prefix})")
     catalog = await load_catalog(session)
     _check_version(catalog, request, prefix)
-    run = Reassessment(org_code=region_org_code(prefix), org_prefix=prefix, year=request.year,
+    run = Reassessment(org_code=code_of_prefix(prefix), org_prefix=prefix, year=request.year,
                        requested_version=request.version, requested_by=principal.user_id)
     repository = ReassessmentRepository(session)
     repository.add(run)

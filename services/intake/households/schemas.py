@@ -30,6 +30,7 @@ from shared.domain.enums import (
     WeakLabourReason,
 )
 from shared.domain.idnumber import InvalidIdNumber, parse_id_number
+from shared.domain.org_codes import OrgCode
 from shared.domain.visit_form import (
     Choices,
     FieldError,
@@ -44,7 +45,6 @@ from shared.domain.visit_form import (
 
 HouseholdNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z\-]{1,40}$")]
 GroupName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-OrgCode = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
 
 
 def _key_target_groups(groups: list[KeyTargetGroup]) -> list[KeyTargetGroup]:
