@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from datetime import UTC, date
 from decimal import Decimal
 from typing import Annotated, Any, Self, TypeVar
@@ -26,7 +25,6 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -55,6 +53,7 @@ from shared.domain.enums import (
 )
 from shared.domain.geo import distance_m, to_wgs84
 from shared.domain.idnumber import InvalidIdNumber, parse_id_number
+from shared.domain.phones import Phone
 
 E = TypeVar("E")
 
@@ -68,10 +67,6 @@ def _to_cents(value: Decimal) -> Decimal:
     # 1, 1.0 and 1.00 are one amount and must serialise alike for the fingerprint; adding
     # zero also folds -0.00 into 0.00.
     return value.quantize(_CENT) + 0
-
-
-def _without_phone_separators(value: Any) -> Any:
-    return re.sub(r"[\s-]", "", value) if isinstance(value, str) else value
 
 
 def _valid_id_number(value: str) -> str:
@@ -92,11 +87,6 @@ def _distinct_choices(values: list[E]) -> list[E]:
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-Phone = Annotated[
-    str,
-    BeforeValidator(_without_phone_separators),
-    StringConstraints(pattern=r"^\+?[0-9]{7,15}$"),
-]
 IdNumber = Annotated[str, AfterValidator(_valid_id_number)]
 Yuan = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2), AfterValidator(_to_cents)]
 SignedYuan = Annotated[Decimal, Field(max_digits=12, decimal_places=2), AfterValidator(_to_cents)]

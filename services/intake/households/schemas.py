@@ -31,12 +31,12 @@ from shared.domain.enums import (
 )
 from shared.domain.idnumber import InvalidIdNumber, parse_id_number
 from shared.domain.org_codes import OrgCode
+from shared.domain.phones import Phone
 from shared.domain.visit_form import (
     Choices,
     FieldError,
     MemberDetails,
     PersonName,
-    Phone,
     Text,
     labour_rule_errors,
     raise_field_errors,

@@ -41,7 +41,8 @@ from services.intake.visits.schemas import VisitPage, VisitRead
 from shared.data.database import AppSession, violates
 from shared.domain.clock import clock, shanghai_date
 from shared.domain.enums import Relation, VerificationMethod
-from shared.domain.idnumber import mask_id_number, mask_phone
+from shared.domain.idnumber import mask_id_number
+from shared.domain.phones import mask_phone
 from shared.domain.rulesets import default_catalog
 from shared.domain.visit_form import IncomeAmounts, VisitForm
 from shared.errors import Conflict, InvalidInput, NotFound
