@@ -85,6 +85,13 @@ def _distinct_choices(values: list[E]) -> list[E]:
     return sorted(values, key=list(type(values[0])).index) if values else values
 
 
+def check_key_target_groups(groups: list[KeyTargetGroup]) -> list[KeyTargetGroup]:
+    """10类重点对象: ``none`` (均无以上情形) stands alone. Raises a ValueError naming the rule."""
+    if KeyTargetGroup.NONE in groups and len(groups) > 1:
+        raise PydanticCustomError("none_combined", "none cannot be combined with another group")
+    return groups
+
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 IdNumber = Annotated[str, AfterValidator(_valid_id_number)]
@@ -93,6 +100,8 @@ SignedYuan = Annotated[Decimal, Field(max_digits=12, decimal_places=2), AfterVal
 Mu = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2), AfterValidator(_to_cents)]
 Count = Annotated[int, Field(ge=0, le=100_000)]
 Choices = Annotated[list[E], AfterValidator(_distinct_choices)]
+KeyTargetGroups = Annotated[Choices[KeyTargetGroup], AfterValidator(check_key_target_groups)]
+"""The 10类重点对象 ticked, each once, ``none`` alone."""
 
 
 # --- Cross-field rules ------------------------------------------------------------------------
@@ -442,12 +451,6 @@ class RiskJudgement(_FormModel):
 # --- The form ---------------------------------------------------------------------------------
 
 
-def _key_target_groups(groups: list[KeyTargetGroup]) -> list[KeyTargetGroup]:
-    if KeyTargetGroup.NONE in groups and len(groups) > 1:
-        raise PydanticCustomError("none_combined", "none cannot be combined with another group")
-    return groups
-
-
 _METHOD_SECTIONS = {
     VerificationMethod.ONLINE_INQUIRY: "online_inquiry",
     VerificationMethod.VILLAGE_ASSESSMENT: "village_assessment",
@@ -469,9 +472,7 @@ class VisitForm(_FormModel):
     remote_reason: RemoteVerificationReason | None = None
     household_kinds: Choices[HouseholdKind] = Field(min_length=1)
     risk_status: RiskStatus | None = None
-    key_target_groups: Annotated[
-        Choices[KeyTargetGroup], AfterValidator(_key_target_groups), Field(min_length=1)
-    ]
+    key_target_groups: Annotated[KeyTargetGroups, Field(min_length=1)]
     members: list[MemberUpdate] = Field(min_length=1)
     income: Income
     guarantees: Guarantees

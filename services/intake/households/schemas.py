@@ -11,7 +11,6 @@ from datetime import date, datetime
 from typing import Annotated, Self
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -35,6 +34,7 @@ from shared.domain.phones import Phone
 from shared.domain.visit_form import (
     Choices,
     FieldError,
+    KeyTargetGroups,
     MemberDetails,
     PersonName,
     Text,
@@ -45,15 +45,6 @@ from shared.domain.visit_form import (
 
 HouseholdNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z\-]{1,40}$")]
 GroupName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-
-
-def _key_target_groups(groups: list[KeyTargetGroup]) -> list[KeyTargetGroup]:
-    if KeyTargetGroup.NONE in groups and len(groups) > 1:
-        raise ValueError("none cannot be combined with another group")
-    return groups
-
-
-KeyTargetGroups = Annotated[Choices[KeyTargetGroup], AfterValidator(_key_target_groups)]
 
 
 class _Input(BaseModel):
