@@ -33,8 +33,8 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from shared.domain.enums import IncomeBracket
+from shared.domain.money import Yuan
 from shared.domain.org_codes import REGION_LENGTHS, is_region
-from shared.domain.visit_form import Yuan
 from shared.errors import NotFound
 
 _VERSION = re.compile(r"^(\d{4})\.(\d+)$")

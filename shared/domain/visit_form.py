@@ -53,20 +53,13 @@ from shared.domain.enums import (
 )
 from shared.domain.geo import distance_m, to_wgs84
 from shared.domain.idnumber import InvalidIdNumber, parse_id_number
+from shared.domain.money import SignedYuan, Yuan, to_fen
 from shared.domain.phones import Phone
 
 E = TypeVar("E")
 
-_CENT = Decimal("0.01")
-
 
 # --- Field types ------------------------------------------------------------------------------
-
-
-def _to_cents(value: Decimal) -> Decimal:
-    # 1, 1.0 and 1.00 are one amount and must serialise alike for the fingerprint; adding
-    # zero also folds -0.00 into 0.00.
-    return value.quantize(_CENT) + 0
 
 
 def _valid_id_number(value: str) -> str:
@@ -95,9 +88,8 @@ def check_key_target_groups(groups: list[KeyTargetGroup]) -> list[KeyTargetGroup
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 IdNumber = Annotated[str, AfterValidator(_valid_id_number)]
-Yuan = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2), AfterValidator(_to_cents)]
-SignedYuan = Annotated[Decimal, Field(max_digits=12, decimal_places=2), AfterValidator(_to_cents)]
-Mu = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2), AfterValidator(_to_cents)]
+# Areas are kept to the hundredth of a mu, written alike however they were given (as amounts are).
+Mu = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2), AfterValidator(to_fen)]
 Count = Annotated[int, Field(ge=0, le=100_000)]
 Choices = Annotated[list[E], AfterValidator(_distinct_choices)]
 KeyTargetGroups = Annotated[Choices[KeyTargetGroup], AfterValidator(check_key_target_groups)]

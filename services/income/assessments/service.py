@@ -43,7 +43,6 @@ from services.income.calculation.calculator import (
     from_visit_amounts,
 )
 from services.income.calculation.domain_model import (
-    FEN,
     BracketAssessment,
     HouseholdMember,
     IncomeAssessment,
@@ -54,6 +53,7 @@ from services.income.calculation.domain_model import (
 from services.income.rulesets.service import load_catalog
 from shared.data.database import AppSession
 from shared.domain.clock import clock, shanghai_date
+from shared.domain.money import FEN
 from shared.domain.rulesets import (
     IncomeYearNotFound,
     RuleSet,

@@ -26,7 +26,6 @@ from typing import Any
 from pydantic import BaseModel
 
 from services.income.calculation.domain_model import (
-    FEN,
     MONTHS_PER_YEAR,
     BracketAssessment,
     BreakdownLine,
@@ -43,6 +42,7 @@ from services.income.calculation.domain_model import (
     WorkPlace,
 )
 from shared.domain.enums import IncomeBracket
+from shared.domain.money import FEN
 from shared.domain.rulesets import BracketBounds, RuleSet
 
 # The per-capita figures are the only rounded numbers: once, to the fen, halves away from zero

@@ -23,8 +23,9 @@ from services.income.calculation.calculator import (
     is_in_low_income_group,
     per_capita_amount,
 )
-from services.income.calculation.domain_model import FEN, IncomeClass
+from services.income.calculation.domain_model import IncomeClass
 from shared.domain.enums import IncomeBracket
+from shared.domain.money import FEN
 from shared.domain.rulesets import RuleSet
 
 
