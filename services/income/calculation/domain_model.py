@@ -19,9 +19,12 @@ from pydantic import (
 )
 
 from shared.domain.enums import IncomeBracket, LabeledEnum
+from shared.domain.household_income import (
+    MONTHS_PER_YEAR,
+    EmptyHousehold,
+    household_months,
+)
 from shared.domain.money import Yuan
-
-MONTHS_PER_YEAR = 12
 
 
 class _Item(BaseModel):
@@ -48,11 +51,6 @@ class HouseholdMember(_Item):
     @property
     def reference(self) -> str:
         return self.member_id or self.name or ""
-
-    @property
-    def months_counted(self) -> int:
-        # 附件5: a recruit or cadet who still shares income and expenses stays in the household.
-        return MONTHS_PER_YEAR if self.enlisted_sharing_income else self.months_in_household
 
 
 # --- wage income (工资性收入) ----------------------------------------------------------------------
@@ -291,8 +289,8 @@ class IncomeDeclaration(_Item):
 
 def check_household(members: list[HouseholdMember]) -> None:
     """Refuse a household of size 0 or one that lists the same member_id twice."""
-    if sum(member.months_counted for member in members) == 0:
-        raise ValueError("household size is 0: no member was in the household in the income year")
+    if household_months(members) == 0:
+        raise EmptyHousehold()
     ids = [member.member_id for member in members if member.member_id]
     if len(ids) != len(set(ids)):
         raise ValueError("a member_id appears more than once")
