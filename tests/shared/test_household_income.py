@@ -1,4 +1,4 @@
-"""附件5's household size and per-capita figure."""
+"""附件5's household size and per-capita figure, and intake and income agreeing on it."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from services.income.calculation.calculator import from_visit_amounts
+from services.income.calculation.domain_model import HouseholdMember
+from services.intake.visits.findings import screened_per_capita
 from shared.domain.household_income import (
     EmptyHousehold,
     MemberMonths,
@@ -16,6 +19,8 @@ from shared.domain.household_income import (
     per_capita,
     per_capita_of_months,
 )
+from shared.domain.rulesets import default_catalog
+from shared.domain.visit_form import IncomeAmounts
 
 D = Decimal
 
@@ -71,3 +76,35 @@ def test_no_per_capita_figure_for_a_household_of_no_months():
     with pytest.raises(EmptyHousehold):
         per_capita(D("1000"), [])
 
+
+# --- intake's screening and income's computation name the same figure ------------------------------
+
+
+def test_intake_screening_and_income_give_the_same_figure_for_an_enlisted_member():
+    """A head at home all year and a son who enlisted (0 months at home) and still shares income."""
+    amounts = {"production_income": "3000.00", "wage_income": "9000.00", "transfer_income": "1000.00",
+               "property_income": "0.00", "production_expense": "500.00"}  # 12500.00 net
+    members = [("head", 12, False), ("son", 0, True)]
+
+    screened = screened_per_capita(IncomeAmounts.model_validate(amounts),
+                                   [MemberMonths(months, enlisted) for _, months, enlisted in members])
+    assessed = from_visit_amounts(
+        amounts,
+        [HouseholdMember(member_id=name, months_in_household=months, enlisted_sharing_income=enlisted)
+         for name, months, enlisted in members],
+        default_catalog().resolve(2024, "500151108201"),
+    )
+
+    assert screened == assessed.per_capita_net_income == D("6250.00")
+    assert assessed.below_monitoring_line
+
+
+@pytest.mark.parametrize("months", [(12,), (12, 12, 5), (12, 3, 0), (7, 7, 7)])
+def test_intake_screening_and_income_agree_on_months_in_household(months):
+    amounts = {"production_income": "4321.07", "wage_income": "10000.01", "transfer_income": "777.77",
+               "property_income": "12.34", "production_expense": "1000.00"}
+    screened = screened_per_capita(IncomeAmounts.model_validate(amounts), [MemberMonths(m) for m in months])
+    assessed = from_visit_amounts(amounts, [HouseholdMember(member_id=f"m{i}", months_in_household=m)
+                                            for i, m in enumerate(months)],
+                                  default_catalog().resolve(2024, "500151108201"))
+    assert screened == assessed.per_capita_net_income

@@ -41,6 +41,7 @@ from services.intake.visits.schemas import VisitPage, VisitRead
 from shared.data.database import AppSession, violates
 from shared.domain.clock import clock, shanghai_date
 from shared.domain.enums import Relation, VerificationMethod
+from shared.domain.household_income import MemberMonths
 from shared.domain.idnumber import mask_id_number
 from shared.domain.phones import mask_phone
 from shared.domain.rulesets import default_catalog
@@ -144,8 +145,10 @@ async def _finding_inputs(repository: VisitRepository, form: VisitForm, househol
     limits = limits_for(default_catalog(), shanghai_date(form.visited_at), household.org_code,
                         gps_accuracy_limit_m=settings.gps_accuracy_limit_m,
                         gps_max_distance_m=settings.gps_max_distance_m, monitoring_line=settings.monitoring_line)
+    counted = [MemberMonths(entry.months_in_household, member.enlisted_sharing_income)
+               for entry, member in zip(form.members, plan.members, strict=True)]
     return FindingInputs(
-        form=form, birth_dates=[m.birth_date for m in plan.members],
+        form=form, birth_dates=[m.birth_date for m in plan.members], household_members=counted,
         recorded_key_target_groups=list(household.key_target_groups),
         last_position=await _last_position(repository, household, latest),
         previous_amounts=IncomeAmounts.model_validate(amounts) if amounts else None, limits=limits,
