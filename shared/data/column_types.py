@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
+from shared.domain.money import to_fen
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # JSON documents: JSONB on PostgreSQL (indexable), plain JSON text elsewhere.
@@ -52,11 +54,11 @@ class Money(TypeDecorator):
     def process_bind_param(self, value, dialect):  # type: ignore[override]
         if value is None:
             return None
-        amount = Decimal(value).quantize(Decimal("0.01"))
+        amount = to_fen(Decimal(value))
         return str(amount) if dialect.name == "sqlite" else amount
 
     def process_result_value(self, value, dialect):  # type: ignore[override]
-        return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+        return None if value is None else to_fen(Decimal(value))
 
 
 class CodeList(TypeDecorator):

@@ -1,4 +1,4 @@
-"""Chinese resident ID numbers (居民身份证号码, GB 11643-1999) and masking of sensitive numbers.
+"""Chinese resident ID numbers (居民身份证号码, GB 11643-1999): parsing, ages and masking.
 
 An 18-character number reads: 6-digit region code, 8-digit birth date (YYYYMMDD), 3-digit order
 code whose last digit is odd for men and even for women, and a check character (0-9 or X).
@@ -94,11 +94,3 @@ def mask_id_number(number: str) -> str:
         return "*" * len(number)
     return f"{number[:6]}{'*' * 8}{number[-4:]}"
 
-
-def mask_phone(phone: str) -> str:
-    """Show only the first three and last four digits, e.g. ``138****5678``."""
-    digits = re.sub(r"[\s-]", "", phone)
-    if len(digits) <= 7:
-        # Too short to hide anything while keeping seven characters; hide all of it.
-        return "*" * len(digits)
-    return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"

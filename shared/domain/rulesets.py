@@ -36,11 +36,10 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from shared.domain.enums import IncomeBracket
-from shared.domain.visit_form import Yuan
+from shared.domain.money import Yuan
+from shared.domain.org_codes import REGION_LENGTHS, is_region
 from shared.errors import NotFound
 
-# Org codes are 2 (province), 4 (city), 6 (county), 9 (township) or 12 (village) digits long.
-_REGION_LENGTHS = {0, 2, 4, 6, 9, 12}
 _VERSION = re.compile(r"^(\d{4})\.(\d+)$")
 
 
@@ -119,8 +118,8 @@ class RuleSet(BaseModel):
     @field_validator("region")
     @classmethod
     def _region_is_org_prefix(cls, region: str) -> str:
-        if len(region) not in _REGION_LENGTHS:
-            raise ValueError(f"region must be an org-code prefix of length {sorted(_REGION_LENGTHS)}")
+        if not is_region(region):
+            raise ValueError(f"region must be an org-code prefix of length {list(REGION_LENGTHS)}")
         return region
 
     @model_validator(mode="after")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from datetime import UTC
 from decimal import Decimal
 from typing import Annotated, Any, Self, TypeVar
@@ -25,7 +24,6 @@ from uuid import UUID
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -54,6 +52,8 @@ from shared.domain.enums import (
 )
 from shared.domain.geo import distance_m, to_wgs84
 from shared.domain.idnumber import InvalidIdNumber, parse_id_number
+from shared.domain.money import SignedYuan, Yuan, to_fen
+from shared.domain.phones import Phone
 from shared.domain.plausible import (
     AsciiDecimal,
     PersonName,
@@ -63,20 +63,8 @@ from shared.domain.plausible import (
 
 E = TypeVar("E")
 
-_CENT = Decimal("0.01")
-
 
 # --- Field types ------------------------------------------------------------------------------
-
-
-def _to_cents(value: Decimal) -> Decimal:
-    # 1, 1.0 and 1.00 are one amount and must serialise alike for the fingerprint; adding
-    # zero also folds -0.00 into 0.00.
-    return value.quantize(_CENT) + 0
-
-
-def _without_phone_separators(value: Any) -> Any:
-    return re.sub(r"[\s-]", "", value) if isinstance(value, str) else value
 
 
 def _valid_id_number(value: str) -> str:
@@ -95,18 +83,21 @@ def _distinct_choices(values: list[E]) -> list[E]:
     return sorted(values, key=list(type(values[0])).index) if values else values
 
 
+def check_key_target_groups(groups: list[KeyTargetGroup]) -> list[KeyTargetGroup]:
+    """10类重点对象: ``none`` (均无以上情形) stands alone. Raises a ValueError naming the rule."""
+    if KeyTargetGroup.NONE in groups and len(groups) > 1:
+        raise PydanticCustomError("none_combined", "none cannot be combined with another group")
+    return groups
+
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Phone = Annotated[
-    str,
-    BeforeValidator(_without_phone_separators),
-    StringConstraints(pattern=r"^\+?[0-9]{7,15}$"),
-]
 IdNumber = Annotated[str, AfterValidator(_valid_id_number)]
-Yuan = Annotated[AsciiDecimal, Field(ge=0, max_digits=12, decimal_places=2), AfterValidator(_to_cents)]
-SignedYuan = Annotated[AsciiDecimal, Field(max_digits=12, decimal_places=2), AfterValidator(_to_cents)]
-Mu = Annotated[AsciiDecimal, Field(ge=0, max_digits=10, decimal_places=2), AfterValidator(_to_cents)]
+# Areas are kept to the hundredth of a mu, written alike however they were given (as amounts are).
+Mu = Annotated[AsciiDecimal, Field(ge=0, max_digits=10, decimal_places=2), AfterValidator(to_fen)]
 Count = Annotated[int, Field(ge=0, le=100_000)]
 Choices = Annotated[list[E], AfterValidator(_distinct_choices)]
+KeyTargetGroups = Annotated[Choices[KeyTargetGroup], AfterValidator(check_key_target_groups)]
+"""The 10类重点对象 ticked, each once, ``none`` alone."""
 
 
 # --- Cross-field rules ------------------------------------------------------------------------
@@ -456,12 +447,6 @@ class RiskJudgement(_FormModel):
 # --- The form ---------------------------------------------------------------------------------
 
 
-def _key_target_groups(groups: list[KeyTargetGroup]) -> list[KeyTargetGroup]:
-    if KeyTargetGroup.NONE in groups and len(groups) > 1:
-        raise PydanticCustomError("none_combined", "none cannot be combined with another group")
-    return groups
-
-
 _METHOD_SECTIONS = {
     VerificationMethod.ONLINE_INQUIRY: "online_inquiry",
     VerificationMethod.VILLAGE_ASSESSMENT: "village_assessment",
@@ -483,9 +468,7 @@ class VisitForm(_FormModel):
     remote_reason: RemoteVerificationReason | None = None
     household_kinds: Choices[HouseholdKind] = Field(min_length=1)
     risk_status: RiskStatus | None = None
-    key_target_groups: Annotated[
-        Choices[KeyTargetGroup], AfterValidator(_key_target_groups), Field(min_length=1)
-    ]
+    key_target_groups: Annotated[KeyTargetGroups, Field(min_length=1)]
     members: list[MemberUpdate] = Field(min_length=1)
     income: Income
     guarantees: Guarantees

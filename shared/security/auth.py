@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,36 +12,18 @@ import jwt
 
 from shared.domain.clock import clock
 from shared.domain.enums import Role
+from shared.domain.org_codes import OrgLevel, covers, is_org_code, org_level, org_prefix
 from shared.errors import Forbidden, NotAuthenticated
 from shared.runtime.settings import PlatformSettings
 
-# ASCII digits only (``\d`` would take full-width ones), and no trailing newline (``$`` would).
-ORG_CODE = re.compile(r"^[0-9]{12}\Z")
 ALGORITHM = "HS256"
-
-
-def org_prefix(org_code: str) -> str:
-    """The prefix that selects everything under an org unit: trailing ``000`` groups removed.
-
-    ``500151000000`` (district) -> ``500151``; ``500151101000`` (township) -> ``500151101``;
-    ``500151101001`` (village) -> the whole code.
-    """
-    prefix = org_code
-    while len(prefix) > 6 and prefix.endswith("000"):
-        prefix = prefix[:-3]
-    return prefix
-
-
-def org_level(org_code: str) -> str:
-    return {6: "district", 9: "township", 12: "village"}.get(len(org_prefix(org_code)), "unknown")
-
 
 # The org level each role is issued at; an auditor may sit at any level.
 ROLE_LEVELS = {
-    Role.VILLAGE_CADRE: {"village"},
-    Role.TOWN_STAFF: {"township"},
-    Role.DISTRICT_ADMIN: {"district"},
-    Role.AUDITOR: {"district", "township", "village"},
+    Role.VILLAGE_CADRE: {OrgLevel.VILLAGE},
+    Role.TOWN_STAFF: {OrgLevel.TOWNSHIP},
+    Role.DISTRICT_ADMIN: {OrgLevel.DISTRICT},
+    Role.AUDITOR: set(OrgLevel),
 }
 
 
@@ -74,7 +55,7 @@ class Principal:
         return self.role != Role.AUDITOR
 
     def covers(self, org_code: str) -> bool:
-        return org_code.startswith(self.scope_prefix)
+        return self.is_system or covers(self.org_code, org_code)
 
     def require_role(self, *roles: Role) -> None:
         if self.role not in roles:
@@ -92,7 +73,7 @@ def system_principal(component: str) -> Principal:
 
 def validate_org_for_role(role: Role, org_code: str) -> None:
     """Refuse (``ValueError``) an org code that is not a real code of the role's level."""
-    if not ORG_CODE.match(org_code):
+    if not is_org_code(org_code):
         raise ValueError("org code must be 12 ASCII digits (统计用区划代码)")
     level = org_level(org_code)
     if level not in ROLE_LEVELS[role]:

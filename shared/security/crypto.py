@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from shared.domain.idnumber import normalise_id_number
+from shared.domain.phones import normalise_phone
 from shared.runtime.settings import PlatformSettings, field_keys
 
 
@@ -30,15 +30,6 @@ class CryptoConfigError(ValueError):
 
 class UndecryptableValue(ValueError):
     """A stored token that none of the configured keys opens (wrong key or damaged data)."""
-
-
-def normalise_phone(value: str) -> str:
-    """Digits of a phone number without separators or a +86 / 0086 country prefix."""
-    digits = re.sub(r"[\s\-()]", "", value)
-    for prefix in ("+86", "0086"):
-        if digits.startswith(prefix) and len(digits) > len(prefix) + 7:
-            return digits[len(prefix):]
-    return digits
 
 
 _NORMALISERS = {"id_number": normalise_id_number, "phone": normalise_phone}
@@ -93,5 +84,4 @@ def generate_field_key() -> str:
     return Fernet.generate_key().decode("ascii")
 
 
-__all__ = ["CryptoConfigError", "FieldCipher", "UndecryptableValue", "field_cipher", "generate_field_key",
-           "normalise_phone"]
+__all__ = ["CryptoConfigError", "FieldCipher", "UndecryptableValue", "field_cipher", "generate_field_key"]

@@ -1,4 +1,4 @@
-"""Tokens, org prefixes, production settings and log masking."""
+"""Tokens, production settings and log masking."""
 
 from __future__ import annotations
 
@@ -23,25 +23,12 @@ from shared.security.auth import (
     ALGORITHM,
     decode_token,
     issue_token,
-    org_level,
-    org_prefix,
 )
 from tests.conftest import DISTRICT, VILLAGE
 
 
 def settings(**values) -> PlatformSettings:
     return PlatformSettings(_env_file=None, **values)
-
-
-@pytest.mark.parametrize(("code", "prefix", "level"), [
-    ("500151000000", "500151", "district"),
-    ("500151108000", "500151108", "township"),
-    ("500151108201", "500151108201", "village"),
-    ("500151108200", "500151108200", "village"),  # village 200 of the township, not a township
-])
-def test_org_prefix_and_level(code, prefix, level):
-    assert org_prefix(code) == prefix
-    assert org_level(code) == level
 
 
 def test_a_token_round_trips_to_the_same_principal():

@@ -8,7 +8,6 @@ from shared.domain.idnumber import (
     InvalidIdNumber,
     age_on,
     mask_id_number,
-    mask_phone,
     parse_id_number,
 )
 from tests.factories.id_numbers import (
@@ -156,17 +155,3 @@ def test_mask_id_number_normalises_before_masking():
 
 def test_mask_id_number_hides_all_of_a_malformed_value():
     assert mask_id_number("5001511988") == "**********"
-
-
-@pytest.mark.parametrize(
-    ("phone", "masked"),
-    [
-        ("13812345678", "138****5678"),
-        ("138 1234 5678", "138****5678"),
-        ("023-45678901", "023****8901"),
-        ("+8613812345678", "+86*******5678"),
-        ("1234567", "*******"),
-    ],
-)
-def test_mask_phone_keeps_first_three_and_last_four(phone, masked):
-    assert mask_phone(phone) == masked

@@ -18,8 +18,8 @@ from services.income.calculation.domain_model import (
     VisitSummary,
 )
 from shared.domain.enums import IncomeBracket
+from shared.domain.org_codes import OrgCode
 
-OrgCode = Annotated[str, Field(pattern=r"^\d{12}$", description="12-digit org code (统计用区划代码)")]
 MonitoringYear = Annotated[int, Field(ge=2000, le=2100, description="监测年度: the rule set's year")]
 
 

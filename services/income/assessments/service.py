@@ -43,7 +43,6 @@ from services.income.calculation.calculator import (
     from_visit_amounts,
 )
 from services.income.calculation.domain_model import (
-    FEN,
     BracketAssessment,
     HouseholdMember,
     IncomeAssessment,
@@ -58,6 +57,7 @@ from services.income.rulesets.service import (
 from shared.data.database import AppSession
 from shared.domain.clock import clock, shanghai_date
 from shared.domain.enums import IncomeBracket
+from shared.domain.money import FEN
 from shared.domain.rulesets import (
     IncomeYearNotFound,
     RuleSet,

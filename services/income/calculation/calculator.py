@@ -1,7 +1,9 @@
 """Per-capita net income (人均纯收入) by 附件5, explained line by line; no database, no HTTP.
 
 人均纯收入 = (wage + property + transfer + production income − production expense) ÷ household size,
-where household size is the members' months in the household ÷ 12.
+where household size is the members' months in the household ÷ 12. That formula and its rounding
+are :mod:`shared.domain.household_income`, which intake's screening of a visit uses too; this module
+works out each section from the declared items and explains every line.
 
 Definitions this module keeps, everywhere:
 
@@ -20,14 +22,12 @@ Definitions this module keeps, everywhere:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from pydantic import BaseModel
 
 from services.income.calculation.domain_model import (
-    FEN,
-    MONTHS_PER_YEAR,
     BracketAssessment,
     BreakdownLine,
     CompliantExpenses,
@@ -43,12 +43,17 @@ from services.income.calculation.domain_model import (
     WorkPlace,
 )
 from shared.domain.enums import IncomeBracket
+from shared.domain.household_income import (
+    household_months,
+    household_size,
+    member_months,
+    net_income,
+    per_capita_of_months,
+)
 from shared.domain.rulesets import BracketBounds, RuleSet
 
-# The per-capita figures are the only rounded numbers: once, to the fen, halves away from zero
-# (四舍五入, as cadres round by hand). Sums need no rounding, every amount having two places at most.
-PER_CAPITA_QUANTUM = FEN
-PER_CAPITA_ROUNDING = ROUND_HALF_UP
+# The per-capita figures are the only rounded numbers, by the shared rule (shared.domain.household_income).
+# Sums need no rounding, every amount having two places at most.
 # Household size is shown to four places for people to read; the figures use exact member-months.
 HOUSEHOLD_SIZE_DISPLAY_QUANTUM = Decimal("0.0001")
 
@@ -237,16 +242,6 @@ def from_visit_amounts(
 def _as_data(value: Mapping[str, Any] | BaseModel | None) -> Mapping[str, Any] | None:
     # Another schema's model with the same field names arrives as its plain data.
     return value.model_dump() if isinstance(value, BaseModel) else value
-
-
-def per_capita_amount(amount: Decimal, member_months: int) -> Decimal:
-    """``amount`` per person-year (amount × 12 ÷ member-months), rounded once to the fen."""
-    # 60 digits keep the quotient far closer to its true value than half a fen is to any
-    # non-half figure, so quantizing it rounds exactly as the true fraction would.
-    with localcontext() as context:
-        context.prec = 60
-        exact = amount * MONTHS_PER_YEAR / member_months
-        return exact.quantize(PER_CAPITA_QUANTUM, rounding=PER_CAPITA_ROUNDING)
 
 
 def classify_bracket(ruleset: RuleSet, per_capita: Decimal) -> IncomeBracket | None:
@@ -489,7 +484,7 @@ def _member_counts(members: Iterable[HouseholdMember]) -> list[MemberCount]:
         MemberCount(
             member=member.reference,
             months_in_household=member.months_in_household,
-            months_counted=member.months_counted,
+            months_counted=member_months(member),
             rule="household.enlisted_sharing_income" if member.enlisted_sharing_income
             else "household.months_in_household",
         )
@@ -499,12 +494,13 @@ def _member_counts(members: Iterable[HouseholdMember]) -> list[MemberCount]:
 
 def _assess(lines: list[BreakdownLine], members: list[HouseholdMember], ruleset: RuleSet) -> IncomeAssessment:
     totals = {section: _section_total(lines, section) for section in IncomeSection}
-    net_income = (
-        totals[IncomeSection.WAGE] + totals[IncomeSection.PROPERTY] + totals[IncomeSection.TRANSFER]
-        + totals[IncomeSection.PRODUCTION] - totals[IncomeSection.PRODUCTION_EXPENSE]
+    net = net_income(
+        wage_income=totals[IncomeSection.WAGE], property_income=totals[IncomeSection.PROPERTY],
+        transfer_income=totals[IncomeSection.TRANSFER], production_income=totals[IncomeSection.PRODUCTION],
+        production_expense=totals[IncomeSection.PRODUCTION_EXPENSE],
     )
-    member_months = sum(member.months_counted for member in members)
-    per_capita = per_capita_amount(net_income, member_months)
+    months = household_months(members)
+    per_capita = per_capita_of_months(net, months)
     compliant = totals[IncomeSection.COMPLIANT_EXPENSE]
     return IncomeAssessment(
         ruleset_year=ruleset.year,
@@ -517,14 +513,12 @@ def _assess(lines: list[BreakdownLine], members: list[HouseholdMember], ruleset:
         transfer_income=totals[IncomeSection.TRANSFER],
         production_income=totals[IncomeSection.PRODUCTION],
         production_expense=totals[IncomeSection.PRODUCTION_EXPENSE],
-        net_income=net_income,
+        net_income=net,
         compliant_expenses=compliant,
-        member_months=member_months,
-        household_size=(Decimal(member_months) / MONTHS_PER_YEAR).quantize(
-            HOUSEHOLD_SIZE_DISPLAY_QUANTUM, rounding=ROUND_HALF_UP
-        ),
+        member_months=months,
+        household_size=household_size(members).quantize(HOUSEHOLD_SIZE_DISPLAY_QUANTUM, rounding=ROUND_HALF_UP),
         per_capita_net_income=per_capita,
-        per_capita_after_compliant_expenses=per_capita_amount(net_income - compliant, member_months),
+        per_capita_after_compliant_expenses=per_capita_of_months(net - compliant, months),
         bracket=classify_bracket(ruleset, per_capita),
         below_monitoring_line=is_below_monitoring_line(ruleset, per_capita),
         in_low_income_group=is_in_low_income_group(ruleset, per_capita),

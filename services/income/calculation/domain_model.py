@@ -9,10 +9,8 @@ expenses (合规自付支出) the visit form records beside them.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -21,21 +19,13 @@ from pydantic import (
 )
 
 from shared.domain.enums import IncomeBracket, LabeledEnum
-from shared.domain.plausible import AsciiDecimal, PersonName
-
-# Every amount is held in yuan with exactly two places: the fen is the smallest unit anyone pays.
-FEN = Decimal("0.01")
-MONTHS_PER_YEAR = 12
-
-
-def _to_fen(amount: Decimal) -> Decimal:
-    # Exact: the field already refused more than two places; this only normalises "1E+3" or "7.5".
-    return amount.quantize(FEN)
-
-
-Money = Annotated[AsciiDecimal, Field(ge=0, max_digits=12, decimal_places=2), AfterValidator(_to_fen)]
-"""Yuan, at least 0, at most two decimal places and ten integer digits; floats, strings and NaN are checked by
-pydantic, and a string of full-width digits is refused."""
+from shared.domain.household_income import (
+    MONTHS_PER_YEAR,
+    EmptyHousehold,
+    household_months,
+)
+from shared.domain.money import Yuan
+from shared.domain.plausible import PersonName
 
 
 class _Item(BaseModel):
@@ -63,11 +53,6 @@ class HouseholdMember(_Item):
     def reference(self) -> str:
         return self.member_id or self.name or ""
 
-    @property
-    def months_counted(self) -> int:
-        # 附件5: a recruit or cadet who still shares income and expenses stays in the household.
-        return MONTHS_PER_YEAR if self.enlisted_sharing_income else self.months_in_household
-
 
 # --- wage income (工资性收入) ----------------------------------------------------------------------
 
@@ -94,20 +79,20 @@ class PublicWelfareJob(_Item):
     """公益性岗位收入: cash pay for one post in the income year."""
 
     post: PublicWelfarePost
-    amount: Money
+    amount: Yuan
 
 
 class WageJob(_Item):
     """其他工资性收入 from one job, with the costs 附件5 allows against it."""
 
     place: WorkPlace
-    amount: Money
-    food_and_lodging_cost: Money = Decimal(0)
-    travel_cost: Money = Decimal(0)
+    amount: Yuan
+    food_and_lodging_cost: Yuan = Decimal(0)
+    travel_cost: Yuan = Decimal(0)
     food_and_lodging_provided: bool = False
     far_from_home: bool = False
-    one_off_travel_subsidy: Money = Decimal(0)
-    in_kind_pay: Money = Decimal(0)
+    one_off_travel_subsidy: Yuan = Decimal(0)
+    in_kind_pay: Yuan = Decimal(0)
 
 
 # --- property, transfer and production income ---------------------------------------------------
@@ -158,29 +143,29 @@ class EarmarkedSubsidyKind(LabeledEnum):
 
 class PropertyIncomeItem(_Item):
     kind: PropertyIncomeKind
-    amount: Money
+    amount: Yuan
 
 
 class TransferIncomeItem(_Item):
     kind: TransferIncomeKind
-    amount: Money
+    amount: Yuan
 
 
 class ProductionIncomeItem(_Item):
     kind: ProductionIncomeKind
     industry: str | None = Field(default=None, max_length=40)
-    amount: Money
+    amount: Yuan
 
 
 class EarmarkedSubsidy(_Item):
     kind: EarmarkedSubsidyKind
-    amount: Money
+    amount: Yuan
 
 
 class ProductionExpense(_Item):
     """生产经营性支出（合计）and the earmarked subsidies that reduce it."""
 
-    total: Money = Decimal(0)
+    total: Yuan = Decimal(0)
     earmarked_subsidies: list[EarmarkedSubsidy] = Field(default_factory=list)
 
 
@@ -268,16 +253,16 @@ del _E, _C
 
 class ExcludedItem(_Item):
     kind: ExcludedIncomeKind
-    amount: Money
+    amount: Yuan
     note: str | None = Field(default=None, max_length=200)
 
 
 class CompliantExpenses(_Item):
     """合规自付支出: weighed beside income in identification, never part of net income."""
 
-    education: Money = Decimal(0)
-    medical: Money = Decimal(0)
-    other: Money = Decimal(0)
+    education: Yuan = Decimal(0)
+    medical: Yuan = Decimal(0)
+    other: Yuan = Decimal(0)
 
 
 # --- the declaration ----------------------------------------------------------------------------
@@ -305,8 +290,8 @@ class IncomeDeclaration(_Item):
 
 def check_household(members: list[HouseholdMember]) -> None:
     """Refuse a household of size 0 or one that lists the same member_id twice."""
-    if sum(member.months_counted for member in members) == 0:
-        raise ValueError("household size is 0: no member was in the household in the income year")
+    if household_months(members) == 0:
+        raise EmptyHousehold()
     ids = [member.member_id for member in members if member.member_id]
     if len(ids) != len(set(ids)):
         raise ValueError("a member_id appears more than once")
@@ -317,11 +302,11 @@ class VisitIncomeAmounts(_Item):
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
-    production_income: Money = Field(alias="A")
-    wage_income: Money = Field(alias="B")
-    transfer_income: Money = Field(alias="C")
-    property_income: Money = Field(alias="D")
-    production_expense: Money = Field(alias="E")
+    production_income: Yuan = Field(alias="A")
+    wage_income: Yuan = Field(alias="B")
+    transfer_income: Yuan = Field(alias="C")
+    property_income: Yuan = Field(alias="D")
+    production_expense: Yuan = Field(alias="E")
 
 
 class VisitSummary(_Item):
@@ -330,7 +315,7 @@ class VisitSummary(_Item):
     amounts: VisitIncomeAmounts
     members: list[HouseholdMember]
     compliant_expenses: CompliantExpenses = Field(default_factory=CompliantExpenses)
-    insurance_claim: Money = Decimal(0)
+    insurance_claim: Yuan = Decimal(0)
 
     @field_validator("members")
     @classmethod

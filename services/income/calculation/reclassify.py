@@ -21,10 +21,11 @@ from services.income.calculation.calculator import (
     classify_bracket,
     is_below_monitoring_line,
     is_in_low_income_group,
-    per_capita_amount,
 )
-from services.income.calculation.domain_model import FEN, IncomeClass
+from services.income.calculation.domain_model import IncomeClass
 from shared.domain.enums import IncomeBracket
+from shared.domain.household_income import per_capita_of_months
+from shared.domain.money import FEN
 from shared.domain.rulesets import RuleSet
 
 
@@ -55,10 +56,10 @@ class Figures:
 def classify_figures(ruleset: RuleSet, *, net_income: Decimal, compliant_expenses: Decimal,
                      member_months: int) -> Figures:
     """The per-capita figures from a household's totals, classified under ``ruleset``."""
-    per_capita = per_capita_amount(net_income, member_months)
+    per_capita = per_capita_of_months(net_income, member_months)
     return Figures(
         per_capita_net_income=per_capita,
-        per_capita_after_compliant_expenses=per_capita_amount(net_income - compliant_expenses, member_months),
+        per_capita_after_compliant_expenses=per_capita_of_months(net_income - compliant_expenses, member_months),
         classification=Classification(
             bracket=classify_bracket(ruleset, per_capita),
             below_monitoring_line=is_below_monitoring_line(ruleset, per_capita),

@@ -13,7 +13,7 @@ from services.income.reassessments.schemas import (
     ReassessmentCreate,
     ReassessmentRead,
 )
-from services.income.rulesets.models import region_org_code
+from shared.domain.org_codes import code_of_prefix
 from shared.errors import error_responses
 from shared.runtime.dependencies import AnyRole, DistrictAdmin, Runtime, Session
 from shared.runtime.platform.schemas import JobAccepted, accepted
@@ -33,7 +33,7 @@ async def reassess(session: Session, principal: DistrictAdmin, body: Reassessmen
                    response: Response) -> JobAccepted:
     prefix = await service.check_reassessment(session, principal=principal, request=body)
     record = await runtime.jobs.submit(
-        session, name="reassessments.run", org_code=region_org_code(prefix),
+        session, name="reassessments.run", org_code=code_of_prefix(prefix),
         params={"request": body.model_dump(mode="json"),
                 "requested_by": {**principal.as_actor(), "org_code": principal.org_code}})
     return accepted(response, runtime, record)

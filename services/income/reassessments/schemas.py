@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.income.calculation.domain_model import IncomeClass
 from shared.domain.enums import IncomeBracket
+from shared.domain.org_codes import OrgPrefix
 
 
 class ReassessmentCreate(BaseModel):
@@ -18,8 +19,8 @@ class ReassessmentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     year: int = Field(ge=2000, le=2100)
-    org_prefix: str | None = Field(default=None, pattern=r"^(\d{6}|\d{9}|\d{12})$",
-                                   description="district, township or village prefix; default: your scope")
+    org_prefix: OrgPrefix | None = Field(default=None,
+                                         description="district, township or village prefix; default: your scope")
     version: str | None = Field(default=None, max_length=20, description="rule-set version; default: the newest")
 
 

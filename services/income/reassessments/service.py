@@ -43,10 +43,10 @@ from services.income.reassessments.schemas import (
     ReassessmentRead,
     ReassessmentReport,
 )
-from services.income.rulesets.models import region_org_code
 from services.income.rulesets.service import load_catalog
 from shared.data.database import AppSession
 from shared.domain.clock import clock
+from shared.domain.org_codes import code_of_prefix
 from shared.domain.rulesets import RuleSet, RuleSetCatalog, RuleSetNotFound
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.security.auth import Principal
@@ -94,7 +94,7 @@ async def start_reassessment(session: AppSession, *, principal: Principal, reque
                              ) -> Reassessment:
     """Check the request and record the run (its counts are written when it finishes)."""
     prefix = await check_reassessment(session, principal=principal, request=request)
-    run = Reassessment(org_code=region_org_code(prefix), org_prefix=prefix, year=request.year,
+    run = Reassessment(org_code=code_of_prefix(prefix), org_prefix=prefix, year=request.year,
                        requested_version=request.version, requested_by=principal.user_id)
     ReassessmentRepository(session).add(run)
     await session.flush()

@@ -11,18 +11,12 @@ from sqlmodel import Field, SQLModel
 
 from shared.data.column_types import JSONDoc
 from shared.data.platform_tables import now_field
-
-ORG_CODE_LENGTH = 12
+from shared.domain.org_codes import ORG_CODE_LENGTH
 
 
 class RuleSetOrigin(StrEnum):
     PACKAGED = "packaged"  # shipped in shared/domain/rulesets.json, copied into the table at start-up
     ADMIN = "admin"  # created by a district admin through the API
-
-
-def region_org_code(region: str) -> str:
-    """The org unit a region prefix stands for (``500151`` -> ``500151000000``), for the audit trail."""
-    return region.ljust(ORG_CODE_LENGTH, "0")
 
 
 class RuleSetRecord(SQLModel, table=True):

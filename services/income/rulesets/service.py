@@ -15,14 +15,11 @@ from __future__ import annotations
 
 import structlog
 
-from services.income.rulesets.models import (
-    RuleSetOrigin,
-    RuleSetRecord,
-    region_org_code,
-)
+from services.income.rulesets.models import RuleSetOrigin, RuleSetRecord
 from services.income.rulesets.repository import RuleSetRepository
 from services.income.rulesets.schemas import RuleSetRead, RuleSetSummary
 from shared.data.database import AppSession
+from shared.domain.org_codes import code_of_prefix
 from shared.domain.rulesets import (
     CatalogCache,
     RuleSet,
@@ -127,7 +124,7 @@ async def create_ruleset(session: AppSession, *, principal: Principal, ruleset: 
 
 def _record(ruleset: RuleSet, origin: RuleSetOrigin, *, created_by: str) -> RuleSetRecord:
     return RuleSetRecord(year=ruleset.year, region=ruleset.region, version=ruleset.version,
-                         org_code=region_org_code(ruleset.region), origin=origin.value,
+                         org_code=code_of_prefix(ruleset.region), origin=origin.value,
                          document=ruleset.model_dump(mode="json"), created_by=created_by)
 
 

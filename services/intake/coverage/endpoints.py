@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from services.intake.coverage.schemas import CoverageReport
 from services.intake.coverage.service import coverage_report
 from services.intake.settings import Settings
+from shared.domain.org_codes import ORG_CODE_PATTERN
 from shared.errors import error_responses
 from shared.runtime.dependencies import AnyRole, Session
 
@@ -21,7 +22,7 @@ async def get_coverage(
     session: Session,
     principal: AnyRole,
     settings: Settings,
-    org: Annotated[str | None, Query(pattern=r"^\d{12}$", description="org code; default: your own")] = None,
+    org: Annotated[str | None, Query(pattern=ORG_CODE_PATTERN, description="org code; default: your own")] = None,
     unvisited_limit: Annotated[int | None, Query(ge=0, le=10_000, description="households listed per village")] = None,
 ) -> CoverageReport:
     limit = settings.coverage_unvisited_limit if unvisited_limit is None else unvisited_limit

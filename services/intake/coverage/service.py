@@ -13,8 +13,9 @@ from services.intake.org_units.repository import OrgUnitRepository
 from services.intake.settings import IntakeSettings
 from shared.data.database import AppSession
 from shared.domain.enums import VerificationMethod
+from shared.domain.org_codes import org_prefix
 from shared.errors import Forbidden
-from shared.security.auth import Principal, org_prefix
+from shared.security.auth import Principal
 
 _COUNTS = ("households", "visited", "key_target_households", "key_target_visited_in_person", "not_visited")
 

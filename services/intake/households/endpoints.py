@@ -22,6 +22,7 @@ from services.intake.households.schemas import (
 )
 from shared.data.pagination import PageParams
 from shared.domain.enums import HouseholdKind, KeyTargetGroup
+from shared.domain.org_codes import LEADING_DIGITS_PATTERN, ORG_CODE_PATTERN
 from shared.errors import error_responses
 from shared.runtime.dependencies import AnyRole, Cipher, Revealer, Session, Writer
 
@@ -41,8 +42,8 @@ async def list_households(
     _: AnyRole,
     cipher: Cipher,
     page: PageParams,
-    village: Annotated[str | None, Query(pattern=r"^\d{12}$", description="a village code (村)")] = None,
-    org: Annotated[str | None, Query(pattern=r"^\d{1,12}$", description="any org-code prefix")] = None,
+    village: Annotated[str | None, Query(pattern=ORG_CODE_PATTERN, description="a village code (村)")] = None,
+    org: Annotated[str | None, Query(pattern=LEADING_DIGITS_PATTERN, description="any org-code prefix")] = None,
     group: Annotated[str | None, Query(max_length=40, description="村民小组/社")] = None,
     kind: HouseholdKind | None = None,
     key_target_group: KeyTargetGroup | None = None,

@@ -11,7 +11,6 @@ from datetime import date, datetime
 from typing import Annotated, Self
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -30,12 +29,14 @@ from shared.domain.enums import (
     WeakLabourReason,
 )
 from shared.domain.idnumber import InvalidIdNumber, parse_id_number
+from shared.domain.org_codes import OrgCode
+from shared.domain.phones import Phone
 from shared.domain.plausible import PersonName
 from shared.domain.visit_form import (
     Choices,
     FieldError,
+    KeyTargetGroups,
     MemberDetails,
-    Phone,
     Text,
     labour_rule_errors,
     raise_field_errors,
@@ -44,16 +45,6 @@ from shared.domain.visit_form import (
 
 HouseholdNumber = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9A-Za-z\-]{1,40}$")]
 GroupName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-OrgCode = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
-
-
-def _key_target_groups(groups: list[KeyTargetGroup]) -> list[KeyTargetGroup]:
-    if KeyTargetGroup.NONE in groups and len(groups) > 1:
-        raise ValueError("none cannot be combined with another group")
-    return groups
-
-
-KeyTargetGroups = Annotated[Choices[KeyTargetGroup], AfterValidator(_key_target_groups)]
 
 
 class _Input(BaseModel):

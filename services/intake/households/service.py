@@ -39,9 +39,9 @@ from shared.domain.geo import to_wgs84
 from shared.domain.idnumber import (
     InvalidIdNumber,
     mask_id_number,
-    mask_phone,
     parse_id_number,
 )
+from shared.domain.phones import mask_phone
 from shared.domain.visit_form import labour_rule_errors, risk_status_errors
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events.contracts.intake import HouseholdChanged

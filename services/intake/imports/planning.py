@@ -20,6 +20,7 @@ from services.intake.imports.schemas import ImportRow, RowAction
 from services.intake.org_units.repository import OrgUnitRepository
 from shared.data.database import AppSession
 from shared.domain.enums import Relation
+from shared.domain.org_codes import OrgLevel
 from shared.security.auth import Principal
 from shared.security.crypto import FieldCipher
 
@@ -123,7 +124,7 @@ async def _find_village(principal: Principal, session: AppSession, code: str, na
     repository = OrgUnitRepository(session)
     if code:
         unit = await repository.any_by_code(code)
-        if unit is None or unit.level != "village":
+        if unit is None or unit.level != OrgLevel.VILLAGE:
             return f"村代码 (village_code): {code} is not a village code"
         if not principal.covers(code):
             return f"村代码 (village_code): {code} is outside your scope ({principal.scope_prefix})"

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from services.intake.households.schemas import MemberCreate
 from services.intake.imports.columns import COLUMNS, choice, choices, header_label
 from shared.domain.enums import HouseholdKind, KeyTargetGroup
-from shared.domain.visit_form import risk_status_errors
+from shared.domain.visit_form import check_key_target_groups, risk_status_errors
 
 _MEMBER_CHOICES = ("relation", "labour_capacity", "skilled_trade", "weak_reason")
 
@@ -64,9 +64,10 @@ def _household_fields(cells: dict[str, str], errors: list[str]) -> dict:
             values[name] = _in_order(choices(name, text), enum) if enum else choice(name, text)
         except ValueError as exc:
             errors.append(f"{header_label(name)}: {exc}")
-    groups = values["key_target_groups"]
-    if KeyTargetGroup.NONE in groups and len(groups) > 1:
-        errors.append(f"{header_label('key_target_groups')}: none (均无以上情形) cannot be combined with a group")
+    try:
+        check_key_target_groups(values["key_target_groups"])
+    except ValueError as exc:
+        errors.append(f"{header_label('key_target_groups')}: {exc}")
     if values["household_kinds"]:
         for _, _, message in risk_status_errors(values["household_kinds"], values["risk_status"]):
             errors.append(f"{header_label('risk_status')}: {message}")

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from services.intake.org_units.models import OrgUnit
 from shared.data.database import AppSession
+from shared.domain.org_codes import OrgLevel
 
 
 class OrgUnitRepository:
@@ -31,12 +32,12 @@ class OrgUnitRepository:
         return {code: name for code, name in rows.all()}
 
     async def villages_under(self, prefix: str) -> Sequence[OrgUnit]:
-        query = (select(OrgUnit).where(OrgUnit.level == "village", OrgUnit.org_code.startswith(prefix))
+        query = (select(OrgUnit).where(OrgUnit.level == OrgLevel.VILLAGE, OrgUnit.org_code.startswith(prefix))
                  .order_by(OrgUnit.org_code))
         return (await self.session.scalars(query)).all()
 
     async def villages_named(self, name: str) -> Sequence[OrgUnit]:
-        query = select(OrgUnit).where(OrgUnit.level == "village", OrgUnit.name == name)
+        query = select(OrgUnit).where(OrgUnit.level == OrgLevel.VILLAGE, OrgUnit.name == name)
         return (await self.session.scalars(query)).all()
 
     async def all_by_code(self) -> dict[str, OrgUnit]:

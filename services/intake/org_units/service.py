@@ -18,8 +18,8 @@ from services.intake.org_units.repository import OrgUnitRepository
 from services.intake.org_units.schemas import OrgUnitNode
 from shared.data.database import AppSession
 from shared.domain.clock import clock
+from shared.domain.org_codes import OrgLevel, is_org_code, org_level, parent_code
 from shared.errors import InvalidInput
-from shared.security.auth import ORG_CODE, org_level, org_prefix
 
 
 class OrgUnitFileError(ValueError):
@@ -34,16 +34,8 @@ class OrgUnitRow:
     parent_code: str | None
 
 
-def parent_code(org_code: str) -> str | None:
-    """The code of the unit above: a village's township, a township's district, none above that."""
-    prefix = org_prefix(org_code)
-    if len(prefix) <= 6:
-        return None
-    return (prefix[:-3]).ljust(12, "0")
-
-
 def read_org_unit_file(path: Path) -> list[OrgUnitRow]:
-    """The rows of an org-unit file, each checked (12-digit code, a known level, a name)."""
+    """The rows of an org-unit file, each checked (12-digit code, a name); the code gives the level."""
     rows: list[OrgUnitRow] = []
     seen: set[str] = set()
     with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -58,15 +50,14 @@ def read_org_unit_file(path: Path) -> list[OrgUnitRow]:
 def _row(record: dict, line_number: int, seen: set[str]) -> OrgUnitRow:
     code = (record.get("code") or "").strip()
     name = (record.get("name") or "").strip()
-    if not ORG_CODE.match(code):
+    if not is_org_code(code):
         raise OrgUnitFileError(f"data row {line_number}: code must be 12 digits")
-    level = org_level(code)
-    if level == "unknown" or not name:
-        raise OrgUnitFileError(f"data row {line_number}: {code} needs a name and a district/township/village code")
+    if not name:
+        raise OrgUnitFileError(f"data row {line_number}: {code} needs a name")
     if code in seen:
         raise OrgUnitFileError(f"data row {line_number}: {code} listed twice")
     seen.add(code)
-    return OrgUnitRow(org_code=code, name=name, level=level, parent_code=parent_code(code))
+    return OrgUnitRow(org_code=code, name=name, level=org_level(code), parent_code=parent_code(code))
 
 
 async def load_org_units(session: AppSession, *, rows: list[OrgUnitRow]) -> int:
@@ -99,9 +90,9 @@ async def org_unit_tree(session: AppSession) -> list[OrgUnitNode]:
 
 async def require_village(session: AppSession, *, org_code: str, field: str) -> OrgUnit:
     """The village (村) a household belongs to; anything else is a 422 at ``field``."""
-    unit = await OrgUnitRepository(session).any_by_code(org_code) if ORG_CODE.match(org_code) else None
+    unit = await OrgUnitRepository(session).any_by_code(org_code) if is_org_code(org_code) else None
     if unit is None:
         raise InvalidInput(field, "no such org unit; use a village code (村) from GET /intake/org-units")
-    if unit.level != "village":
+    if unit.level != OrgLevel.VILLAGE:
         raise InvalidInput(field, f"{org_code} is a {unit.level}; households belong to a village (村)")
     return unit

@@ -12,6 +12,7 @@ from services.intake.visits import service
 from services.intake.visits.schemas import VisitPage, VisitRead
 from shared.data.pagination import PageParams
 from shared.domain.enums import VerificationMethod
+from shared.domain.org_codes import ORG_CODE_PATTERN
 from shared.domain.visit_form import VisitForm
 from shared.errors import error_responses
 from shared.runtime.dependencies import AnyRole, Cipher, Session, Writer
@@ -41,7 +42,7 @@ async def list_visits(
     _: AnyRole,
     page: PageParams,
     household_id: uuid.UUID | None = None,
-    village: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    village: Annotated[str | None, Query(pattern=ORG_CODE_PATTERN)] = None,
     method: VerificationMethod | None = None,
 ) -> VisitPage:
     return await service.list_visits(session, household_id=household_id, village=village, method=method,

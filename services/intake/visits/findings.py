@@ -14,7 +14,10 @@ Each finding names the form field it concerns (``members.2.labour_capacity``,
 - Income: a ticked bracket (judged above the monitoring line) while the household's previous
   visit recorded amounts A-E that, over this visit's household size, compute at or below the line;
   and amounts A-E (judged below) that compute above it. The form never holds both branches, so
-  the previous visit is the honest source of the contradiction the campaign asks about.
+  the previous visit is the honest source of the contradiction the campaign asks about. The
+  per-capita figure is 附件5's, from :mod:`shared.domain.household_income`, so it is the figure the
+  income service will compute for the same amounts (an enlisted member sharing income counts 12
+  months).
 
 The monitoring line and the GPS limits are rule-set data (:mod:`shared.domain.rulesets`): those of the rule
 set whose income year (收入年度) contains the visit's date, for the household's org code — the rule
@@ -26,9 +29,10 @@ names the date, so the gap is visible rather than silently judged against some o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from shared.domain.clock import shanghai_date
 from shared.domain.enums import (
@@ -39,6 +43,12 @@ from shared.domain.enums import (
     WeakLabourReason,
 )
 from shared.domain.geo import distance_m
+from shared.domain.household_income import (
+    CountedMember,
+    household_months,
+    net_income,
+    per_capita,
+)
 from shared.domain.idnumber import age_on
 from shared.domain.rulesets import IncomeYearNotFound, RuleSetCatalog, RuleSetNotFound
 from shared.domain.visit_form import IncomeAmounts, VisitForm
@@ -46,7 +56,6 @@ from shared.events.contracts.intake import Finding
 
 WORKING_AGE_FROM = 16
 WORKING_AGE_TO = 60
-FEN = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,9 @@ class FindingInputs:
 
     form: VisitForm
     birth_dates: list[date]  # of form.members, in order
+    # form.members in order as household size counts them: the form's months, the register's
+    # enlisted_sharing_income (the form does not ask it)
+    household_members: Sequence[CountedMember]
     recorded_key_target_groups: list[str]
     last_position: LastPosition | None
     previous_amounts: IncomeAmounts | None
@@ -102,7 +114,7 @@ def visit_findings(inputs: FindingInputs) -> list[Finding]:
         *labour_capacity_findings(inputs.form, inputs.birth_dates),
         *method_findings(inputs.form, inputs.recorded_key_target_groups),
         *gps_findings(inputs.form, inputs.last_position, inputs.limits),
-        *income_findings(inputs.form, inputs.previous_amounts, inputs.limits),
+        *income_findings(inputs.form, inputs.household_members, inputs.previous_amounts, inputs.limits),
     ]
 
 
@@ -186,28 +198,26 @@ def gps_findings(form: VisitForm, last_position: LastPosition | None, limits: Li
     return findings
 
 
-def per_capita(amounts: IncomeAmounts, member_months: int) -> Decimal | None:
-    """(A+B+C+D−E) ÷ (member-months ÷ 12), to the fen; None for a household of no member-months."""
-    if member_months <= 0:
+def screened_per_capita(amounts: IncomeAmounts, members: Sequence[CountedMember]) -> Decimal | None:
+    """(A+B+C+D−E) ÷ household size by 附件5, to the fen; None for a household of no member-months."""
+    if household_months(members) == 0:
         return None
-    net = (amounts.production_income + amounts.wage_income + amounts.transfer_income + amounts.property_income
-           - amounts.production_expense)
-    return (net * 12 / member_months).quantize(FEN, rounding=ROUND_HALF_UP)
+    return per_capita(net_income(**amounts.model_dump()), members)
 
 
-def income_findings(form: VisitForm, previous_amounts: IncomeAmounts | None, limits: Limits) -> list[Finding]:
-    member_months = sum(member.months_in_household for member in form.members)
+def income_findings(form: VisitForm, members: Sequence[CountedMember], previous_amounts: IncomeAmounts | None,
+                    limits: Limits) -> list[Finding]:
     line = limits.monitoring_line
     if line is None:
         return []
     if form.income.bracket is not None and previous_amounts is not None:
-        figure = per_capita(previous_amounts, member_months)
+        figure = screened_per_capita(previous_amounts, members)
         if figure is not None and figure <= line:
             return [Finding(code="bracket_contradicts_amounts", field="income.bracket",
                             message=f"bracket {form.income.bracket.value} is above the monitoring line {line}, "
                                     f"but the previous visit's amounts A-E give {figure} per person")]
     if form.income.amounts is not None:
-        figure = per_capita(form.income.amounts, member_months)
+        figure = screened_per_capita(form.income.amounts, members)
         if figure is not None and figure > line:
             return [Finding(code="amounts_above_monitoring_line", field="income.amounts",
                             message=f"amounts A-E were given as below the monitoring line {line}, "

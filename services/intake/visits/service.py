@@ -49,7 +49,9 @@ from services.intake.visits.schemas import VisitPage, VisitRead
 from shared.data.database import AppSession, violates
 from shared.domain.clock import clock, shanghai_date
 from shared.domain.enums import Relation, VerificationMethod
-from shared.domain.idnumber import mask_id_number, mask_phone
+from shared.domain.household_income import MemberMonths
+from shared.domain.idnumber import mask_id_number
+from shared.domain.phones import mask_phone
 from shared.domain.visit_form import IncomeAmounts, VisitForm
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.events.contracts.intake import (
@@ -161,8 +163,10 @@ async def _finding_inputs(session: AppSession, repository: VisitRepository, form
     limits = limits_for(await screening_catalog(session), shanghai_date(form.visited_at), household.org_code,
                         gps_accuracy_limit_m=settings.gps_accuracy_limit_m,
                         gps_max_distance_m=settings.gps_max_distance_m, monitoring_line=settings.monitoring_line)
+    counted = [MemberMonths(entry.months_in_household, member.enlisted_sharing_income)
+               for entry, member in zip(form.members, plan.members, strict=True)]
     return FindingInputs(
-        form=form, birth_dates=[m.birth_date for m in plan.members],
+        form=form, birth_dates=[m.birth_date for m in plan.members], household_members=counted,
         recorded_key_target_groups=list(household.key_target_groups),
         last_position=await _last_position(repository, household, latest),
         previous_amounts=IncomeAmounts.model_validate(amounts) if amounts else None, limits=limits,

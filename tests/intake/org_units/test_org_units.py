@@ -9,7 +9,6 @@ from services.intake.org_units.models import OrgUnit
 from services.intake.org_units.service import (
     OrgUnitFileError,
     load_org_units,
-    parent_code,
     read_org_unit_file,
 )
 from services.intake.org_units.tasks import load_org_units_at_startup
@@ -25,12 +24,6 @@ def test_the_demo_file_holds_the_district_the_township_and_its_villages():
     assert rows[TOWNSHIP].level == "township" and rows[TOWNSHIP].parent_code == DISTRICT
     assert rows[VILLAGE].level == "village" and rows[VILLAGE].parent_code == TOWNSHIP
     assert rows[OTHER_VILLAGE].name == "永胜村"
-
-
-def test_parent_codes_follow_the_code_structure():
-    assert parent_code("500151108201") == "500151108000"
-    assert parent_code("500151108000") == "500151000000"
-    assert parent_code("500151000000") is None
 
 
 @pytest.mark.parametrize(("content", "message"), [

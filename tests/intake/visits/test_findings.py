@@ -12,13 +12,15 @@ from services.intake.visits.findings import (
     LastPosition,
     Limits,
     limits_for,
-    per_capita,
+    screened_per_capita,
     visit_findings,
 )
 from shared.domain.geo import wgs84_to_gcj02
+from shared.domain.household_income import MemberMonths
 from shared.domain.rulesets import default_catalog
 from shared.domain.visit_form import IncomeAmounts, VisitForm
 from tests.conftest import VILLAGE
+from tests.factories.id_numbers import valid_id_number
 from tests.factories.visit_forms import (
     TONGLIANG_LAT,
     TONGLIANG_LON,
@@ -41,10 +43,14 @@ def born_years_ago(years: int) -> date:
 
 
 def full_findings(form: dict, *, ages: list[int] | None = None, key_groups: list[str] | None = None,
-                  last: LastPosition | None = None, previous: dict | None = None, limits: Limits = LIMITS):
+                  last: LastPosition | None = None, previous: dict | None = None, limits: Limits = LIMITS,
+                  enlisted: list[bool] | None = None):
     model = VisitForm.model_validate(form)
     births = [born_years_ago(age) for age in (ages or [50] * len(model.members))]
-    inputs = FindingInputs(form=model, birth_dates=births, recorded_key_target_groups=key_groups or [],
+    counted = [MemberMonths(member.months_in_household, is_enlisted)
+               for member, is_enlisted in zip(model.members, enlisted or [False] * len(model.members), strict=True)]
+    inputs = FindingInputs(form=model, birth_dates=births, household_members=counted,
+                           recorded_key_target_groups=key_groups or [],
                            last_position=last, previous_amounts=IncomeAmounts.model_validate(previous) if previous
                            else None, limits=limits)
     return visit_findings(inputs)
@@ -84,8 +90,8 @@ def test_labour_capacity_is_checked_against_the_age_on_the_visit_day(member, age
 def test_age_counts_completed_years_on_the_visit_day():
     turning_16_tomorrow = date(2008, 9, 6)
     model = VisitForm.model_validate(one_member(labour_capacity="ordinary"))
-    inputs = FindingInputs(form=model, birth_dates=[turning_16_tomorrow], recorded_key_target_groups=[],
-                           last_position=None, previous_amounts=None, limits=LIMITS)
+    inputs = FindingInputs(form=model, birth_dates=[turning_16_tomorrow], household_members=[MemberMonths()],
+                           recorded_key_target_groups=[], last_position=None, previous_amounts=None, limits=LIMITS)
     assert [f.code for f in visit_findings(inputs)] == ["labour_capacity_vs_age"]
 
 
@@ -126,11 +132,13 @@ def test_a_fix_far_from_the_last_known_position_is_a_finding_compared_in_wgs84()
     assert findings(valid_visit_form(home_visit=raw_as_wgs), last=None) == []
 
 
-def test_per_capita_income_uses_member_months():
-    amounts = IncomeAmounts.model_validate(valid_income_amounts())
-    assert per_capita(amounts, 24) == Decimal("8510.25")
-    assert per_capita(amounts, 18) == Decimal("11347.00")
-    assert per_capita(amounts, 0) is None
+def test_the_screened_figure_is_per_person_of_the_household_size():
+    amounts = IncomeAmounts.model_validate(valid_income_amounts())  # 17020.50 net
+    assert screened_per_capita(amounts, [MemberMonths(12), MemberMonths(12)]) == Decimal("8510.25")
+    assert screened_per_capita(amounts, [MemberMonths(12), MemberMonths(6)]) == Decimal("11347.00")
+    assert screened_per_capita(amounts, [MemberMonths(12), MemberMonths(0, enlisted_sharing_income=True)]) == (
+        Decimal("8510.25"))
+    assert screened_per_capita(amounts, [MemberMonths(0)]) is None
 
 
 def test_a_bracket_above_the_line_contradicted_by_the_previous_visits_amounts():
@@ -151,6 +159,18 @@ def test_amounts_given_as_below_the_line_that_compute_above_it():
     low = valid_income_amounts(production_income="1000", wage_income="5000", transfer_income="1000",
                                production_expense="0")
     assert findings(valid_visit_form(income={"amounts": low})) == []
+
+
+def test_an_enlisted_member_sharing_income_counts_in_the_screening():
+    # 12000 net: for the head alone 12000.00 a person, above the line; with the son who enlisted
+    # (0 months at home, still sharing income) the household is two, 6000.00 a person.
+    amounts = valid_income_amounts(production_income="3000", wage_income="9000", transfer_income="0",
+                                   property_income="0", production_expense="0")
+    form = valid_visit_form(income={"amounts": amounts}, members=[
+        valid_member(), valid_member(id_number=valid_id_number(date(2003, 5, 1), "male", serial=7), name="张小军",
+                                     relation="son", months_in_household=0)])
+    assert findings(form, ages=[52, 21]) == [("amounts_above_monitoring_line", "income.amounts")]
+    assert findings(form, ages=[52, 21], enlisted=[False, True]) == []
 
 
 # --- where the limits come from -------------------------------------------------------------------

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import func, select
 
@@ -9,7 +12,13 @@ from shared.data.platform_tables import FailedEvent, OutboxEvent
 from tests.conftest import DISTRICT, OTHER_VILLAGE, TOWNSHIP, VILLAGE
 from tests.factories.income import income_events as household_income_events
 from tests.factories.income import ruleset_2025
-from tests.factories.intake import household_payload, register_household, visit_form_for
+from tests.factories.intake import (
+    household_payload,
+    member_payload,
+    next_id_number,
+    register_household,
+    visit_form_for,
+)
 from tests.factories.visit_forms import valid_income_amounts
 
 pytestmark = pytest.mark.asyncio
@@ -119,3 +128,23 @@ async def test_every_write_is_audited_with_caller_request_and_redacted_values(in
         assert member["id_number"] not in str(members.json())
     for changes in member_changes:
         assert changes["id_number_cipher"] == [None, "***"] and changes["id_number_index"] == [None, "***"]
+
+
+async def test_intake_screens_an_enlisted_member_as_income_assesses_him(intake):
+    # The son enlisted (0 months at home) and still shares the household's income: 附件5 counts
+    # him for the whole year, so 12000 yuan net is 6000.00 a person, below the 8300 line.
+    son = member_payload(name="张小军", relation="son", id_number=next_id_number(date(2003, 5, 1)),
+                         months_in_household=0, enlisted_sharing_income=True)
+    household = await register_household(intake, members=[member_payload(), son])
+    amounts = valid_income_amounts(production_income="3000", wage_income="9000", transfer_income="0",
+                                   property_income="0", production_expense="0")
+    form = visit_form_for(household, income={"amounts": amounts})
+    form["members"][1]["months_in_household"] = 0
+    response = await intake.client.post("/intake/visits", json=form, headers=intake.headers("village_cadre", VILLAGE))
+    assert response.status_code == 201, response.text
+    await intake.settle()
+
+    assert [finding["code"] for finding in response.json()["findings"]] == []
+    [assessed] = [event["payload"] for event in await income_events(intake)]
+    assert Decimal(assessed["per_capita_net_income"]) == Decimal("6000.00")
+    assert assessed["below_monitoring_line"] is True
