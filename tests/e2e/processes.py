@@ -8,11 +8,16 @@ of its log, or says it exited and with which code.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT = float(os.environ.get("FANGFAN_TEST_STARTUP_TIMEOUT", "120"))
@@ -63,3 +68,28 @@ def wait_until_up(name: str, process: subprocess.Popen, check, *, log: Path | No
             raise AssertionError(f"{name} did not come up within {timeout:.0f}s; the end of its log "
                                  f"({log or 'none'}):\n{log_tail(log)}")
         time.sleep(interval)
+
+
+@contextlib.contextmanager
+def embedded_system(tmp: Path, **settings: str) -> Iterator[tuple[str, dict[str, str], Path]]:
+    """`fangfan run` on a free port with a data folder under ``tmp``; yields (base URL, environment, log)."""
+    port = free_port()
+    env = fangfan_env(FANGFAN_DATA_DIR=str(tmp / "data"), FANGFAN_ENV_FILE=str(tmp / "none.env"), **settings)
+    log = tmp / "run.log"
+    with open(log, "wb") as out:  # the child keeps its own descriptor
+        process = subprocess.Popen([sys.executable, "-m", "shared.runtime.cli", "run", "--port", str(port)], env=env,
+                                   stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        try:
+            return httpx.get(f"{base}/alerts/healthz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_until_up(f"fangfan run (port {port})", process, answers, log=log)
+        yield base, env, log
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

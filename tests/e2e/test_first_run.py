@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from shared.runtime.settings import SERVICE_NAMES
-from tests.e2e.processes import fangfan_env, free_port, wait_until, wait_until_up
+from tests.e2e.processes import embedded_system, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -21,27 +21,8 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory):
     """`fangfan run` on a free port with nothing configured; yields (base URL, its environment, its output)."""
-    tmp = tmp_path_factory.mktemp("first-run")
-    port = free_port()
-    env = fangfan_env(FANGFAN_DATA_DIR=str(tmp / "data"), FANGFAN_ENV_FILE=str(tmp / "none.env"))
-    log = tmp / "run.log"
-    with open(log, "wb") as out:  # the child keeps its own descriptor
-        process = subprocess.Popen([sys.executable, "-m", "shared.runtime.cli", "run", "--port", str(port)], env=env,
-                                   stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-
-    def answers() -> bool:
-        try:
-            return httpx.get(f"{base}/", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    try:
-        wait_until_up(f"fangfan run (port {port})", process, answers, log=log)
+    with embedded_system(tmp_path_factory.mktemp("first-run")) as (base, env, log):
         yield base, env, lambda: log.read_text("utf-8")
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def banner_of(output: str) -> str:

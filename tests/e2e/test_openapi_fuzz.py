@@ -12,11 +12,10 @@ import shutil
 import subprocess
 import sys
 
-import httpx
 import pytest
 
 from shared.runtime.settings import SERVICE_NAMES
-from tests.e2e.processes import fangfan_env, free_port, wait_until_up
+from tests.e2e.processes import embedded_system
 
 pytestmark = pytest.mark.e2e
 EXAMPLES = os.environ.get("FANGFAN_FUZZ_EXAMPLES", "15")
@@ -25,30 +24,11 @@ EXAMPLES = os.environ.get("FANGFAN_FUZZ_EXAMPLES", "15")
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fuzz")
-    port = free_port()
-    env = fangfan_env(FANGFAN_DATA_DIR=str(tmp / "data"), FANGFAN_ENV_FILE=str(tmp / "none.env"),
-                      FANGFAN_LOG_LEVEL="WARNING")
-    log = tmp / "run.log"
-    with open(log, "wb") as out:  # the child keeps its own descriptor
-        process = subprocess.Popen([sys.executable, "-m", "shared.runtime.cli", "run", "--port", str(port)], env=env,
-                                   stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-
-    def answers() -> bool:
-        try:
-            return httpx.get(f"{base}/alerts/healthz", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    try:
-        wait_until_up(f"fangfan run (port {port})", process, answers, log=log)
+    with embedded_system(tmp, FANGFAN_LOG_LEVEL="WARNING") as (base, env, _):
         token = subprocess.run([sys.executable, "-m", "shared.runtime.cli", "token", "--name", "fuzz", "--role",
                                 "district_admin", "--org", "500151000000"], env=env, capture_output=True, text=True,
                                check=True).stdout.strip()
         yield base, token, tmp
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 @pytest.mark.parametrize("service", SERVICE_NAMES)
