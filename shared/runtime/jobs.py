@@ -24,21 +24,18 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import structlog
 from arq.cron import next_cron
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from shared.data.database import AppSession
 from shared.data.platform_tables import JobInput, JobRecord, JobState, ScheduledRun
 from shared.domain.clock import SHANGHAI, clock
-from shared.runtime.tasks import CronSpec, JobSpec
+from shared.runtime.tasks import CronSpec, JobSpec, ServiceProcess
 from shared.security.auth import system_principal
-
-if TYPE_CHECKING:
-    from shared.data.database import AppSession
-    from shared.runtime.service_runtime import ServiceRuntime
 
 log = structlog.get_logger(__name__)
 
@@ -60,7 +57,7 @@ class UnknownJob(LookupError):
 class JobContext:
     """What a job body gets: its service, the date it works for, and progress for tracked jobs."""
 
-    runtime: ServiceRuntime
+    runtime: ServiceProcess
     as_of: date
     job_id: uuid.UUID | None = None
     unit: str = "items"
@@ -110,7 +107,7 @@ def untracked_job_id(name: str, params: dict[str, Any], as_of: date) -> str:
 class JobRunner:
     """The jobs of one service in one process: submits, claims and runs them, and fires its schedules."""
 
-    def __init__(self, runtime: ServiceRuntime, *, enqueue_untracked: Callable | None = None) -> None:
+    def __init__(self, runtime: ServiceProcess, *, enqueue_untracked: Callable | None = None) -> None:
         self.runtime = runtime
         definition = runtime.definition
         self.specs: dict[str, JobSpec] = {spec.name: spec for spec in definition.jobs}

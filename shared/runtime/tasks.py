@@ -25,17 +25,29 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from shared.data.database import Database
 from shared.events.consumer import Handler, HandlerFunc
-
-if TYPE_CHECKING:
-    from shared.runtime.service_runtime import ServiceRuntime
+from shared.runtime.settings import PlatformSettings
 
 PLATFORM = "*"
 
+
+class ServiceProcess(Protocol):
+    """What hooks and jobs see of the service running them (``ServiceRuntime`` is the one that does)."""
+
+    name: str
+    db: Database
+    platform: PlatformSettings
+    definition: Any
+    relay: Any
+    jobs: Any
+    consumer: Any
+
+
 JobFunc = Callable[..., Awaitable[Any]]
-RuntimeHook = Callable[["ServiceRuntime"], Awaitable[None]]
+RuntimeHook = Callable[[ServiceProcess], Awaitable[None]]
 
 
 @dataclass(frozen=True)
