@@ -48,6 +48,18 @@ class IntakeSettings(service_settings_class("intake")):
     import_max_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
     # A dry run of a file up to this size answers at once; a larger one, and every real run, is a job.
     import_sync_dry_run_bytes: int = Field(default=256 * 1024, ge=0)
+    # Bounds on what a file may make the server read, checked before and while it is read: a small
+    # upload may declare a huge sheet or unpack to gigabytes (a zip bomb). Data rows of one file:
+    import_max_rows: int = Field(default=100_000, gt=0)
+    # Columns of a row (the known columns are 17; exports carry a few of their own besides):
+    import_max_columns: int = Field(default=100, gt=0)
+    # Characters of one cell (the longest register field, 备注, takes 500):
+    import_max_cell_chars: int = Field(default=1_000, gt=0)
+    # Bytes an XLSX workbook unpacks to, all its parts together, as its zip directory declares them:
+    import_max_unpacked_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
+    # How many times larger than its packed size a part of a workbook may unpack (parts over 1 MiB;
+    # spreadsheets pack 5 to 30 times, a zip bomb a thousand):
+    import_max_compression_ratio: int = Field(default=200, gt=1)
 
     def campaign_start(self) -> datetime:
         """The first instant of the campaign, in China time."""

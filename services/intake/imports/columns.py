@@ -26,11 +26,17 @@ Chinese or English, ignoring case, spaces and a leading ``*``:
 
 Household columns (village, number, group, kinds, risk status, key-target groups) are read from a
 household's first row; a later row of the household that says otherwise is rejected.
+
+A file with two columns that read as the same field (身份证号码 and id_number, say) is refused:
+which of the two holds the truth is the township's to say, not the import's. A cell may hold no
+control character (NUL, tab, escape and the like) anywhere; only 备注 and 工种说明 may hold line
+breaks. A row breaking that rule is rejected with the column named.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from enum import Enum
 
 from shared.domain.enums import (
@@ -81,19 +87,61 @@ _HEADERS = {_normal_header(alias): field for field, (chinese, aliases) in COLUMN
             for alias in (chinese, field, *aliases)}
 
 
-def map_headers(headers: list[object]) -> tuple[dict[int, str], list[str]]:
-    """Column positions of known fields, and the headers that match none (ignored)."""
+def map_headers(headers: list[str], *, row: int = 1) -> tuple[dict[int, str], list[str]]:
+    """Column positions of known fields, and the headers that match none (ignored).
+
+    ValueError when two columns read as one field, naming both header cells (``C1``, ``H1``).
+    """
     positions: dict[int, str] = {}
     ignored: list[str] = []
     for position, header in enumerate(headers):
         if header is None or str(header).strip() == "":
             continue
         field = _HEADERS.get(_normal_header(str(header)))
-        if field is None or field in positions.values():
+        if field is None:
             ignored.append(str(header).strip())
-        else:
-            positions[position] = field
+            continue
+        earlier = next((p for p, f in positions.items() if f == field), None)
+        if earlier is not None:
+            raise ValueError(
+                f"columns {_cell(earlier, row)} ({printable(str(headers[earlier]).strip())}) and "
+                f"{_cell(position, row)} ({printable(str(header).strip())}) both read as {header_label(field)}; "
+                "keep one of them")
+        positions[position] = field
     return positions, ignored
+
+
+def _cell(position: int, row: int) -> str:
+    """A spreadsheet cell reference, ``A1``, of a 0-based column position."""
+    letters = ""
+    number = position + 1
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return f"{letters}{row}"
+
+
+# Free-text columns where a line break (Alt+Enter in a cell) is part of the text.
+MULTILINE_FIELDS = frozenset({"remarks", "trade_note"})
+_LINE_BREAKS = frozenset("\n\r")
+
+
+def control_characters(text: str, *, multiline: bool = False) -> list[str]:
+    """The control characters of a cell (``U+0000``…), which no register field takes; line breaks allowed if multiline."""
+    found = []
+    for character in text:
+        if unicodedata.category(character) == "Cc" and not (multiline and character in _LINE_BREAKS):
+            code = f"U+{ord(character):04X}"
+            if code not in found:
+                found.append(code)
+    return found
+
+
+def printable(text: str) -> str:
+    """The text with each control character shown as U+FFFD, fit for a report and any database."""
+    if text.isprintable():
+        return text
+    return "".join("\ufffd" if unicodedata.category(c) == "Cc" else c for c in text)
 
 
 def missing_columns(fields: set[str]) -> list[str]:

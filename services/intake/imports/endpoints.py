@@ -12,7 +12,12 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from services.intake.imports.columns import __doc__ as COLUMNS_DOC
-from services.intake.imports.reader import ImportFileError, ImportReader, detect_format
+from services.intake.imports.reader import (
+    ImportFileError,
+    ImportLimits,
+    ImportReader,
+    detect_format,
+)
 from services.intake.imports.report import ReportWriter
 from services.intake.imports.schemas import ImportReport
 from services.intake.imports.service import import_households
@@ -53,11 +58,16 @@ async def import_households_file(
     report: Annotated[str, Query(pattern="^(all|rejected)$")] = "all",
 ) -> Response:
     path = await _spool(file, settings.import_max_bytes)
+    limits = ImportLimits.of(settings)
     if not dry_run or path.stat().st_size > settings.import_sync_dry_run_bytes:
         try:
             file_format = detect_format(path, file.filename)
-            # Off the event loop: even the header of a workbook is a zip to open.
-            await asyncio.to_thread(ImportReader(path, file_format).check_header)
+            # Off the event loop: even the header of a workbook is a zip to inspect and open. What
+            # the workbook declares (its unpacked size, its sheet's dimension) is refused here, at
+            # once; a small file is read in full against the limits, a larger one by its job.
+            reader = ImportReader(path, file_format, limits)
+            small = path.stat().st_size <= settings.import_sync_dry_run_bytes
+            await asyncio.to_thread(reader.check_file if small else reader.check_header)
             content = path.read_bytes()
         except ImportFileError as exc:
             raise InvalidInput("body.file", str(exc)) from None
@@ -75,7 +85,7 @@ async def import_households_file(
     try:
         file_format = detect_format(path, file.filename)
         summary = await import_households(runtime.db, principal=principal, path=path, file_format=file_format,
-                                          dry_run=dry_run, cipher=cipher, report=writer,
+                                          dry_run=dry_run, cipher=cipher, report=writer, limits=limits,
                                           request_id=getattr(request.state, "request_id", None))
     except ImportFileError as exc:
         writer.discard()

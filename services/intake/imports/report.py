@@ -1,4 +1,9 @@
-"""The import report, written row by row to a temporary file and streamed back as one JSON document."""
+"""The import report, written row by row to a temporary file and streamed back as one JSON document.
+
+The report is JSON only. Its texts come from the file as typed (a name may begin with ``=``), so a
+rendering of it as a spreadsheet or CSV must pass every text cell through
+:func:`shared.exports.spreadsheet_cell`, as every export does.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +28,7 @@ class ReportWriter:
         self.rejected_only = rejected_only
 
     def write(self, row: ImportRow) -> None:
-        if self.rejected_only and row.action is not RowAction.REJECTED:
+        if self.rejected_only and row.action not in (RowAction.REJECTED, RowAction.NOT_APPLIED):
             return
         self._file.write(row.model_dump_json() + "\n")
 

@@ -12,6 +12,8 @@ class RowAction(StrEnum):
     UPDATE = "update"
     UNCHANGED = "unchanged"
     REJECTED = "rejected"
+    # A real run stopped (cancelled, or the database went away) before the row's household was applied.
+    NOT_APPLIED = "not_applied"
 
 
 class ImportRow(BaseModel):
@@ -37,6 +39,10 @@ class ImportSummary(BaseModel):
     members_updated: int = 0
     members_unchanged: int = 0
     rejected_rows: int = 0
+    # A real run that stopped before the end: why, and how many rows it did not apply (each listed
+    # as ``not_applied``). Every other row's action is what was stored.
+    stopped: str | None = None
+    rows_not_applied: int = 0
     ignored_columns: list[str] = []
 
 

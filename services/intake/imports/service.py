@@ -14,11 +14,13 @@ household's village). A new household needs its head's (户主) row.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterator
-from itertools import groupby
+from itertools import chain, groupby
 from pathlib import Path
 
-from sqlalchemy.exc import IntegrityError
+import structlog
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from services.intake.households.models import Household
 from services.intake.households.repository import HouseholdRepository, MemberRepository
@@ -27,16 +29,24 @@ from services.intake.households.service import (
     publish_household_changed,
     set_phone,
 )
-from services.intake.imports.planning import HouseholdPlan, ImportState, plan_batch
-from services.intake.imports.reader import ImportReader
+from services.intake.imports.planning import (
+    HouseholdPlan,
+    ImportState,
+    plan_batch,
+    result_row,
+)
+from services.intake.imports.reader import ImportLimits, ImportReader
 from services.intake.imports.report import ReportWriter
 from services.intake.imports.rows import ParsedRow, parse_row
 from services.intake.imports.schemas import ImportSummary, RowAction
 from shared.data.database import AppSession, Database
 from shared.domain.clock import clock
 from shared.domain.enums import Relation
+from shared.runtime.jobs import JobCancelled
 from shared.security.auth import Principal
 from shared.security.crypto import FieldCipher
+
+log = structlog.get_logger(__name__)
 
 BATCH_ROWS = 500
 
@@ -45,26 +55,86 @@ class _HouseholdGone(Exception):
     """The household a plan updates is no longer there (its creation earlier in the file failed)."""
 
 
+class ImportStopped(Exception):
+    """A real run stopped before the end of the file; ``summary`` completes the report written so far."""
+
+    def __init__(self, summary: ImportSummary) -> None:
+        super().__init__(summary.stopped)
+        self.summary = summary
+
+
 async def import_households(db: Database, *, principal: Principal, path: Path, file_format: str, dry_run: bool,
                             cipher: FieldCipher, report: ReportWriter, request_id: str | None = None,
-                            on_batch: Callable[[int], Awaitable[None]] | None = None) -> ImportSummary:
+                            on_batch: Callable[[int], Awaitable[None]] | None = None,
+                            limits: ImportLimits | None = None) -> ImportSummary:
     """Read the file, plan it batch by batch and (unless a dry run) apply each household; report each row."""
     state = ImportState(principal=principal, cipher=cipher)
     summary = ImportSummary(dry_run=dry_run, format=file_format)
-    reader = ImportReader(path, file_format)
-    for batch in _batches(reader):
-        async with db.session(principal, request_id=request_id) as session:
-            plans = await plan_batch(state, session, batch)
-        for plan in plans:
-            if plan.writes and not dry_run:
-                await _apply_in_transaction(db, state, plan, request_id)
-            _count(summary, plan)
-            for result in plan.results:
-                report.write(result)
-        if on_batch is not None:
-            await on_batch(summary.rows)  # a job's progress, and its safe point for a cancel
+    reader = ImportReader(path, file_format, limits)
+    if not dry_run:
+        await asyncio.to_thread(reader.check_file)
+    batches = _batches(reader)
+    # What of the file is read but not reported yet: planned households, then households not planned.
+    plans: list[HouseholdPlan] = []
+    unplanned: list[list[ParsedRow]] = []
+    try:
+        while (batch := await asyncio.to_thread(next, batches, None)) is not None:
+            unplanned = batch
+            async with db.session(principal, request_id=request_id) as session:
+                plans = await plan_batch(state, session, batch)
+            unplanned = []
+            while plans:
+                if plans[0].writes and not dry_run:
+                    await _apply_in_transaction(db, state, plans[0], request_id)
+                _report(summary, report, plans.pop(0))
+            if on_batch is not None:
+                await on_batch(summary.rows)  # a job's progress, and its safe point for a cancel
+    except Exception as exc:
+        if dry_run:
+            raise
+        await asyncio.to_thread(_report_not_applied, summary, report, plans, chain([unplanned], batches), exc)
+        summary.ignored_columns = reader.ignored_columns
+        raise ImportStopped(summary) from exc
     summary.ignored_columns = reader.ignored_columns
     return summary
+
+
+def _report(summary: ImportSummary, report: ReportWriter, plan: HouseholdPlan) -> None:
+    _count(summary, plan)
+    for result in plan.results:
+        report.write(result)
+
+
+def _report_not_applied(summary: ImportSummary, report: ReportWriter, plans: list[HouseholdPlan],
+                        batches: Iterator[list[list[ParsedRow]]], cause: Exception) -> None:
+    """Finish the report of a stopped run: each row not applied, to the end of the file, with the reason."""
+    if isinstance(cause, JobCancelled):
+        summary.stopped = "cancelled on request"
+    else:
+        summary.stopped = f"stopped by an error ({type(cause).__name__}); import the file again to apply the rest"
+    reason = f"not applied: the run was {summary.stopped.split(';')[0]} before this row's household"
+    for plan in plans:
+        # A planned household keeps the rejections it was planned with; its other rows were not applied.
+        for row, result in zip(plan.rows, plan.results or [None] * len(plan.rows), strict=True):
+            if result is None or result.action is not RowAction.REJECTED:
+                result = result_row(row, None, RowAction.NOT_APPLIED, reason)
+            _report_row(summary, report, result)
+    try:
+        for batch in batches:
+            for rows in batch:
+                for row in rows:
+                    _report_row(summary, report, result_row(row, None, RowAction.NOT_APPLIED, reason))
+    except Exception as exc:  # noqa: BLE001 - the report says where listing stopped, the run's cause stands
+        summary.stopped += f"; the rows after the {summary.rows} listed could not be read ({type(exc).__name__})"
+
+
+def _report_row(summary: ImportSummary, report: ReportWriter, result) -> None:
+    summary.rows += 1
+    if result.action is RowAction.REJECTED:
+        summary.rejected_rows += 1
+    else:
+        summary.rows_not_applied += 1
+    report.write(result)
 
 
 def _batches(reader: ImportReader) -> Iterator[list[list[ParsedRow]]]:
@@ -92,6 +162,16 @@ async def _apply_in_transaction(db: Database, state: ImportState, plan: Househol
         # Another writer took the household number or an ID number after the plan was made.
         state.created.pop(plan.key, None)
         plan.reject_all("conflicted with a change to the register made meanwhile; import this household again")
+    except DBAPIError as exc:
+        # SQLSTATE class 22 (data exception): a value the row checks let through and the database
+        # refuses. Only this household's transaction is lost; the run goes on.
+        sqlstate = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig.__cause__, "sqlstate", "") or "")
+        if exc.connection_invalidated or not sqlstate.startswith("22"):
+            raise
+        log.warning("import_household_refused", sqlstate=sqlstate)
+        state.created.pop(plan.key, None)
+        plan.reject_all(f"the database refused a value of this household (SQLSTATE {sqlstate}); none of it was "
+                        "stored")
 
 
 async def _apply(session: AppSession, state: ImportState, plan: HouseholdPlan) -> None:
@@ -140,5 +220,6 @@ def _count(summary: ImportSummary, plan: HouseholdPlan) -> None:
         setattr(summary, household, getattr(summary, household) + 1)
     for result in plan.results:
         name = {RowAction.CREATE: "members_created", RowAction.UPDATE: "members_updated",
-                RowAction.UNCHANGED: "members_unchanged", RowAction.REJECTED: "rejected_rows"}[result.action]
+                RowAction.UNCHANGED: "members_unchanged", RowAction.REJECTED: "rejected_rows",
+                RowAction.NOT_APPLIED: "rows_not_applied"}[result.action]
         setattr(summary, name, getattr(summary, name) + 1)

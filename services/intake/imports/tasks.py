@@ -1,4 +1,8 @@
-"""The bulk import as a tracked job: a district's register takes longer than any request may."""
+"""The bulk import as a tracked job: a district's register takes longer than any request may.
+
+A run that stops before the end (a cancel, a lost database) still leaves its report on the job,
+saying which rows were applied and which were not, and the job ends cancelled or failed.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,21 @@ import os
 import tempfile
 from pathlib import Path
 
+import structlog
+from sqlalchemy import update
+
+from services.intake.imports.reader import ImportLimits
 from services.intake.imports.report import ReportWriter
-from services.intake.imports.service import import_households
+from services.intake.imports.service import ImportStopped, import_households
+from services.intake.settings import get_intake_settings
+from shared.data.platform_tables import JobRecord
 from shared.domain.enums import Role
 from shared.runtime.jobs import JobContext
 from shared.runtime.tasks import job
 from shared.security.auth import Principal
 from shared.security.crypto import field_cipher
+
+log = structlog.get_logger(__name__)
 
 
 @job("imports.run", tracked=True, unit="rows")
@@ -30,8 +42,21 @@ async def run_import(ctx: JobContext, *, dry_run: bool, rejected_only: bool, for
             target.write(stored.content)
         summary = await import_households(ctx.db, principal=principal, path=path, file_format=format,
                                           dry_run=dry_run, cipher=field_cipher(ctx.runtime.platform), report=writer,
-                                          on_batch=ctx.progress)
+                                          on_batch=ctx.progress, limits=ImportLimits.of(get_intake_settings()))
         return writer.read(summary)
+    except ImportStopped as stopped:
+        await _keep_report(ctx, writer.read(stopped.summary))
+        raise stopped.__cause__ from None
     finally:
         writer.discard()
         path.unlink(missing_ok=True)
+
+
+async def _keep_report(ctx: JobContext, report: dict) -> None:
+    """Store a stopped run's report on its job (the runner stores one only for a job that succeeded)."""
+    try:
+        async with ctx.transaction("imports.report") as session:
+            await session.execute(update(JobRecord).where(JobRecord.id == ctx.job_id).values(report=report)
+                                  .execution_options(synchronize_session=False))
+    except Exception:  # noqa: BLE001 - the run's own failure is what the job must record
+        log.exception("import_report_not_kept", job_id=str(ctx.job_id))

@@ -102,7 +102,7 @@ async def test_a_dry_run_reports_every_row_and_writes_nothing(intake):
     assert report["summary"] | {"ignored_columns": []} == {
         "dry_run": True, "format": "csv", "rows": 9, "households_created": 3, "households_updated": 0,
         "households_unchanged": 0, "members_created": 5, "members_updated": 0, "members_unchanged": 0,
-        "rejected_rows": 4, "ignored_columns": []}
+        "rejected_rows": 4, "stopped": None, "rows_not_applied": 0, "ignored_columns": []}
     assert {r["household_action"] for r in report["rows"] if r["action"] == "create"} == {"create"}
     assert await household_count(intake) == 0
     assert not any(r[8] in response.text for r in rows)
