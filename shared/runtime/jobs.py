@@ -86,6 +86,19 @@ class JobContext:
         if cancel:
             raise JobCancelled()
 
+    async def keep_report(self, report: dict) -> None:
+        """Store what a job that is about to stop (cancelled or failing) did; a finished job's report is
+        what its body returns."""
+        if self.job_id is None:
+            return
+        try:
+            async with self.transaction("jobs.report") as session:
+                await session.execute(update(JobRecord).where(JobRecord.id == self.job_id)
+                                      .values(report=json.loads(json.dumps(report, default=str)))
+                                      .execution_options(synchronize_session=False))
+        except Exception:  # noqa: BLE001 - the job's own failure is what must be recorded
+            log.exception("job_report_not_kept", job_id=str(self.job_id))
+
     async def input_file(self) -> JobInput:
         """The file stored with the job when it was submitted."""
         async with self.runtime.db.session(system_principal("jobs.input")) as session:

@@ -10,21 +10,15 @@ import os
 import tempfile
 from pathlib import Path
 
-import structlog
-from sqlalchemy import update
-
 from services.intake.imports.reader import ImportLimits
 from services.intake.imports.report import ReportWriter
 from services.intake.imports.service import ImportStopped, import_households
 from services.intake.settings import get_intake_settings
-from shared.data.platform_tables import JobRecord
 from shared.domain.enums import Role
 from shared.runtime.jobs import JobContext
 from shared.runtime.tasks import job
 from shared.security.auth import Principal
 from shared.security.crypto import field_cipher
-
-log = structlog.get_logger(__name__)
 
 
 @job("imports.run", tracked=True, unit="rows")
@@ -45,18 +39,9 @@ async def run_import(ctx: JobContext, *, dry_run: bool, rejected_only: bool, for
                                           on_batch=ctx.progress, limits=ImportLimits.of(get_intake_settings()))
         return writer.read(summary)
     except ImportStopped as stopped:
-        await _keep_report(ctx, writer.read(stopped.summary))
+        await ctx.keep_report(writer.read(stopped.summary))
         raise stopped.__cause__ from None
     finally:
         writer.discard()
         path.unlink(missing_ok=True)
 
-
-async def _keep_report(ctx: JobContext, report: dict) -> None:
-    """Store a stopped run's report on its job (the runner stores one only for a job that succeeded)."""
-    try:
-        async with ctx.transaction("imports.report") as session:
-            await session.execute(update(JobRecord).where(JobRecord.id == ctx.job_id).values(report=report)
-                                  .execution_options(synchronize_session=False))
-    except Exception:  # noqa: BLE001 - the run's own failure is what the job must record
-        log.exception("import_report_not_kept", job_id=str(ctx.job_id))

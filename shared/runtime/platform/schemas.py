@@ -41,7 +41,8 @@ class JobRead(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
-    report: dict[str, Any] | None = Field(description="the job's report, once it succeeded")
+    report: dict[str, Any] | None = Field(description="the job's report once it succeeded; a job stopped part-way "
+                                                                  "may keep one saying what it did")
     error: str | None
 
     @classmethod

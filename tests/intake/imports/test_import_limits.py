@@ -77,6 +77,12 @@ def hand_built_xlsx(dimension: str, rows: dict[int, list[str]], padding: Iterabl
     return buffer.getvalue()
 
 
+# The attack stalled every request for 16 s (and a full-height sheet would for about 20 minutes). A
+# process that keeps parsing off its event loop answers within milliseconds; the limit leaves room for
+# a test machine loaded by other suites without letting a synchronous parse pass.
+STALL_LIMIT = 3.0
+
+
 async def healthz_while(system, upload_coroutine) -> tuple[object, float, list[float]]:
     """Run an upload while asking /intake/healthz every 50 ms: its response, its duration, healthz latencies."""
     started = time.perf_counter()
@@ -112,7 +118,7 @@ async def test_a_workbook_declaring_a_huge_sheet_is_refused_at_once_while_the_pr
     response, elapsed, latencies = await healthz_while(
         intake, upload(intake, content, filename="register.xlsx", dry_run=dry_run))
     assert_refused_at_the_file(response, "16384 columns", "limit is 100", "FANGFAN_INTAKE_IMPORT_MAX_COLUMNS")
-    assert elapsed < 5 and max(latencies, default=0) < 1
+    assert elapsed < 5 and max(latencies, default=0) < STALL_LIMIT
     assert await household_count(intake) == 0
 
 
@@ -123,7 +129,7 @@ async def test_a_declared_dimension_within_the_limits_costs_only_the_cells_that_
         intake, upload(intake, content, filename="register.xlsx", dry_run=True))
     assert response.status_code == 200, response.text
     assert [(r["row"], r["action"]) for r in response.json()["rows"]] == [(2, "create"), (100000, "create")]
-    assert max(latencies, default=0) < 1
+    assert max(latencies, default=0) < STALL_LIMIT
 
 
 async def test_a_zip_bomb_is_refused_before_it_is_unpacked(intake):
@@ -136,7 +142,7 @@ async def test_a_zip_bomb_is_refused_before_it_is_unpacked(intake):
         intake, upload(intake, content, filename="register.xlsx", dry_run=False))
     assert_refused_at_the_file(response, "unpacks to more than 268435456 bytes",
                                "FANGFAN_INTAKE_IMPORT_MAX_UNPACKED_BYTES")
-    assert elapsed < 5 and max(latencies, default=0) < 1
+    assert elapsed < 5 and max(latencies, default=0) < STALL_LIMIT
     assert resident_bytes() - before < 64 * 2**20
 
 
