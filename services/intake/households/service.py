@@ -40,6 +40,7 @@ from shared.domain.geo import to_wgs84
 from shared.domain.idnumber import (
     InvalidIdNumber,
     mask_id_number,
+    mask_sensitive_text,
     parse_id_number,
 )
 from shared.domain.phones import mask_phone
@@ -331,10 +332,16 @@ def member_read(member: Member) -> MemberRead:
     return MemberRead(
         id=member.id, household_id=member.household_id, name=member.name, relation=member.relation,
         id_number=member.id_number_masked, birth_date=member.birth_date, sex=member.sex,
-        labour_capacity=member.labour_capacity, skilled_trade=member.skilled_trade, trade_note=member.trade_note,
-        weak_reason=member.weak_reason, remarks=member.remarks, months_in_household=member.months_in_household,
+        labour_capacity=member.labour_capacity, skilled_trade=member.skilled_trade,
+        trade_note=_masked(member.trade_note), weak_reason=member.weak_reason, remarks=_masked(member.remarks),
+        months_in_household=member.months_in_household,
         enlisted_sharing_income=member.enlisted_sharing_income, phone=member.phone_masked,
     )
+
+
+def _masked(text: str | None) -> str | None:
+    # Free text is masked when received; a row stored before that rule is masked on the way out.
+    return mask_sensitive_text(text) if text else text
 
 
 def household_read_sync(household: Household, members: Sequence[Member], village_name: str | None) -> HouseholdRead:

@@ -20,6 +20,7 @@ from shared.data.platform_tables import (
     JobState,
     ProbeReceipt,
 )
+from shared.domain.idnumber import mask_sensitive_values
 from shared.errors import Conflict, NotFound, error_responses
 from shared.events.asyncapi import asyncapi_document
 from shared.events.consumer import Outcome
@@ -152,7 +153,9 @@ async def list_audit_entries(
         if value is not None:
             query = query.where(column == value)
     rows = (await session.execute(query)).scalars().all()
-    return [AuditEntryRead.model_validate(row, from_attributes=True) for row in rows]
+    # Entries written before free text was masked on receipt are masked on the way out.
+    return [AuditEntryRead.model_validate(row, from_attributes=True).model_copy(
+        update={"changes": mask_sensitive_values(row.changes)}) for row in rows]
 
 
 @router.get("/events/failed", summary="Events of your scope this service failed to handle and has not replayed",
