@@ -126,8 +126,8 @@ class MemberRepository:
     async def live_holders(self, id_number_indexes: Iterable[str]) -> dict[str, tuple[uuid.UUID, str]]:
         """Which live member anywhere holds each blind index: ``{index: (household_id, org_code)}``.
 
-        Read outside the caller's scope on purpose: uniqueness holds across the deployment, and
-        only the holder's village is ever shown.
+        Read outside the caller's scope on purpose: uniqueness holds across the deployment. What a
+        caller is told of a holder outside its scope is only that the number is registered.
         """
         indexes = list(set(id_number_indexes))
         if not indexes:
