@@ -67,6 +67,16 @@ class ServiceUnavailable(AppError):
     status_code = 503
 
 
+class TooManyRequests(AppError):
+    """A caller's allowance is used up for now; ``retry_after`` says in how many seconds to try again."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class FieldError(BaseModel):
     field: str
     message: str
@@ -104,6 +114,8 @@ def field_path(loc: tuple | list) -> str:
 
 async def handle_app_error(request: Request, exc: AppError) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after)}
     fields = None
     if isinstance(exc, InvalidInput):
         fields = [FieldError(field=exc.field, message=exc.rule, type="rule")]

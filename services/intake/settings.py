@@ -61,6 +61,13 @@ class IntakeSettings(service_settings_class("intake")):
     # spreadsheets pack 5 to 30 times, a zip bomb a thousand):
     import_max_compression_ratio: int = Field(default=200, gt=1)
 
+    # ID numbers one user may look up in the register (registering people, correcting a number, a
+    # visit's new members, a list filtered by number), per minute, in each process.
+    id_number_lookups_per_minute: int = Field(default=60, gt=0)
+    # ID numbers one user's imports (dry runs too) may check, per day, in each process: a township's
+    # register at once, not the province's.
+    import_id_number_lookups_per_day: int = Field(default=100_000, gt=0)
+
     def campaign_start(self) -> datetime:
         """The first instant of the campaign, in China time."""
         return datetime.combine(self.campaign_starts_on, time.min, tzinfo=SHANGHAI)

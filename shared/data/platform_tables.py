@@ -70,8 +70,11 @@ class InboxRecord(PlatformTable, table=True):
     handled_at: datetime = now_field()
 
 
-class FailedEvent(PlatformTable, table=True):
-    """The last failure of a consumer on an event, kept for an operator to read and replay."""
+class FailedEvent(OrgScoped, PlatformTable, table=True):
+    """The last failure of a consumer on an event, kept for an operator to read and replay.
+
+    Its org code is the event's: a caller sees, and may replay, only failures of events in its scope.
+    """
 
     __tablename__ = "failed_events"
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidComponent
 
 from shared.domain.clock import clock
+from shared.domain.phones import mask_mobiles_in_text
 from shared.domain.plausible import EARLIEST_DATE
 
 ID_NUMBER_LENGTH = 18
@@ -94,3 +95,27 @@ def mask_id_number(number: str) -> str:
         return "*" * len(number)
     return f"{number[:6]}{'*' * 8}{number[-4:]}"
 
+
+# An ID number (18 characters) anywhere in free text, as a run of its own.
+_ID_NUMBER_IN_TEXT = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?![\dXx])")
+_LONG_DIGIT_RUN = re.compile(r"\d{11}")
+
+
+def mask_sensitive_text(text: str) -> str:
+    """Free text with every ID number and mobile number in it masked as :func:`mask_id_number` and
+    ``mask_phone`` would (remarks, notes, log lines: wherever a person may have typed one)."""
+    if _LONG_DIGIT_RUN.search(text) is None:
+        return text  # both need eleven digits in a row; most text has none
+    text = _ID_NUMBER_IN_TEXT.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
+    return mask_mobiles_in_text(text)
+
+
+def mask_sensitive_values(value: Any) -> Any:
+    """The same data with :func:`mask_sensitive_text` applied to every string in it (dicts and lists too)."""
+    if isinstance(value, str):
+        return mask_sensitive_text(value)
+    if isinstance(value, dict):
+        return {key: mask_sensitive_values(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mask_sensitive_values(item) for item in value]
+    return value

@@ -43,6 +43,15 @@ def mask_phone(phone: str) -> str:
     return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"
 
 
+# A mainland mobile number anywhere in free text, as a run of eleven digits of its own.
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+
+
+def mask_mobiles_in_text(text: str) -> str:
+    """Free text with every mobile number in it masked as :func:`mask_phone` masks one."""
+    return _MOBILE_IN_TEXT.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
+
+
 def _kept_form(value: Any) -> Any:
     return without_separators(value) if isinstance(value, str) else value
 

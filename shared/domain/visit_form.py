@@ -51,7 +51,7 @@ from shared.domain.enums import (
     WeakLabourReason,
 )
 from shared.domain.geo import distance_m, to_wgs84
-from shared.domain.idnumber import InvalidIdNumber, parse_id_number
+from shared.domain.idnumber import InvalidIdNumber, mask_sensitive_text, parse_id_number
 from shared.domain.money import SignedYuan, Yuan, to_fen
 from shared.domain.phones import Phone
 from shared.domain.plausible import (
@@ -90,7 +90,10 @@ def check_key_target_groups(groups: list[KeyTargetGroup]) -> list[KeyTargetGroup
     return groups
 
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+# Free text may not hold an ID number or a mobile number: one typed into it is masked on receipt, so
+# the clear value is never stored (the member's own id_number and phone fields are for those).
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+                 AfterValidator(mask_sensitive_text)]
 IdNumber = Annotated[str, AfterValidator(_valid_id_number)]
 # Areas are kept to the hundredth of a mu, written alike however they were given (as amounts are).
 Mu = Annotated[AsciiDecimal, Field(ge=0, max_digits=10, decimal_places=2), AfterValidator(to_fen)]

@@ -127,10 +127,18 @@ class EventConsumer:
             return await _already_handled(session, envelope, handler)
 
     async def record_failure(self, handler: Handler, envelope: Envelope, attempt: int, error: str) -> None:
+        """One record per (event, consumer) awaiting replay: a delivery that fails again updates it."""
         async with self.db.transaction(system_principal(handler.name)) as session:
+            query = select(FailedEvent).where(FailedEvent.event_id == envelope.id,
+                                              FailedEvent.consumer == handler.name, FailedEvent.replayed_at.is_(None))
+            stored = (await session.scalars(query.limit(1))).first()
+            if stored is not None:
+                stored.attempts += attempt
+                stored.error, stored.failed_at = error[:4000], clock.now()
+                return
             session.add(FailedEvent(event_id=envelope.id, event_type=envelope.type, consumer=handler.name,
-                                    envelope=envelope.model_dump(mode="json"), error=error[:4000],
-                                    attempts=attempt))
+                                    org_code=envelope.org_code, envelope=envelope.model_dump(mode="json"),
+                                    error=error[:4000], attempts=attempt))
 
     async def replay(self, failure_id) -> Outcome:
         """Run the failed handler again; on success the failure is marked replayed."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 ROUTES: dict[str, tuple[str, ...]] = {
     "platform.probe": ("intake", "income", "ledger", "alerts"),
     "visit.submitted": ("income", "ledger"),
-    "household.changed": ("ledger",),
+    "household.changed": ("income", "ledger"),
     "income.assessed": ("ledger",),
     # Intake screens visits with the added version; income assesses the visits that waited for it.
     "ruleset.published": ("intake", "income"),

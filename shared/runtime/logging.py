@@ -8,22 +8,18 @@ The masking processor runs before either renderer sees an event.
 from __future__ import annotations
 
 import logging
-import re
 import sys
 
 import structlog
 
-# ID numbers (18 characters) and mainland mobile numbers never reach a log line, whatever logged them.
-_ID_NUMBER = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?![\dXx])")
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+from shared.domain.idnumber import mask_sensitive_text
 
 # The event RequestContextMiddleware logs once per request.
 REQUEST_EVENT = "request"
 
-
-def mask_sensitive(text: str) -> str:
-    text = _ID_NUMBER.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
-    return _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
+# ID numbers (18 characters) and mainland mobile numbers never reach a log line, whatever logged them:
+# the same masking as responses, stored free text and the audit trail.
+mask_sensitive = mask_sensitive_text
 
 
 def _mask_processor(_logger, _name, event_dict: dict) -> dict:

@@ -14,11 +14,15 @@ from sqlalchemy.orm import Session
 
 from shared.data.platform_tables import AuditEntry, PlatformTable
 from shared.domain.clock import clock
+from shared.domain.idnumber import mask_sensitive_text
 
 REDACTED = "***"
 
 
 def _jsonable(value: Any) -> Any:
+    # A value's free text may hold an ID number or phone typed into it: never kept in clear here.
+    if isinstance(value, str):
+        return mask_sensitive_text(value)
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, (UUID, Decimal)):

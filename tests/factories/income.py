@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from services.income.assessments.models import Assessment
 from shared.data.platform_tables import OutboxEvent
-from shared.events.contracts.intake import VisitSubmitted
+from shared.events.contracts.intake import HouseholdChanged, VisitSubmitted
 from shared.events.envelope import Envelope
 from shared.events.outbox import publish
 from tests.factories.visit_forms import (
@@ -142,3 +142,15 @@ def declaration(*months: int, **fields: Any) -> dict[str, Any]:
     """An IncomeDeclaration as JSON; members by their months in the household (default two, all year)."""
     members = [{"member_id": f"m{i}", "months_in_household": m} for i, m in enumerate(months or (12, 12), 1)]
     return {"members": members, **fields}
+
+
+async def known_household(system, org_code: str = VILLAGE, household_id: uuid.UUID | None = None) -> uuid.UUID:
+    """A household income has heard of: intake's household.changed, published and delivered."""
+    household_id = household_id or uuid.uuid4()
+    payload = HouseholdChanged(household_id=household_id, household_number=f"H{household_id.hex[:8]}",
+                               org_code=org_code, group_name="一社", head_name="张德明", household_kinds=["general"],
+                               risk_status=None, member_count=2, change="created")
+    async with system.runtimes["intake"].db.transaction() as session:
+        await publish(session, payload, org_code=org_code, source="intake")
+    await system.settle()
+    return household_id

@@ -64,7 +64,7 @@ def test_failed_events_are_listed_and_replayed(tmp_path):
         try:
             async with db.transaction() as session:
                 failure = FailedEvent(event_id=envelope.id, event_type=envelope.type,
-                                      consumer="alerts.platform.record_probe",
+                                      consumer="alerts.platform.record_probe", org_code=envelope.org_code,
                                       envelope=envelope.model_dump(mode="json"), error="ConnectionError: down",
                                       attempts=6)
                 session.add(failure)

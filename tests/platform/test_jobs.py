@@ -16,7 +16,7 @@ from shared.runtime.definition import load_service
 from shared.runtime.jobs import JobRunner, Scheduler
 from shared.runtime.service_runtime import ServiceRuntime
 from tests.conftest import DISTRICT, OTHER_VILLAGE, VILLAGE
-from tests.factories.income import declaration, raised_2024
+from tests.factories.income import declaration, known_household, raised_2024
 
 pytestmark = pytest.mark.asyncio
 
@@ -26,7 +26,8 @@ ADMIN = ("district_admin", DISTRICT)
 async def two_households_and_a_new_version(system) -> None:
     for org in (VILLAGE, OTHER_VILLAGE):
         response = await system.client.post(
-            f"/income/households/{uuid.uuid4()}/assessments", headers=system.headers("village_cadre", org),
+            f"/income/households/{await known_household(system, org)}/assessments",
+            headers=system.headers("village_cadre", org),
             json={"org_code": org, "year": 2024,
                   "declaration": declaration(12, transfer_items=[{"kind": "pension", "amount": "8800"}])})
         assert response.status_code == 201, response.text

@@ -155,3 +155,11 @@ def test_mask_id_number_normalises_before_masking():
 
 def test_mask_id_number_hides_all_of_a_malformed_value():
     assert mask_id_number("5001511988") == "**********"
+
+
+def test_free_text_is_masked_wherever_a_number_was_typed():
+    from shared.domain.idnumber import mask_sensitive_text, mask_sensitive_values
+
+    text = "户主11010519491231002x，手机13812345678；户编号5001511082010001，2024-09-05核实"
+    assert mask_sensitive_text(text) == "户主110105********002x，手机138****5678；户编号5001511082010001，2024-09-05核实"
+    assert mask_sensitive_values({"notes": [text], "count": 3}) == {"notes": [mask_sensitive_text(text)], "count": 3}

@@ -124,12 +124,6 @@ class AssessmentRepository:
                  .execution_options(skip_scope=True))
         return (await self.session.scalars(query)).first()
 
-    async def household_org_code(self, household_id: uuid.UUID) -> str | None:
-        """The org unit the household's most recent assessment was recorded under."""
-        query = (select(Assessment.org_code).where(Assessment.household_id == household_id)
-                 .order_by(Assessment.assessed_at.desc()).limit(1).execution_options(skip_scope=True))
-        return (await self.session.execute(query)).scalar()
-
     # --- pages of latest assessments (ORM, scoped) ---------------------------------------------
 
     async def latest_page(self, year: int, *, after: uuid.UUID | None, limit: int) -> list[Assessment]:

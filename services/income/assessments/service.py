@@ -7,15 +7,22 @@ fall inside the income year that ends on 30 September. A visit on a date no rule
 covers is never assessed by a guess: it waits as a pending visit (``services.income.pending_visits``)
 and is assessed when a district admin adds a rule set covering it.
 
-The latest assessment of a household and year is the one observed last (visit time, or receipt of
-a declaration), ties going to the one stored last; a reassessment inherits the observation time of
-the assessment it recomputes, so it supersedes it.
+The latest assessment of a household and year: a visit's (or a reassessment of one) before any
+declaration, then the one observed last (the visit's time, or the receipt of a declaration), ties
+going to the one stored last. A declaration is the latest only while the year has no visit: a
+visit is what a cadre verified at the household, and a declaration recorded before it (or after it,
+by whomever) must not hide it. A reassessment inherits the basis and observation time of the
+assessment it recomputes, so it supersedes it.
+
+Declarations are stored only for households income knows from intake's events, inside the caller's
+scope (``services.income.households``); any other household id is not found.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -50,6 +57,7 @@ from services.income.calculation.domain_model import (
     IncomeDeclaration,
     VisitSummary,
 )
+from services.income.households.service import household_in_scope
 from services.income.rulesets.service import (
     load_catalog,
     load_catalog_holding_additions,
@@ -171,11 +179,16 @@ async def publish_assessed(session: AppSession, rows: Sequence[Mapping[str, Any]
     await publish_all(session, [(assessed_event(row), row["org_code"]) for row in rows], source=SOURCE)
 
 
+def precedence(assessment: Assessment) -> tuple[bool, datetime]:
+    """What decides the latest of a year: visits (and their reassessments) over declarations, then time."""
+    return assessment.basis != AssessmentBasis.DECLARATION, assessment.observed_at
+
+
 async def _place(session: AppSession, repository: AssessmentRepository, assessment: Assessment) -> None:
-    """Add an assessment and hand it the latest flag unless a later observation holds it."""
+    """Add an assessment and hand it the latest flag unless one of higher precedence holds it."""
     current = await repository.latest(assessment.household_id, assessment.year)
     if current is not None:
-        if current.observed_at > assessment.observed_at:
+        if precedence(current) > precedence(assessment):
             assessment.is_latest = False
         else:
             current.is_latest = False
@@ -198,11 +211,9 @@ async def assess_declaration(session: AppSession, *, principal: Principal, house
                              body: DeclarationAssessmentCreate) -> Assessment:
     """Store the assessment of a full 附件5 declaration and publish ``income.assessed``."""
     repository = AssessmentRepository(session)
-    known = await repository.household_org_code(household_id)
-    if known is not None and known != body.org_code:
-        if not principal.covers(known):
-            raise NotFound(f"household {household_id} is not in your scope")
-        raise InvalidInput("body.org_code", f"household {household_id} is recorded under org unit {known}")
+    household = await household_in_scope(session, household_id=household_id)
+    if household.org_code != body.org_code:
+        raise InvalidInput("body.org_code", f"household {household_id} belongs to org unit {household.org_code}")
     ruleset = choose_ruleset(await load_catalog(session), body.org_code, year=body.year)
     result = calculate(body.declaration, ruleset)
     assessment = Assessment(

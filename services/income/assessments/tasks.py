@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 
 from services.income.assessments import service
+from services.income.households.service import remember_household
 from services.income.pending_visits.service import keep
 from shared.data.database import AppSession
 from shared.events.consumer import TransientError
@@ -24,6 +25,8 @@ async def assess_visit(session: AppSession, envelope: Envelope) -> None:
     covering version is published.
     """
     visit = envelope.read(VisitSubmitted)
+    # The visited household is real and where intake says: a declaration may name it from now on.
+    await remember_household(session, household_id=visit.household_id, org_code=visit.org_code)
     try:
         if await service.assess_visit(session, visit=visit) is None:
             await keep(session, visit=visit)

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from services.intake.households import service
+from services.intake.households.id_checks import Lookups
 from services.intake.households.repository import HouseholdFilter
 from services.intake.households.schemas import (
     HouseholdCreate,
@@ -30,17 +31,20 @@ router = APIRouter(tags=["households"])
 
 
 @router.post("/households", status_code=201, summary="Register a household with its members (农户登记)",
-             responses=error_responses(401, 403, 409, 422))
+             responses=error_responses(401, 403, 409, 422, 429))
 async def create_household(data: HouseholdCreate, session: Session, principal: Writer,
-                           cipher: Cipher) -> HouseholdRead:
+                           cipher: Cipher, lookups: Lookups) -> HouseholdRead:
+    await lookups.admit(len(data.members), via="households.create")
     return await service.create_household(session, data=data, cipher=cipher)
 
 
-@router.get("/households", summary="Households in your scope, with their members", responses=error_responses(401, 422))
+@router.get("/households", summary="Households in your scope, with their members",
+            responses=error_responses(401, 422, 429))
 async def list_households(
     session: Session,
     _: AnyRole,
     cipher: Cipher,
+    lookups: Lookups,
     page: PageParams,
     village: Annotated[str | None, Query(pattern=ORG_CODE_PATTERN, description="a village code (村)")] = None,
     org: Annotated[str | None, Query(pattern=LEADING_DIGITS_PATTERN, description="any org-code prefix")] = None,
@@ -50,6 +54,8 @@ async def list_households(
     household_number: Annotated[str | None, Query(max_length=40)] = None,
     id_number: Annotated[str | None, Query(max_length=40, description="exact ID number of a live member")] = None,
 ) -> HouseholdPage:
+    if id_number is not None:
+        await lookups.admit(1, via="households.list")
     criteria = HouseholdFilter(village=village, org=org, group_name=group, kind=kind, key_target_group=key_target_group,
                                household_number=household_number,
                                id_number_index=service.id_number_filter(id_number, cipher))
@@ -69,16 +75,18 @@ async def update_household(household_id: uuid.UUID, data: HouseholdUpdate, sessi
 
 
 @router.post("/households/{household_id}/members", status_code=201, summary="Add a member to a household",
-             responses=error_responses(401, 403, 404, 409, 422))
+             responses=error_responses(401, 403, 404, 409, 422, 429))
 async def add_member(household_id: uuid.UUID, data: MemberCreate, session: Session, _: Writer,
-                     cipher: Cipher) -> MemberRead:
+                     cipher: Cipher, lookups: Lookups) -> MemberRead:
+    await lookups.admit(1, via="members.add")
     return await service.add_member(session, household_id=household_id, data=data, cipher=cipher)
 
 
 @router.patch("/members/{member_id}", summary="Correct or update a member",
-              responses=error_responses(401, 403, 404, 409, 422))
+              responses=error_responses(401, 403, 404, 409, 422, 429))
 async def update_member(member_id: uuid.UUID, data: MemberUpdate, session: Session, _: Writer,
-                        cipher: Cipher) -> MemberRead:
+                        cipher: Cipher, lookups: Lookups) -> MemberRead:
+    await lookups.admit(1 if data.id_number is not None else 0, via="members.update")
     return await service.update_member(session, member_id=member_id, data=data, cipher=cipher)
 
 

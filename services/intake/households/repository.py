@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from services.intake.households.models import Household, Member
 from shared.data.column_types import contains_code
@@ -27,11 +27,10 @@ class HouseholdFilter:
     household_number: str | None = None
 
 
-# Every visit runs this: built once, since constructing the expression costs as much as running it.
-_HOUSEHOLD_WITH_LIVE_MEMBERS_FOR_UPDATE = (
-    select(Household, Member)
-    .join(Member, and_(Member.household_id == Household.id, Member.removed_at.is_(None)))
-    .where(Household.id == bindparam("household_id")).with_for_update(of=Household)
+# Every visit runs these: built once, since constructing the expression costs as much as running it.
+_LOCK_HOUSEHOLD = select(Household).where(Household.id == bindparam("household_id")).with_for_update()
+_LIVE_MEMBERS = (
+    select(Member).where(Member.household_id == bindparam("household_id"), Member.removed_at.is_(None))
     .order_by(Member.relation != "head", Member.created_at, Member.id))
 
 
@@ -48,10 +47,19 @@ class HouseholdRepository:
         return (await self.session.scalars(query)).first()
 
     async def with_live_members_for_update(self, household_id: uuid.UUID) -> tuple[Household, list[Member]] | None:
-        """The household, locked, with its live members (head first), in one round trip."""
-        rows = (await self.session.execute(_HOUSEHOLD_WITH_LIVE_MEMBERS_FOR_UPDATE,
-                                           {"household_id": household_id})).all()
-        return (rows[0][0], [member for _, member in rows]) if rows else None
+        """The household, locked, then its live members (head first).
+
+        Two statements on purpose: a lock that waited for another transaction re-reads only the
+        locked row, so members read in the same statement would be those of before that
+        transaction committed (PostgreSQL, READ COMMITTED). Read after the lock, they include what
+        the visit that held it added.
+        """
+        parameters = {"household_id": household_id}
+        household = (await self.session.scalars(_LOCK_HOUSEHOLD, parameters)).first()
+        if household is None:
+            return None
+        members = list((await self.session.scalars(_LIVE_MEMBERS, parameters)).all())
+        return household, members
 
     async def by_number(self, org_code: str, household_number: str) -> Household | None:
         query = select(Household).where(Household.org_code == org_code,
@@ -118,8 +126,8 @@ class MemberRepository:
     async def live_holders(self, id_number_indexes: Iterable[str]) -> dict[str, tuple[uuid.UUID, str]]:
         """Which live member anywhere holds each blind index: ``{index: (household_id, org_code)}``.
 
-        Read outside the caller's scope on purpose: uniqueness holds across the deployment, and
-        only the holder's village is ever shown.
+        Read outside the caller's scope on purpose: uniqueness holds across the deployment. What a
+        caller is told of a holder outside its scope is only that the number is registered.
         """
         indexes = list(set(id_number_indexes))
         if not indexes:

@@ -1,8 +1,9 @@
 """Households and members (农户、家庭成员): register, change, list, and the audited reveal.
 
 Uniqueness of a person is the database's job: a unique index on the blind index of live members'
-ID numbers. Writes that may break it run in a savepoint; a violation becomes a 409 that names the
-village of the household already holding the number, and nothing else about it.
+ID numbers. Writes that may break it run in a savepoint; a violation becomes a 409 that says the
+number is registered, and names the village of the household holding it only when that household is
+inside the caller's scope (``id_checks`` limits and audits the lookups themselves).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from shared.domain.geo import to_wgs84
 from shared.domain.idnumber import (
     InvalidIdNumber,
     mask_id_number,
+    mask_sensitive_text,
     parse_id_number,
 )
 from shared.domain.phones import mask_phone
@@ -118,10 +120,19 @@ async def register_conflict(session: AppSession, exc: IntegrityError, candidates
     for index, label in candidates:
         if index in holders:
             _, org_code = holders[index]
-            village = (await OrgUnitRepository(session).names([org_code])).get(org_code, "")
-            return Conflict(f"{label}: the ID number already belongs to a live member of a household in "
-                            f"{village} ({org_code})".replace(" ()", ""))
-    return Conflict("an ID number already belongs to a live member of another household")
+            return Conflict(f"{label}: {await holder_note(session, session.principal, org_code)}")
+    return Conflict(f"an ID number {ALREADY_REGISTERED}")
+
+
+ALREADY_REGISTERED = "is already registered to a live member of another household"
+
+
+async def holder_note(session: AppSession, principal: Principal | None, org_code: str) -> str:
+    """Why a number cannot be registered: where its holder lives only if the caller's scope holds it."""
+    if principal is None or not principal.covers(org_code):
+        return f"the ID number {ALREADY_REGISTERED}"
+    village = (await OrgUnitRepository(session).names([org_code])).get(org_code, "")
+    return f"the ID number {ALREADY_REGISTERED} in {village} ({org_code})".replace(" ()", "")
 
 
 async def create_household(session: AppSession, *, data: HouseholdCreate, cipher: FieldCipher) -> HouseholdRead:
@@ -321,10 +332,16 @@ def member_read(member: Member) -> MemberRead:
     return MemberRead(
         id=member.id, household_id=member.household_id, name=member.name, relation=member.relation,
         id_number=member.id_number_masked, birth_date=member.birth_date, sex=member.sex,
-        labour_capacity=member.labour_capacity, skilled_trade=member.skilled_trade, trade_note=member.trade_note,
-        weak_reason=member.weak_reason, remarks=member.remarks, months_in_household=member.months_in_household,
+        labour_capacity=member.labour_capacity, skilled_trade=member.skilled_trade,
+        trade_note=_masked(member.trade_note), weak_reason=member.weak_reason, remarks=_masked(member.remarks),
+        months_in_household=member.months_in_household,
         enlisted_sharing_income=member.enlisted_sharing_income, phone=member.phone_masked,
     )
+
+
+def _masked(text: str | None) -> str | None:
+    # Free text is masked when received; a row stored before that rule is masked on the way out.
+    return mask_sensitive_text(text) if text else text
 
 
 def household_read_sync(household: Household, members: Sequence[Member], village_name: str | None) -> HouseholdRead:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from services.intake.households.models import Household, Member
 from services.intake.households.repository import HouseholdRepository, MemberRepository
 from services.intake.households.schemas import MemberCreate
+from services.intake.households.service import ALREADY_REGISTERED
 from services.intake.imports.rows import ParsedRow
 from services.intake.imports.schemas import ImportRow, RowAction
 from services.intake.org_units.repository import OrgUnitRepository
@@ -85,7 +86,8 @@ async def plan_batch(state: ImportState, session: AppSession, groups: list[list[
     live = await MemberRepository(session).live_of(h.id for h in existing.values())
     indexes = {id(row): _index(state, row) for plan in open_plans for row in plan.rows}
     holders = await MemberRepository(session).live_holders(i for i in indexes.values() if i)
-    names = await OrgUnitRepository(session).names([org for _, org in holders.values()])
+    names = await OrgUnitRepository(session).names([org for _, org in holders.values()
+                                                     if state.principal.covers(org)])
     for plan in open_plans:
         household = existing.get(plan.key)
         members = {m.id_number_index: m for m in live.get(household.id, [])} if household else {}
@@ -180,8 +182,7 @@ def _plan_row(context: _Context, plan: HouseholdPlan, row: ParsedRow, known: uui
         errors += _duplicate(context.state, index, row.row)
         holder = context.holders.get(index)
         if holder is not None and holder[0] != known:
-            errors.append(f"身份证号码 (id_number): {row.name}: the ID number already belongs to a live member of a "
-                          f"household in {context.names.get(holder[1], '')} ({holder[1]})")
+            errors.append(f"身份证号码 (id_number): {row.name}: {_holder_note(context, holder[1])}")
     if errors or row.member is None:
         return rejected(row, *errors)
     existing = context.members.get(index)
@@ -192,6 +193,13 @@ def _plan_row(context: _Context, plan: HouseholdPlan, row: ParsedRow, known: uui
     if changes:
         plan.member_updates[existing.id] = changes
     return result_row(row, plan.village.org_code, RowAction.UPDATE if changes else RowAction.UNCHANGED)
+
+
+def _holder_note(context: _Context, org_code: str) -> str:
+    """The number is registered; in which village only when the importer's scope holds it."""
+    if not context.state.principal.covers(org_code):
+        return f"the ID number {ALREADY_REGISTERED}"
+    return f"the ID number {ALREADY_REGISTERED} in {context.names.get(org_code, '')} ({org_code})"
 
 
 def _duplicate(state: ImportState, index: str, row: int) -> list[str]:

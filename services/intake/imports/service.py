@@ -8,8 +8,10 @@ A household whose rows appear again later in the file is updated by them.
 
 Per row the report says create, update, unchanged or rejected, and why. A row is rejected when a
 cell is unreadable or breaks a register rule, when its ID number appears on an earlier row of the
-file, or when a live member of another household already holds it (the report names only that
-household's village). A new household needs its head's (户主) row.
+file, or when a live member of another household already holds it (the report names that
+household's village only when it is inside the importer's scope). A new household needs its head's
+(户主) row. The ID numbers an import checks, dry runs included, count against the importer's daily
+allowance batch by batch and are audited once per import (``households.id_checks``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 import structlog
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from services.intake.households.id_checks import audit_lookups, take_lookups
 from services.intake.households.models import Household
 from services.intake.households.repository import HouseholdRepository, MemberRepository
 from services.intake.households.service import (
@@ -77,9 +80,13 @@ async def import_households(db: Database, *, principal: Principal, path: Path, f
     # What of the file is read but not reported yet: planned households, then households not planned.
     plans: list[HouseholdPlan] = []
     unplanned: list[list[ParsedRow]] = []
+    looked_up = 0
     try:
         while (batch := await asyncio.to_thread(next, batches, None)) is not None:
             unplanned = batch
+            numbers = sum(1 for rows in batch for row in rows if row.member is not None)
+            take_lookups(db, principal=principal, count=numbers, bulk=True)  # a 429 before the batch is read
+            looked_up += numbers
             async with db.session(principal, request_id=request_id) as session:
                 plans = await plan_batch(state, session, batch)
             unplanned = []
@@ -95,6 +102,10 @@ async def import_households(db: Database, *, principal: Principal, path: Path, f
         await asyncio.to_thread(_report_not_applied, summary, report, plans, chain([unplanned], batches), exc)
         summary.ignored_columns = reader.ignored_columns
         raise ImportStopped(summary) from exc
+    finally:
+        if looked_up:  # what was checked is audited however the import ends
+            await audit_lookups(db, principal=principal, count=looked_up, via="households.import",
+                                request_id=request_id, dry_run=dry_run)
     summary.ignored_columns = reader.ignored_columns
     return summary
 

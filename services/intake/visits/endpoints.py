@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from services.intake.households.id_checks import Lookups
 from services.intake.settings import Settings
 from services.intake.visits import service
 from services.intake.visits.schemas import VisitPage, VisitRead
@@ -26,10 +27,12 @@ router = APIRouter(prefix="/visits", tags=["visits"])
                  "the same content answers 200 with the stored visit and changes nothing; with other content, "
                  "409. Data-quality findings are stored with the visit and never block it."),
     responses={200: {"model": VisitRead, "description": "already stored: the stored visit"},
-               **error_responses(401, 403, 409, 422)},
+               **error_responses(401, 403, 409, 422, 429)},
 )
 async def submit_visit(form: VisitForm, response: Response, session: Session, principal: Writer,
-                       settings: Settings, cipher: Cipher) -> VisitRead:
+                       settings: Settings, cipher: Cipher, lookups: Lookups) -> VisitRead:
+    # A member brought by ID number alone is looked up in the register (a newborn, someone married in).
+    await lookups.admit(sum(1 for m in form.members if m.member_id is None and m.id_number), via="visits.submit")
     visit, created = await service.submit_visit(session, principal=principal, form=form, settings=settings,
                                                 cipher=cipher)
     response.status_code = 201 if created else 200

@@ -20,6 +20,7 @@ from shared.data.platform_tables import (
     JobState,
     ProbeReceipt,
 )
+from shared.domain.idnumber import mask_sensitive_values
 from shared.errors import Conflict, NotFound, error_responses
 from shared.events.asyncapi import asyncapi_document
 from shared.events.consumer import Outcome
@@ -152,20 +153,28 @@ async def list_audit_entries(
         if value is not None:
             query = query.where(column == value)
     rows = (await session.execute(query)).scalars().all()
-    return [AuditEntryRead.model_validate(row, from_attributes=True) for row in rows]
+    # Entries written before free text was masked on receipt are masked on the way out.
+    return [AuditEntryRead.model_validate(row, from_attributes=True).model_copy(
+        update={"changes": mask_sensitive_values(row.changes)}) for row in rows]
 
 
-@router.get("/events/failed", summary="Events this service failed to handle and has not replayed",
+@router.get("/events/failed", summary="Events of your scope this service failed to handle and has not replayed",
             responses=error_responses(401, 403))
 async def list_failed_events(session: Session, _: AuditReader) -> list[FailedEventRead]:
+    # Held to the caller's scope by the event's org code, like every org-scoped row.
     query = select(FailedEvent).where(FailedEvent.replayed_at.is_(None)).order_by(FailedEvent.failed_at)
     rows = (await session.execute(query)).scalars().all()
     return [FailedEventRead.model_validate(row, from_attributes=True) for row in rows]
 
 
-@router.post("/events/failed/{failure_id}/replay", summary="Run a failed event's handler again",
+@router.post("/events/failed/{failure_id}/replay", summary="Run a failed event's handler again (an event of your scope)",
              responses=error_responses(401, 403, 404))
-async def replay_failed_event(failure_id: uuid.UUID, runtime: Runtime, _: DistrictAdmin) -> ReplayResult:
+async def replay_failed_event(failure_id: uuid.UUID, runtime: Runtime, session: Session,
+                              _: DistrictAdmin) -> ReplayResult:
+    # The consumer replays as the system; whether the caller may ask is read through the caller's scope.
+    visible = await session.scalar(select(FailedEvent.id).where(FailedEvent.id == failure_id))
+    if visible is None:
+        raise NotFound(f"no failed event {failure_id} in your scope")
     try:
         outcome = await runtime.consumer.replay(failure_id)
     except LookupError as exc:

@@ -29,6 +29,7 @@ from tests.factories.income import (
     assessments_of,
     declaration,
     income_events,
+    known_household,
     publish_visit,
     raised_2024,
     visit_member,
@@ -42,6 +43,7 @@ ADMIN = ("district_admin", DISTRICT)
 
 async def store(system, household, amount: str, org: str = VILLAGE) -> dict:
     """A one-member household whose per-capita net income is ``amount`` (a pension), under 2024.1."""
+    await known_household(system, org, household)
     response = await system.client.post(
         f"/income/households/{household}/assessments", headers=system.headers("village_cadre", org),
         json={"org_code": org, "year": 2024,

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from services.income.assessments import service as assessments
 from services.income.assessments.models import Assessment
 from services.income.assessments.schemas import DeclarationAssessmentCreate
+from services.income.households.service import remember_household
 from services.income.reassessments.schemas import ReassessmentCreate
 from services.income.reassessments.service import reassess
 from services.income.rulesets.service import create_ruleset
@@ -45,6 +46,10 @@ async def sqlite_db(tmp_path):
 
 async def test_reassessment_on_sqlite_matches_the_postgresql_path(sqlite_db):
     below, unchanged = uuid.uuid4(), uuid.uuid4()
+    async with sqlite_db.transaction() as session:  # as intake's household.changed would tell income
+        for household in (below, unchanged):
+            await remember_household(session, household_id=household, org_code=VILLAGE)
+        await remember_household(session, household_id=below, org_code=VILLAGE)  # heard twice: one row
     async with sqlite_db.transaction(CADRE) as session:
         for household, amount in ((below, "8800.55"), (unchanged, "20000")):
             body = DeclarationAssessmentCreate(org_code=VILLAGE, year=2024, declaration=declaration(

@@ -101,10 +101,10 @@ async def test_a_person_cannot_be_a_live_member_of_two_households(intake):
     assert (await create(intake, first, role="town_staff", org=TOWNSHIP)).status_code == 201
     second = household_payload()
     second["members"][1] |= {"id_number": shared_number, "name": "王小芳"}
-    response = await create(intake, second)
+    response = await create(intake, second, role="town_staff", org=TOWNSHIP)
     assert response.status_code == 409
     detail = response.json()["detail"]
-    # The village of the other household is named; nothing else about it is shown.
+    # The other household is in the caller's township: its village is named, nothing else about it.
     assert "永胜村" in detail and OTHER_VILLAGE in detail and "王小芳" in detail
     assert first["household_number"] not in detail and "张德明" not in detail
 

@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
 from shared.domain.enums import Role
 from shared.security.auth import issue_token, system_principal
-from tests.factories.intake import create_household, household_payload, visit_form_for
+from tests.factories.intake import (
+    create_household,
+    household_payload,
+    next_id_number,
+    visit_form_for,
+)
 
 pytestmark = pytest.mark.asyncio
 
@@ -71,3 +77,22 @@ async def test_simultaneous_registrations_of_one_person_keep_one_live_member(liv
     assert sorted(r.status_code for r in responses) == [201, 409], [r.text for r in responses]
     assert await scalar(runtime, "SELECT count(*) FROM households") == 1
     assert await scalar(runtime, "SELECT count(*) FROM members") == 2
+
+
+async def test_simultaneous_visits_adding_the_same_newborn_all_succeed_with_one_new_member(live_intake):
+    # Visits of one household apply one at a time: the second sees the newborn the first added
+    # and names that member, as it would had the visits come one after the other.
+    runtime, client = live_intake
+    household = await registered(runtime)
+    newborn = {"id_number": next_id_number(date(2024, 3, 1)), "name": "张小宝", "relation": "grandchild",
+               "labour_capacity": "none"}
+    auth = headers(runtime)
+    forms = []
+    for _ in range(10):
+        form = visit_form_for(household) | {"visit_id": str(uuid.uuid4())}
+        form["members"] = form["members"] + [newborn]
+        forms.append(form)
+    responses = await asyncio.gather(*(client.post("/intake/visits", json=form, headers=auth) for form in forms))
+    assert [r.status_code for r in responses] == [201] * 10, [r.text for r in responses if r.status_code != 201]
+    assert await scalar(runtime, "SELECT count(*) FROM visits") == 10
+    assert await scalar(runtime, "SELECT count(*) FROM members WHERE removed_at IS NULL") == 3
