@@ -12,6 +12,8 @@ import uuid
 from datetime import date
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from services.ledger.campaigns.models import Campaign
 from services.ledger.campaigns.repository import CampaignRepository
 from services.ledger.campaigns.schemas import (
@@ -88,8 +90,9 @@ async def update_campaign(session: AppSession, *, principal: Principal, campaign
     merged = {name: getattr(campaign, name) for name in CampaignDates.model_fields} | changes
     try:
         CampaignDates.model_validate(merged)
-    except ValueError as exc:
-        raise InvalidInput("body", str(exc).splitlines()[-1].removeprefix("  Value error, ").strip()) from None
+    except ValidationError as exc:
+        message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        raise InvalidInput(f"body.{message.split(' ', 1)[0]}", message) from None
     for name, value in changes.items():
         setattr(campaign, name, getattr(value, "value", value))
     campaign.updated_by, campaign.updated_at = principal.user_id, clock.now()
