@@ -6,6 +6,7 @@ import os
 import tempfile
 import uuid
 from dataclasses import replace
+from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import APIRouter
@@ -47,14 +48,14 @@ def _workbook_response(path: str, filename: str) -> FileResponse:
 
 async def _export(writer, session: AppSession, criteria, campaign: Campaign, filename: str) -> FileResponse:
     names = OrgNames(org_names(get_ledger_settings().org_units_file))
-    handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)
+    descriptor, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(descriptor)
     try:
-        with handle:
-            await writer(session, criteria=criteria, campaign=campaign, names=names, target=handle)
+        await writer(session, criteria=criteria, campaign=campaign, names=names, target=Path(path))
     except BaseException:
-        os.unlink(handle.name)
+        os.unlink(path)
         raise
-    return _workbook_response(handle.name, filename)
+    return _workbook_response(path, filename)
 
 
 @router.get("/problems.xlsx", summary="The suspected-problem ledger (附件3) as a workbook, filtered like the list",

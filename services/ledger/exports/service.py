@@ -1,4 +1,7 @@
-"""Streaming the two ledgers into workbooks (openpyxl's write-only mode: rows go to disk as they come).
+"""Streaming the two ledgers into workbooks (xlsxwriter's constant-memory mode: rows go to disk as they come).
+
+Chosen by measurement (``bench/ledger_export.py``): on the same rows, xlsxwriter's constant-memory
+mode writes a sheet in about 60% of the time openpyxl's write-only mode takes, both with flat memory.
 
 Rows are read from the database a partition at a time as plain columns (no ORM objects, so nothing
 accumulates in the session), and each partition is written before the next is read: memory stays
@@ -11,9 +14,9 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from typing import IO
+from pathlib import Path
 
-from openpyxl import Workbook
+import xlsxwriter
 from sqlalchemy import select
 
 from services.ledger.campaigns.models import Campaign
@@ -71,26 +74,37 @@ def _problem_row(number: int, row, names: OrgNames) -> list:
             _category(level, category), type_label(level, kind), description, mark, note]
 
 
-def _new_sheet(title: str, headers: tuple[str, ...], name: str) -> tuple[Workbook, object]:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(name)
-    sheet.append([cell(title)])
-    sheet.append([cell(header) for header in headers])
-    return workbook, sheet
+class _Sheet:
+    """One worksheet written row after row; in constant-memory mode a row is flushed once the next begins."""
+
+    def __init__(self, target: Path, name: str, title: str, headers: tuple[str, ...]) -> None:
+        self.workbook = xlsxwriter.Workbook(str(target), {"constant_memory": True, "strings_to_formulas": False,
+                                                          "strings_to_urls": False, "strings_to_numbers": False})
+        self.sheet = self.workbook.add_worksheet(name)
+        self.next_row = 0
+        self.append([title])
+        self.append(list(headers))
+
+    def append(self, values: list) -> None:
+        self.sheet.write_row(self.next_row, 0, [cell(value) for value in values])
+        self.next_row += 1
+
+    def close(self) -> None:
+        self.workbook.close()
 
 
 async def write_problems(session: AppSession, *, criteria: ProblemFilter, campaign: Campaign, names: OrgNames,
-                         target: IO[bytes]) -> int:
-    """附件3 of ``campaign`` for the problems ``criteria`` selects; returns the number of rows."""
-    workbook, sheet = _new_sheet(problem_title(campaign.year, campaign.name), PROBLEM_HEADERS, "疑似问题核实台账")
+                         target: Path) -> int:
+    """附件3 of ``campaign`` for the problems ``criteria`` selects, into the file ``target``; returns the rows."""
+    sheet = _Sheet(target, "疑似问题核实台账", problem_title(campaign.year, campaign.name), PROBLEM_HEADERS)
     query = criteria.apply(select(*_PROBLEM_COLUMNS)).order_by(Problem.org_code, Problem.recorded_at, Problem.id)
     count = 0
     result = await session.stream(query.execution_options(yield_per=PARTITION))
     async for partition in result.partitions(PARTITION):
         for row in partition:
             count += 1
-            sheet.append([cell(value) for value in _problem_row(count, row, names)])
-    workbook.save(target)
+            sheet.append(_problem_row(count, row, names))
+    sheet.close()
     return count
 
 
@@ -115,10 +129,9 @@ def _rectification_row(number: int, row, notes: dict[uuid.UUID, str], names: Org
 
 
 async def write_rectifications(session: AppSession, *, criteria: RectificationFilter, campaign: Campaign,
-                               names: OrgNames, target: IO[bytes]) -> int:
-    """附件4 of ``campaign`` for the items ``criteria`` selects; returns the number of rows."""
-    workbook, sheet = _new_sheet(rectification_title(campaign.year, campaign.name), RECTIFICATION_HEADERS,
-                                 "发现问题整改台账")
+                               names: OrgNames, target: Path) -> int:
+    """附件4 of ``campaign`` for the items ``criteria`` selects, into the file ``target``; returns the rows."""
+    sheet = _Sheet(target, "发现问题整改台账", rectification_title(campaign.year, campaign.name), RECTIFICATION_HEADERS)
     query = (criteria.apply(select(*_RECTIFICATION_COLUMNS).join(Problem, Problem.id == Rectification.problem_id))
              .order_by(Rectification.org_code, Rectification.due_on, Rectification.id))
     count = 0
@@ -127,6 +140,6 @@ async def write_rectifications(session: AppSession, *, criteria: RectificationFi
         notes = await _progress_notes(session, [row[0] for row in partition])
         for row in partition:
             count += 1
-            sheet.append([cell(value) for value in _rectification_row(count, row, notes, names)])
-    workbook.save(target)
+            sheet.append(_rectification_row(count, row, notes, names))
+    sheet.close()
     return count
