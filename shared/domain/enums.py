@@ -45,8 +45,8 @@ class RiskStatus(LabeledEnum):
     RESOLVED = "resolved", "已消除风险"
 
 
-class LedgerCategory(LabeledEnum):
-    """农户类型 as the ledgers record it."""
+class LedgerHouseholdCategory(LabeledEnum):
+    """农户类型 as the ledgers (附件3, 附件4) record it: exactly one per household."""
 
     MONITORED_RESOLVED = "monitored_resolved", "监测户（已消除风险）"
     MONITORED_UNRESOLVED = "monitored_unresolved", "监测户（未消除风险）"
@@ -211,11 +211,11 @@ class HouseholdProblemType(LabeledEnum):
     EMPLOYMENT = "employment", "⑦稳岗就业（尤其是公益性岗位）"
     RISK_ELIMINATION = "risk_elimination", "⑧风险消除"
     SATISFACTION = "satisfaction", "⑨群众满意度"
-    OTHER = "other", "⑩其他（注明）"
+    OTHER = "other", "⑩其他（请注明）"
 
 
-class AreaProblemType(LabeledEnum):
-    """Problem types at village and township level."""
+class VillageProblemType(LabeledEnum):
+    """Problem types at village and township level (乡镇和村级问题)."""
 
     AREA_KNOWLEDGE = "area_knowledge", "①辖区情况了解"
     POLICY_PUBLICITY = "policy_publicity", "②政策宣传情况"
@@ -224,12 +224,44 @@ class AreaProblemType(LabeledEnum):
     WARNING_HANDLING = "warning_handling", "⑤预警信息处置"
     SECRETARY_VISITS = "secretary_visits", "⑥书记遍访"
     SYSTEMIC_RISK = "systemic_risk", "⑦规模性返贫风险"
-    OTHER = "other", "⑧其他（注明）"
+    OTHER = "other", "⑧其他（请注明）"
 
 
-class SuspectedProblemResult(LabeledEnum):
-    NOT_A_PROBLEM = "not_a_problem", "经核实不是问题，不纳入问题整改台账"
-    CONFIRMED = "confirmed", "经核实确有问题，纳入问题整改台账"
+class VerificationResult(LabeledEnum):
+    """疑似问题核实情况: ① not a problem, ② confirmed (the ledger writes the circled number)."""
+
+    NOT_A_PROBLEM = "not_a_problem", "①经核实不是问题，不纳入问题整改台账"
+    CONFIRMED = "confirmed", "②经核实确有问题，纳入问题整改台账"
+
+    @property
+    def mark(self) -> str:
+        """The circled number 附件3 writes in its column."""
+        return self.label[0]
+
+
+class ProblemSource(LabeledEnum):
+    """Where a suspected problem came from."""
+
+    VISIT = "visit", "走访发现"
+    RULE = "rule", "规则比对"
+    WARNING = "warning", "部门预警"
+    MANUAL = "manual", "人工录入"
+
+
+class ProblemStatus(LabeledEnum):
+    """A suspected problem before and after verification (核实)."""
+
+    SUSPECTED = "suspected", "待核实"
+    NOT_A_PROBLEM = "not_a_problem", "经核实不是问题"
+    CONFIRMED = "confirmed", "经核实确有问题"
+
+
+class RectificationStatus(LabeledEnum):
+    """A rectification item (整改) from confirmation to closing (销号)."""
+
+    IN_PROGRESS = "in_progress", "整改中"
+    COMPLETED = "completed", "已完成待销号"
+    CLOSED = "closed", "已销号"
 
 
 class RemoteVerificationReason(LabeledEnum):

@@ -10,6 +10,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
     # Intake screens visits with the added version; income assesses the visits that waited for it.
     "ruleset.published": ("intake", "income"),
     "problem.recorded": ("alerts",),
+    "problem.verified": (),
     "case.opened": ("alerts",),
     "case.step_recorded": ("alerts",),
     "case.closed": ("alerts",),

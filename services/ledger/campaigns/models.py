@@ -1,0 +1,44 @@
+"""The ``ledger_campaigns`` table: one row per campaign and region, packaged or added by a district admin."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from shared.data.platform_tables import now_field
+
+
+class Campaign(SQLModel, table=True):
+    """A campaign (行动) such as 2024's 大走访大排查大整改, for the org units under ``region``.
+
+    Not org-scoped: every role reads the campaign that governs it. ``org_code`` is the region's own
+    org unit, so the audit entry of a change lands in the district's audit log.
+    """
+
+    __tablename__ = "ledger_campaigns"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    code: str = Field(max_length=40)
+    name: str = Field(max_length=80)
+    year: int
+    region: str = Field(max_length=12)
+    org_code: str = Field(max_length=12)
+    income_year: int
+    ruleset_version: str = Field(max_length=20)
+    source: str = Field(max_length=200)
+    starts_on: date
+    mobilisation_by: date  # 动员部署
+    visits_confirmed_by: date  # 线下走访排查和线上录入信息确认
+    visits_checked_by: date  # 走访排查 (and the summary report)
+    rectification_by: date  # 整改到位
+    rectification_final_by: date  # 确有需要的，可延长至
+    immediate_fix_days: int  # 立行立改: due this many days after confirmation
+    immediate_fix_unit: str = Field(max_length=20)
+    origin: str = Field(max_length=20)  # packaged | admin
+    updated_by: str = Field(max_length=120)
+    updated_at: datetime = now_field()
+
+    __table_args__ = (sa.UniqueConstraint("code", "region", name="uq_ledger_campaigns_code_region"),)

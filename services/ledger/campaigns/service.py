@@ -1,0 +1,121 @@
+"""Campaigns: seeded from the packaged file, changed or added by a district admin, and looked up by date.
+
+No code knows a campaign's dates: every deadline and limit of the ledger reads them from here. The
+packaged ``campaigns.json`` holds the 2024 campaign as the work plan dates it; start-up copies what
+is missing into the table, and an admin's change stays (start-up never overwrites a stored row).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from services.ledger.campaigns.models import Campaign
+from services.ledger.campaigns.repository import CampaignRepository
+from services.ledger.campaigns.schemas import (
+    CampaignCreate,
+    CampaignDates,
+    CampaignRead,
+    CampaignUpdate,
+)
+from shared.data.database import AppSession
+from shared.domain.clock import clock
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.security.auth import Principal
+
+PACKAGED_FILE = Path(__file__).parent / "campaigns.json"
+ORG_CODE_LENGTH = 12
+
+
+def packaged_campaigns() -> list[CampaignCreate]:
+    return [CampaignCreate.model_validate(entry) for entry in json.loads(PACKAGED_FILE.read_text("utf-8"))]
+
+
+def campaign_read(campaign: Campaign) -> CampaignRead:
+    return CampaignRead.model_validate(campaign, from_attributes=True)
+
+
+def _row(data: CampaignCreate, *, origin: str, by: str) -> Campaign:
+    return Campaign(**data.model_dump(), org_code=data.region.ljust(ORG_CODE_LENGTH, "0"), origin=origin,
+                    updated_by=by)
+
+
+async def seed_packaged(session: AppSession) -> int:
+    """Copy packaged campaigns missing from the table; returns how many were added. Safe to rerun."""
+    repository = CampaignRepository(session)
+    added = 0
+    for data in packaged_campaigns():
+        if await repository.find(data.code, data.region) is None:
+            repository.add(_row(data, origin="packaged", by="system:ledger.seed_campaigns"))
+            added += 1
+    await session.flush()
+    return added
+
+
+async def list_campaigns(session: AppSession) -> list[CampaignRead]:
+    return [campaign_read(c) for c in await CampaignRepository(session).all()]
+
+
+async def get_campaign(session: AppSession, *, campaign_id: uuid.UUID) -> Campaign:
+    campaign = await CampaignRepository(session).get(campaign_id)
+    if campaign is None:
+        raise NotFound(f"no campaign {campaign_id}")
+    return campaign
+
+
+async def create_campaign(session: AppSession, *, principal: Principal, data: CampaignCreate) -> CampaignRead:
+    """Add the next campaign (a district admin, for a region inside the district)."""
+    if not principal.covers(data.region):
+        raise Forbidden(f"region {data.region} is outside your scope ({principal.scope_prefix})")
+    repository = CampaignRepository(session)
+    if await repository.find(data.code, data.region) is not None:
+        raise Conflict(f"campaign {data.code} already exists for region {data.region}")
+    campaign = _row(data, origin="admin", by=principal.user_id)
+    repository.add(campaign)
+    await session.flush()
+    return campaign_read(campaign)
+
+
+async def update_campaign(session: AppSession, *, principal: Principal, campaign_id: uuid.UUID,
+                          data: CampaignUpdate) -> CampaignRead:
+    """Change a campaign's data; its dates must still run in order (422 naming the first out of order)."""
+    campaign = await get_campaign(session, campaign_id=campaign_id)
+    if not principal.covers(campaign.region):
+        raise Forbidden(f"campaign {campaign.code} governs {campaign.region}, outside your scope")
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    merged = {name: getattr(campaign, name) for name in CampaignDates.model_fields} | changes
+    try:
+        CampaignDates.model_validate(merged)
+    except ValidationError as exc:
+        message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        raise InvalidInput(f"body.{message.split(' ', 1)[0]}", message) from None
+    for name, value in changes.items():
+        setattr(campaign, name, getattr(value, "value", value))
+    campaign.updated_by, campaign.updated_at = principal.user_id, clock.now()
+    await session.flush()
+    return campaign_read(campaign)
+
+
+def _governs(campaign: Campaign, org_code: str) -> bool:
+    return org_code.startswith(campaign.region)
+
+
+def _most_specific(candidates: list[Campaign]) -> Campaign | None:
+    return max(candidates, key=lambda c: (len(c.region), c.starts_on), default=None)
+
+
+async def campaign_on(session: AppSession, *, org_code: str, day: date) -> Campaign | None:
+    """The campaign an event of ``day`` in ``org_code`` belongs to: the latest begun by then, most specific region."""
+    campaigns = [c for c in await CampaignRepository(session).all() if _governs(c, org_code) and c.starts_on <= day]
+    latest = max((c.starts_on for c in campaigns), default=None)
+    return _most_specific([c for c in campaigns if c.starts_on == latest])
+
+
+async def campaign_of_income_year(session: AppSession, *, org_code: str, year: int) -> Campaign | None:
+    """The campaign that examines income year ``year`` in ``org_code``."""
+    campaigns = [c for c in await CampaignRepository(session).all() if _governs(c, org_code) and c.income_year == year]
+    return _most_specific(campaigns)
