@@ -26,12 +26,9 @@ pytestmark = pytest.mark.asyncio
 SEPTEMBER_10 = datetime(2024, 9, 10, 9, 0, tzinfo=SHANGHAI)
 
 
-
-
 def caller(system, role: str, org: str, name: str = "测试用户", user_id: str | None = None) -> dict:
-    # Valid by the token library's own clock as well as by the service's, whatever day the test sets.
-    token = issue_token(system.settings, name=name, role=Role(role), org_code=org, user_id=user_id,
-                        ttl=timedelta(days=3650))
+    # Issued on the service clock, so a token made on a day the test sets is valid on that day.
+    token = issue_token(system.settings, name=name, role=Role(role), org_code=org, user_id=user_id)
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -212,7 +209,8 @@ async def test_lists_filter_and_count_by_type_and_village(ledger, in_the_campaig
     assert {p["rule_code"] for p in household_level["items"]} == {"identification.should_be_monitored",
                                                                   "finding.gps_low_accuracy"}
     with clock.frozen(SEPTEMBER_10 + timedelta(days=11)):
-        overdue = (await ledger.client.get("/ledger/problems", params={"overdue": "true"}, headers=headers)).json()
+        overdue = (await ledger.client.get("/ledger/problems", params={"overdue": "true"},
+                                           headers=staff(ledger))).json()
     assert [p["id"] for p in overdue["items"]] == [problem["id"]]
     not_yet = (await ledger.client.get("/ledger/problems", params={"overdue": "true"}, headers=headers)).json()
     assert not_yet["items"] == []
