@@ -12,6 +12,7 @@ receives an ID number or a phone).
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import defaultdict
 from pathlib import Path
@@ -89,8 +90,18 @@ class _Sheet:
         self.sheet.write_row(self.next_row, 0, [cell(value) for value in values])
         self.next_row += 1
 
+    def append_all(self, rows: list[list]) -> None:
+        for values in rows:
+            self.append(values)
+
     def close(self) -> None:
         self.workbook.close()
+
+
+async def _off_the_loop(function, *args) -> None:
+    """Writing a partition, or zipping the workbook, is CPU work: it runs in a thread, so the process keeps
+    answering other requests while a large ledger is written (one thread at a time touches the workbook)."""
+    await asyncio.to_thread(function, *args)
 
 
 async def write_problems(session: AppSession, *, criteria: ProblemFilter, campaign: Campaign, names: OrgNames,
@@ -101,10 +112,10 @@ async def write_problems(session: AppSession, *, criteria: ProblemFilter, campai
     count = 0
     result = await session.stream(query.execution_options(yield_per=PARTITION))
     async for partition in result.partitions(PARTITION):
-        for row in partition:
-            count += 1
-            sheet.append(_problem_row(count, row, names))
-    sheet.close()
+        rows = [_problem_row(count + offset, row, names) for offset, row in enumerate(partition, start=1)]
+        count += len(rows)
+        await _off_the_loop(sheet.append_all, rows)
+    await _off_the_loop(sheet.close)
     return count
 
 
@@ -138,8 +149,8 @@ async def write_rectifications(session: AppSession, *, criteria: RectificationFi
     result = await session.stream(query.execution_options(yield_per=PARTITION))
     async for partition in result.partitions(PARTITION):
         notes = await _progress_notes(session, [row[0] for row in partition])
-        for row in partition:
-            count += 1
-            sheet.append(_rectification_row(count, row, notes, names))
-    sheet.close()
+        rows = [_rectification_row(count + offset, row, notes, names) for offset, row in enumerate(partition, start=1)]
+        count += len(rows)
+        await _off_the_loop(sheet.append_all, rows)
+    await _off_the_loop(sheet.close)
     return count
