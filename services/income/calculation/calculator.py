@@ -213,7 +213,7 @@ def from_visit_amounts(
     compliant_expenses: Mapping[str, Any] | BaseModel | None = None,
     insurance_claim: Decimal | str | int = ZERO,
 ) -> IncomeAssessment:
-    """Assess from the visit form's summary amounts A–E (keys "A".."E" or their field names).
+    """Assess from the visit form's summary amounts A–E, under the form's names (``production_income``, …).
 
     A 生产经营性收入, B 工资性收入, C 转移性收入, D 财产性收入 and E 生产经营性支出 are taken as already
     net (costs deducted, excluded items left out). The form's insurance-claim amount (理赔收入) is
@@ -232,7 +232,7 @@ def from_visit_amounts(
     if visit.insurance_claim:
         kind = ExcludedIncomeKind.ONE_OFF_INSURANCE_CLAIM
         lines.append(
-            _line(IncomeSection.EXCLUDED, kind.value, "insurance_claim", kind.label, visit.insurance_claim,
+            _line(IncomeSection.EXCLUDED, kind.value, "claim_income.amount", kind.label, visit.insurance_claim,
                   ZERO, kind.rule, counted=False)
         )
     lines += _compliant_expense_lines(visit.compliant_expenses)
@@ -468,7 +468,7 @@ def _compliant_expense_lines(expenses: CompliantExpenses) -> list[BreakdownLine]
 
 def _visit_amount_line(name: str, amount: Decimal) -> BreakdownLine:
     letter, section = _VISIT_SECTIONS[name]
-    return _line(section, letter, f"amounts.{letter}", f"{letter}.{section.label}", amount, amount,
+    return _line(section, letter, f"amounts.{name}", f"{letter}.{section.label}", amount, amount,
                  "visit.summary_amount")
 
 
