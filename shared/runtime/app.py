@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -13,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, APIRouter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import install_error_handlers
+from shared.errors import ErrorResponse, install_error_handlers
 from shared.runtime.dependencies import RoleRequirement
 from shared.runtime.logging import REQUEST_EVENT
 from shared.runtime.metrics import LATENCY, REQUESTS
@@ -102,6 +103,33 @@ def document_roles(router: APIRouter) -> None:
         route.description = f"{route.description}\n\n{note}" if route.description else note
 
 
+def document_one_error_shape(app: FastAPI) -> None:
+    """Every 422 in the app's OpenAPI is the ``ErrorResponse`` the handlers send, never FastAPI's
+    default ``HTTPValidationError`` (which it adds to any route that takes parameters)."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        document = generate()
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        if "ErrorResponse" not in schemas:
+            found = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(found.pop("$defs", {}), ErrorResponse=found)
+        error = {"description": "Validation Error", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/ErrorResponse"}}}}
+        for item in document.get("paths", {}).values():
+            for operation in item.values():
+                responses = operation.get("responses", {}) if isinstance(operation, dict) else {}
+                if "HTTPValidationError" in json.dumps(responses.get("422", {})):
+                    responses["422"] = error
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_service_app(runtime: ServiceRuntime) -> FastAPI:
     """The API of one service, meant to be served under ``/<service>``."""
     definition = runtime.definition
@@ -112,6 +140,7 @@ def create_service_app(runtime: ServiceRuntime) -> FastAPI:
     for router in definition.routers:
         document_roles(router)
         app.include_router(router)
+    document_one_error_shape(app)
     app.add_middleware(RequestContextMiddleware, service=definition.name)
     return app
 
