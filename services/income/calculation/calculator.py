@@ -30,7 +30,7 @@ from pydantic import BaseModel
 from services.income.calculation.domain_model import (
     BracketAssessment,
     BreakdownLine,
-    CompliantExpenses,
+    DeclaredCompliantExpenses,
     ExcludedIncomeKind,
     ExclusionCategory,
     HouseholdMember,
@@ -456,7 +456,7 @@ def _excluded_lines(declaration: IncomeDeclaration) -> list[BreakdownLine]:
 _COMPLIANT_LABELS = {"education": "教育费用", "medical": "医疗费用", "other": "其他费用"}
 
 
-def _compliant_expense_lines(expenses: CompliantExpenses) -> list[BreakdownLine]:
+def _compliant_expense_lines(expenses: DeclaredCompliantExpenses) -> list[BreakdownLine]:
     return [
         _line(IncomeSection.COMPLIANT_EXPENSE, name, f"compliant_expenses.{name}",
               f"合规自付支出（{label}）", getattr(expenses, name), getattr(expenses, name),

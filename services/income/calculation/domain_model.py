@@ -263,7 +263,7 @@ class ExcludedItem(_Item):
     note: str | None = Field(default=None, max_length=200)
 
 
-class CompliantExpenses(_Item):
+class DeclaredCompliantExpenses(_Item):
     """合规自付支出: weighed beside income in identification, never part of net income."""
 
     education: Yuan = Decimal(0)
@@ -285,7 +285,7 @@ class IncomeDeclaration(_Item):
     production_items: list[ProductionIncomeItem] = Field(default_factory=list)
     production_expense: ProductionExpense = Field(default_factory=ProductionExpense)
     excluded_items: list[ExcludedItem] = Field(default_factory=list)
-    compliant_expenses: CompliantExpenses = Field(default_factory=CompliantExpenses)
+    compliant_expenses: DeclaredCompliantExpenses = Field(default_factory=DeclaredCompliantExpenses)
 
     @field_validator("members")
     @classmethod
@@ -319,7 +319,7 @@ class VisitSummary(_Item):
 
     amounts: VisitIncomeAmounts
     members: list[HouseholdMember]
-    compliant_expenses: CompliantExpenses = Field(default_factory=CompliantExpenses)
+    compliant_expenses: DeclaredCompliantExpenses = Field(default_factory=DeclaredCompliantExpenses)
     insurance_claim: Yuan = Decimal(0)
 
     @field_validator("members")
