@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 import time
 import uuid
@@ -11,6 +12,7 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute, APIRouter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -61,6 +63,50 @@ class RequestContextMiddleware:
                 REQUEST_EVENT, method=scope["method"], path=scope["path"],
                 status=status, duration_ms=round(elapsed * 1000, 1), route=route)
             structlog.contextvars.unbind_contextvars("request_id", "service")
+
+
+class ETagMiddleware:
+    """Reads carry an ETag (a digest of the body) and answer ``304 Not Modified`` to a matching
+    ``If-None-Match``, so a phone re-checking a list it holds downloads nothing when nothing changed.
+
+    Only a GET's 200 whose body arrives in one piece is tagged; a streamed body passes through.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        wanted = dict(scope.get("headers") or []).get(b"if-none-match", b"").decode("latin-1")
+        held: Message | None = None
+
+        async def tagging_send(message: Message) -> None:
+            nonlocal held
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                held = message
+                return
+            if held is None or message["type"] != "http.response.body":
+                await send(message)
+                return
+            start, held = held, None
+            if message.get("more_body"):
+                await send(start)
+                await send(message)
+                return
+            tag = 'W/"' + hashlib.sha256(message.get("body", b"")).hexdigest()[:32] + '"'
+            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"etag"]
+            headers += [(b"etag", tag.encode()), (b"cache-control", b"private, no-cache")]
+            if tag in [value.strip() for value in wanted.split(",")] or wanted.strip() == "*":
+                kept = [(k, v) for k, v in headers if k.lower() not in (b"content-length", b"content-type")]
+                await send({**start, "status": 304, "headers": kept})
+                await send({"type": "http.response.body", "body": b""})
+                return
+            await send({**start, "headers": headers})
+            await send(message)
+
+        await self.app(scope, receive, tagging_send)
 
 
 def freeze_heap() -> None:
@@ -141,6 +187,14 @@ def create_service_app(runtime: ServiceRuntime) -> FastAPI:
         document_roles(router)
         app.include_router(router)
     document_one_error_shape(app)
+    origins = runtime.platform.allowed_origins()
+    if origins:
+        # A browser page served from another origin may call the API, bearer token included; the
+        # ETag must be readable by its script for conditional requests.
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["*"],
+                           allow_headers=["Authorization", "Content-Type", "If-None-Match", "X-Request-ID"],
+                           expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID"], max_age=600)
+    app.add_middleware(ETagMiddleware)
     app.add_middleware(RequestContextMiddleware, service=definition.name)
     return app
 
