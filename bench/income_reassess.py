@@ -99,8 +99,9 @@ def _profiles(ruleset: RuleSet) -> list[dict[str, Any]]:
         target = Decimal(rng.randint(4000, 25000)) * Decimal(str(size))
         wage = (target * Decimal("0.6")).quantize(Decimal("0.01"))
         summary = VisitSummary.model_validate({
-            "amounts": {"A": "3000", "B": str(wage), "C": str((target - wage).quantize(Decimal("0.01"))),
-                        "D": "120.50", "E": "3120.50"},
+            "amounts": {"production_income": "3000", "wage_income": str(wage),
+                        "transfer_income": str((target - wage).quantize(Decimal("0.01"))),
+                        "property_income": "120.50", "production_expense": "3120.50"},
             "members": members,
             "compliant_expenses": {"medical": str(rng.randint(0, 3000))},
         })

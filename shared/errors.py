@@ -1,7 +1,10 @@
 """The one error family of the API and the handlers that render it.
 
-Every error leaves as ``{"error": "<Name>", "detail": "<message>"}``; validation errors add
-``fields`` with one entry per offending field path. Nothing a client sends may produce a 500.
+Every error leaves as ``{"error": "<Name>", "detail": "<message>"}``. A 422 is always named
+``ValidationError`` and adds ``fields``: one ``{field, type, message}`` entry per offending field,
+``field`` a request path (``body.members.2.id_number``, ``query.limit``), ``type`` one code of
+:data:`FIELD_ERROR_TYPES` whatever raised it (pydantic's own codes are mapped onto them), and
+``detail`` a short summary. Nothing a client sends may produce a 500.
 """
 
 from __future__ import annotations
@@ -13,11 +16,62 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException
 
 log = structlog.get_logger(__name__)
+
+VALIDATION_ERROR = "ValidationError"
+"""The ``error`` of every 422."""
+
+FIELD_ERROR_TYPES: dict[str, str] = {
+    "missing": "a required field is absent (or required by another field's answer: the message says which)",
+    "not_allowed": "a field that may not be sent: unknown, or not allowed with another field's answer",
+    "invalid_type": "the JSON type is wrong (a string where a number or an object belongs, …)",
+    "invalid_format": "the right type in the wrong form: a date, UUID, ID number, phone, amount or name "
+                      "that cannot be read",
+    "out_of_range": "too small, too large, too long or too short, or a date outside the plausible range",
+    "invalid_choice": "not one of the codes the field accepts, or a combination of codes that is not allowed",
+    "rule": "a rule across fields or against stored data (the message states it)",
+    "unreadable_body": "the body cannot be read as JSON at all",
+}
+"""The vocabulary of ``fields[].type`` in every 422 and every import row error, with its meaning."""
+
+# The codes the project's own validators raise, and pydantic's, onto the vocabulary above. A code
+# not listed falls to a rule of its suffix or prefix, then to ``rule``.
+_TYPE_OF_CODE = {
+    "missing": "missing", "required_when": "missing",
+    "extra_forbidden": "not_allowed", "not_allowed_unless": "not_allowed",
+    "enum": "invalid_choice", "literal_error": "invalid_choice", "duplicate_choice": "invalid_choice",
+    "none_combined": "invalid_choice",
+    "ascii_amount": "invalid_format", "invalid_id_number": "invalid_format", "unreadable_name": "invalid_format",
+    "string_pattern_mismatch": "invalid_format", "decimal_max_places": "invalid_format",
+    "timezone_aware": "invalid_format", "timezone_naive": "invalid_format", "int_from_float": "invalid_format",
+    "finite_number": "invalid_format", "json_invalid": "invalid_format", "uuid_version": "invalid_format",
+    "date_out_of_range": "out_of_range", "decimal_max_digits": "out_of_range",
+    "decimal_whole_digits": "out_of_range", "multiple_of": "out_of_range",
+    "body_unreadable": "unreadable_body",
+}
+_PREFIXES = (("greater_than", "out_of_range"), ("less_than", "out_of_range"), ("too_", "out_of_range"),
+             ("string_too_", "out_of_range"), ("bytes_too_", "out_of_range"), ("date_", "invalid_format"),
+             ("datetime_", "invalid_format"), ("time_", "invalid_format"), ("url_", "invalid_format"))
+_SUFFIXES = (("_type", "invalid_type"), ("_parsing", "invalid_format"), ("_parsing_size", "out_of_range"))
+
+
+def field_error_type(code: str) -> str:
+    """The vocabulary's type (:data:`FIELD_ERROR_TYPES`) of a validator's or pydantic's error code."""
+    if code in FIELD_ERROR_TYPES:
+        return code
+    if code in _TYPE_OF_CODE:
+        return _TYPE_OF_CODE[code]
+    for suffix, kind in sorted(_SUFFIXES, key=lambda pair: -len(pair[0])):
+        if code.endswith(suffix):
+            return kind
+    for prefix, kind in _PREFIXES:
+        if code.startswith(prefix):
+            return kind
+    return "rule"
 
 
 class AppError(Exception):
@@ -53,14 +107,20 @@ class Conflict(AppError):
 
 
 class InvalidInput(AppError):
-    """A rule about the input that a schema cannot express; names the field."""
+    """A rule about the input that a schema cannot express; names the field (a request path such as
+    ``body.members.1.relation``) and, optionally, its type from :data:`FIELD_ERROR_TYPES`."""
 
     status_code = 422
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, type: str = "rule") -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.rule = message
+        self.type = field_error_type(type)
+
+    @property
+    def name(self) -> str:
+        return VALIDATION_ERROR
 
 
 class ServiceUnavailable(AppError):
@@ -78,18 +138,32 @@ class TooManyRequests(AppError):
 
 
 class FieldError(BaseModel):
-    field: str
-    message: str
-    type: str
+    """One offending field of a 422 (and one error of an import row)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"field": "body.members.1.id_number", "type": "invalid_format",
+         "message": "the check character does not match (GB 11643)"}]})
+
+    field: str = Field(description="where: a request path such as `body.members.2.id_number` or `query.limit`")
+    type: str = Field(description="what kind of failure, one of: " + ", ".join(f"`{c}`" for c in FIELD_ERROR_TYPES),
+                      json_schema_extra={"enum": list(FIELD_ERROR_TYPES)})
+    message: str = Field(description="the rule that failed, in words")
 
 
 class ErrorResponse(BaseModel):
     """The body of every error response."""
 
-    error: str
-    detail: str
-    fields: list[FieldError] | None = None
-    request_id: str | None = None
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"error": "ValidationError", "detail": "body.members.1.id_number: the check character does not match "
+                                               "(GB 11643)",
+         "fields": [{"field": "body.members.1.id_number", "type": "invalid_format",
+                     "message": "the check character does not match (GB 11643)"}],
+         "request_id": "5f0c3a9e2b7d4c1e8f6a0b9c7d5e3f21"}]})
+
+    error: str = Field(description="the error's name: `ValidationError` for every 422, `NotFound`, `Conflict`, …")
+    detail: str = Field(description="a short summary; a 422 lists its fields in `fields`")
+    fields: list[FieldError] | None = Field(default=None, description="every offending field (422 only)")
+    request_id: str | None = Field(default=None, description="the X-Request-ID to quote")
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -107,28 +181,39 @@ def _body(request: Request, error: str, detail: str, fields: list[FieldError] | 
     )
 
 
+def validation_detail(fields: list[FieldError]) -> str:
+    """A 422's short summary: the one field and its rule, or how many fields and which."""
+    if len(fields) == 1:
+        return f"{fields[0].field}: {fields[0].message}"
+    named = ", ".join(f.field for f in fields[:3]) + (f" and {len(fields) - 3} more" if len(fields) > 3 else "")
+    return f"{len(fields)} fields are invalid: {named}"
+
+
+def validation_response(request: Request, fields: list[FieldError]) -> JSONResponse:
+    return JSONResponse(_body(request, VALIDATION_ERROR, validation_detail(fields), fields), status_code=422)
+
+
 def field_path(loc: tuple | list) -> str:
     """``("body", "members", 2, "id_number")`` -> ``body.members.2.id_number``."""
     return ".".join(str(part) for part in loc)
 
 
 async def handle_app_error(request: Request, exc: AppError) -> JSONResponse:
+    if isinstance(exc, InvalidInput):
+        return validation_response(request, [FieldError(field=exc.field, message=exc.rule, type=exc.type)])
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
     if isinstance(exc, TooManyRequests):
         headers = {"Retry-After": str(exc.retry_after)}
-    fields = None
-    if isinstance(exc, InvalidInput):
-        fields = [FieldError(field=exc.field, message=exc.rule, type="rule")]
-    return JSONResponse(_body(request, exc.name, exc.message, fields), status_code=exc.status_code, headers=headers)
+    return JSONResponse(_body(request, exc.name, exc.message), status_code=exc.status_code, headers=headers)
 
 
 async def handle_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     fields = [
-        FieldError(field=field_path(err.get("loc", ())), message=_message(err), type=err.get("type", "value_error"))
+        FieldError(field=field_path(err.get("loc", ())), message=_message(err),
+                   type=field_error_type(err.get("type", "value_error")))
         for err in exc.errors()
-    ]
-    detail = "; ".join(f"{f.field}: {f.message}" for f in fields) or "invalid request"
-    return JSONResponse(_body(request, "ValidationError", detail, fields), status_code=422)
+    ] or [FieldError(field="body", message="invalid request", type="rule")]
+    return validation_response(request, fields)
 
 
 def _message(err: dict) -> str:
@@ -152,8 +237,7 @@ async def handle_http_exception(request: Request, exc: HTTPException) -> JSONRes
     """Errors raised by the framework itself (an unreadable body, an unknown path) in the same shape."""
     reason = _unreadable_body(exc.__cause__) if exc.status_code == 400 else None
     if reason is not None:
-        fields = [FieldError(field="body", message=reason, type="body_unreadable")]
-        return JSONResponse(_body(request, "ValidationError", f"body: {reason}", fields), status_code=422)
+        return validation_response(request, [FieldError(field="body", message=reason, type="unreadable_body")])
     try:
         name = "".join(word.capitalize() for word in HTTPStatus(exc.status_code).phrase.split())
     except ValueError:
@@ -186,13 +270,14 @@ async def handle_database_error(request: Request, exc: DBAPIError) -> JSONRespon
     # long, a NUL character). It came from the client, so it is the client's 422, not our 500.
     if _sqlstate(exc).startswith("22"):
         log.warning("data_exception", sqlstate=_sqlstate(exc))
-        return JSONResponse(_body(request, "ValidationError", "a value is out of the range or form that can be stored"),
-                            status_code=422)
+        return validation_response(request, [FieldError(
+            field="body", type="out_of_range", message="a value is out of the range or form that can be stored")])
     return await handle_unexpected(request, exc)
 
 
 async def handle_overflow(request: Request, exc: OverflowError) -> JSONResponse:
-    return JSONResponse(_body(request, "ValidationError", "a number is too large"), status_code=422)
+    return validation_response(request, [FieldError(field="body", type="out_of_range",
+                                                    message="a number is too large")])
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -79,7 +79,9 @@ def _invalid(field: str, message: str, value: object = None) -> ValidationError:
 class BracketBounds(BaseModel):
     """One per-capita income bracket: lower bound exclusive, upper bound inclusive (None: open)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # One schema for reading and writing (an amount is a number or a decimal string either way), so
+    # OpenAPI has one BracketBounds rather than -Input and -Output variants a client generator trips on.
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_mode_override="validation")
 
     code: IncomeBracket
     lower_exclusive: Yuan

@@ -268,7 +268,7 @@ class MemberDetails(_FormModel):
     months_in_household: int = Field(default=12, ge=0, le=12)
 
 
-class MemberUpdate(MemberDetails):
+class VerifiedMember(MemberDetails):
     """家庭成员: one member as verified; ``member_id`` names a member already on record."""
 
     member_id: UUID | None = None
@@ -472,7 +472,7 @@ class VisitForm(_FormModel):
     household_kinds: Choices[HouseholdKind] = Field(min_length=1)
     risk_status: RiskStatus | None = None
     key_target_groups: Annotated[KeyTargetGroups, Field(min_length=1)]
-    members: list[MemberUpdate] = Field(min_length=1)
+    members: list[VerifiedMember] = Field(min_length=1)
     income: Income
     guarantees: Guarantees
     self_coping: SelfCoping

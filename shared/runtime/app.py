@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import hashlib
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -10,10 +12,11 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute, APIRouter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import install_error_handlers
+from shared.errors import ErrorResponse, install_error_handlers
 from shared.runtime.dependencies import RoleRequirement
 from shared.runtime.logging import REQUEST_EVENT
 from shared.runtime.metrics import LATENCY, REQUESTS
@@ -62,6 +65,50 @@ class RequestContextMiddleware:
             structlog.contextvars.unbind_contextvars("request_id", "service")
 
 
+class ETagMiddleware:
+    """Reads carry an ETag (a digest of the body) and answer ``304 Not Modified`` to a matching
+    ``If-None-Match``, so a phone re-checking a list it holds downloads nothing when nothing changed.
+
+    Only a GET's 200 whose body arrives in one piece is tagged; a streamed body passes through.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        wanted = dict(scope.get("headers") or []).get(b"if-none-match", b"").decode("latin-1")
+        held: Message | None = None
+
+        async def tagging_send(message: Message) -> None:
+            nonlocal held
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                held = message
+                return
+            if held is None or message["type"] != "http.response.body":
+                await send(message)
+                return
+            start, held = held, None
+            if message.get("more_body"):
+                await send(start)
+                await send(message)
+                return
+            tag = 'W/"' + hashlib.sha256(message.get("body", b"")).hexdigest()[:32] + '"'
+            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"etag"]
+            headers += [(b"etag", tag.encode()), (b"cache-control", b"private, no-cache")]
+            if tag in [value.strip() for value in wanted.split(",")] or wanted.strip() == "*":
+                kept = [(k, v) for k, v in headers if k.lower() not in (b"content-length", b"content-type")]
+                await send({**start, "status": 304, "headers": kept})
+                await send({"type": "http.response.body", "body": b""})
+                return
+            await send({**start, "headers": headers})
+            await send(message)
+
+        await self.app(scope, receive, tagging_send)
+
+
 def freeze_heap() -> None:
     """Before serving: collect once, then exempt everything alive from later garbage collections.
 
@@ -102,6 +149,33 @@ def document_roles(router: APIRouter) -> None:
         route.description = f"{route.description}\n\n{note}" if route.description else note
 
 
+def document_one_error_shape(app: FastAPI) -> None:
+    """Every 422 in the app's OpenAPI is the ``ErrorResponse`` the handlers send, never FastAPI's
+    default ``HTTPValidationError`` (which it adds to any route that takes parameters)."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        document = generate()
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        if "ErrorResponse" not in schemas:
+            found = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(found.pop("$defs", {}), ErrorResponse=found)
+        error = {"description": "Validation Error", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/ErrorResponse"}}}}
+        for item in document.get("paths", {}).values():
+            for operation in item.values():
+                responses = operation.get("responses", {}) if isinstance(operation, dict) else {}
+                if "HTTPValidationError" in json.dumps(responses.get("422", {})):
+                    responses["422"] = error
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_service_app(runtime: ServiceRuntime) -> FastAPI:
     """The API of one service, meant to be served under ``/<service>``."""
     definition = runtime.definition
@@ -112,6 +186,15 @@ def create_service_app(runtime: ServiceRuntime) -> FastAPI:
     for router in definition.routers:
         document_roles(router)
         app.include_router(router)
+    document_one_error_shape(app)
+    origins = runtime.platform.allowed_origins()
+    if origins:
+        # A browser page served from another origin may call the API, bearer token included; the
+        # ETag must be readable by its script for conditional requests.
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["*"],
+                           allow_headers=["Authorization", "Content-Type", "If-None-Match", "X-Request-ID"],
+                           expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID"], max_age=600)
+    app.add_middleware(ETagMiddleware)
     app.add_middleware(RequestContextMiddleware, service=definition.name)
     return app
 

@@ -85,6 +85,12 @@ class PlatformSettings(BaseSettings):
     # A running job whose worker has not beaten its heart for this long is taken back by the sweep.
     job_stale_seconds: float = 60.0
     load_demo_data: bool = True
+    # Origins (scheme://host[:port], comma-separated) whose browser pages may call the API; none by default.
+    cors_origins: str = ""
+
+    def allowed_origins(self) -> list[str]:
+        """FANGFAN_CORS_ORIGINS as a list (``*`` allows any origin)."""
+        return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]
 
     def logs_as_json(self, *, interactive: bool) -> bool:
         """JSON lines for production processes; readable console lines for a person running the demo."""

@@ -206,7 +206,8 @@ def test_example_from_the_visit_form_summary_amounts(rules: RuleSet) -> None:
     # A 3000 + B 6000 + C 4000 + D 200 − E 1000 = 12200 for 3 persons:
     # 12200 / 3 = 4066.666… → 4066.67; the 5000 insurance claim is shown, not counted.
     assessment = from_visit_amounts(
-        {"A": "3000", "B": "6000", "C": "4000", "D": "200", "E": "1000"},
+        {"production_income": "3000", "wage_income": "6000", "transfer_income": "4000", "property_income": "200",
+         "production_expense": "1000"},
         members(12, 12, 12),
         rules,
         insurance_claim="5000",
@@ -217,7 +218,7 @@ def test_example_from_the_visit_form_summary_amounts(rules: RuleSet) -> None:
     assert (assessment.bracket, assessment.below_monitoring_line, assessment.in_low_income_group) == (
         None, True, True)
     assert [l.item for l in assessment.breakdown] == ["A", "B", "C", "D", "E", "one_off_insurance_claim"]
-    claim = line(assessment, "insurance_claim")
+    claim = line(assessment, "claim_income.amount")
     assert (claim.counted, claim.rule) == (False, "excluded.one_off_insurance_claim")
     assert_sections_add_up(assessment)
 
@@ -442,10 +443,11 @@ def test_unknown_kind_and_unknown_field_are_refused() -> None:
 
 
 def test_visit_amounts_must_all_be_given(rules: RuleSet) -> None:
+    four = {"production_income": "1", "wage_income": "1", "transfer_income": "1", "property_income": "1"}
     with pytest.raises(ValidationError) as caught:
-        from_visit_amounts({"A": "1", "B": "1", "C": "1", "D": "1"}, members(12), rules)
-    assert [e["loc"] for e in caught.value.errors()] == [("amounts", "E")]
-    with pytest.raises(ValidationError, match=r"amounts\.B"):
-        from_visit_amounts({"A": "1", "B": "1.234", "C": "1", "D": "1", "E": "0"}, members(12), rules)
+        from_visit_amounts(four, members(12), rules)
+    assert [e["loc"] for e in caught.value.errors()] == [("amounts", "production_expense")]
+    with pytest.raises(ValidationError, match=r"amounts\.wage_income"):
+        from_visit_amounts(four | {"wage_income": "1.234", "production_expense": "0"}, members(12), rules)
     with pytest.raises(ValidationError, match="household size is 0"):
-        from_visit_amounts({"A": "1", "B": "1", "C": "1", "D": "1", "E": "0"}, [], rules)
+        from_visit_amounts(four | {"production_expense": "0"}, [], rules)

@@ -80,7 +80,8 @@ def test_a_bracket_wholly_at_or_under_a_raised_line_is_within_the_range(old):
 
 
 def test_figures_are_classified_as_the_full_computation_classifies_them(old, new):
-    full = from_visit_amounts({"A": "6200", "B": "3000", "C": "900", "D": "0", "E": "1000"},
+    full = from_visit_amounts({"production_income": "6200", "wage_income": "3000", "transfer_income": "900",
+                               "property_income": "0", "production_expense": "1000"},
                               [{"member_id": "a"}], new, compliant_expenses={"medical": "700"})
 
     figures = classify_figures(new, net_income=D("9100.00"), compliant_expenses=D("700.00"), member_months=12)

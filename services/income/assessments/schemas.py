@@ -7,24 +7,60 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from services.income.assessments.models import AssessmentBasis, AssessmentOrigin
 from services.income.calculation.domain_model import (
+    HouseholdMember,
     IncomeAssessment,
     IncomeClass,
     IncomeDeclaration,
-    VisitSummary,
+    check_household,
 )
 from shared.domain.enums import IncomeBracket
 from shared.domain.org_codes import OrgCode
+from shared.domain.visit_form import Income
 
 MonitoringYear = Annotated[int, Field(ge=2000, le=2100, description="监测年度: the rule set's year")]
 
 
+class VisitIncome(BaseModel):
+    """A visit's income answers: the visit form's income section exactly as the form sends it (the
+    amounts under the form's names, ``compliant_expenses``, ``claim_income``), and who lives in the
+    household. The form's branch (2) is required here: a ticked bracket has no figure to compute."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    income: Income = Field(description="the form's `income` section, unchanged; `amounts` is required")
+    members: list[HouseholdMember] = Field(description="the form's members with their months in the household")
+
+    @model_validator(mode="after")
+    def _amounts_given(self) -> VisitIncome:
+        if self.income.amounts is None:
+            error = PydanticCustomError(
+                "required_when", "required: calculate computes the amounts; a ticked bracket has no figure")
+            raise ValidationError.from_exception_data(
+                type(self).__name__, [InitErrorDetails(type=error, loc=("income", "amounts"), input=None)]
+            )
+        return self
+
+    @field_validator("members")
+    @classmethod
+    def _household_not_empty(cls, members: list[HouseholdMember]) -> list[HouseholdMember]:
+        check_household(members)
+        return members
+
+
 class CalculationRequest(BaseModel):
-    """What to compute: a full 附件5 declaration, or the visit form's summary amounts A–E.
+    """What to compute: a full 附件5 declaration, or a visit form's income section.
 
     ``org_code`` (default: the caller's) picks the region's rule set; ``year`` (default: the year
     whose income year contains today) and ``ruleset_version`` (default: the newest) pick the version.
@@ -36,7 +72,7 @@ class CalculationRequest(BaseModel):
     year: MonitoringYear | None = None
     ruleset_version: str | None = Field(default=None, max_length=20)
     declaration: IncomeDeclaration | None = None
-    visit: VisitSummary | None = None
+    visit: VisitIncome | None = None
 
     @model_validator(mode="after")
     def _one_input(self) -> CalculationRequest:

@@ -114,7 +114,8 @@ async def calculate_income(session: AppSession, *, principal: Principal, request
     if request.declaration is not None:
         result, basis = calculate(request.declaration, ruleset), AssessmentBasis.DECLARATION
     else:
-        result, basis = _from_summary(request.visit, ruleset), AssessmentBasis.AMOUNTS
+        summary = VisitSummary.of_form(request.visit.income, request.visit.members)
+        result, basis = _from_summary(summary, ruleset), AssessmentBasis.AMOUNTS
     return CalculationRead(**dict(result), basis=basis,
                            income_class=IncomeClass.of(result.below_monitoring_line, result.in_low_income_group))
 
@@ -297,12 +298,7 @@ def _visit_income(visit: VisitSubmitted, ruleset: RuleSet) -> tuple[dict[str, An
     # Members enter household size by their months only; names stay with intake.
     members = [HouseholdMember(member_id=str(member.member_id), months_in_household=member.months_in_household,
                                enlisted_sharing_income=member.enlisted_sharing_income) for member in visit.members]
-    summary = VisitSummary.model_validate({
-        "amounts": income.amounts.model_dump(),
-        "members": members,
-        "compliant_expenses": income.compliant_expenses.model_dump() if income.compliant_expenses else {},
-        "insurance_claim": income.claim_income.amount if income.claim_income else Decimal(0),
-    })
+    summary = VisitSummary.of_form(income, members)
     result = _from_summary(summary, ruleset)
     return {"basis": AssessmentBasis.AMOUNTS.value, **computed_fields(result)}, summary.model_dump(mode="json")
 

@@ -30,7 +30,7 @@ from pydantic import BaseModel
 from services.income.calculation.domain_model import (
     BracketAssessment,
     BreakdownLine,
-    CompliantExpenses,
+    DeclaredCompliantExpenses,
     ExcludedIncomeKind,
     ExclusionCategory,
     HouseholdMember,
@@ -213,7 +213,7 @@ def from_visit_amounts(
     compliant_expenses: Mapping[str, Any] | BaseModel | None = None,
     insurance_claim: Decimal | str | int = ZERO,
 ) -> IncomeAssessment:
-    """Assess from the visit form's summary amounts A–E (keys "A".."E" or their field names).
+    """Assess from the visit form's summary amounts A–E, under the form's names (``production_income``, …).
 
     A 生产经营性收入, B 工资性收入, C 转移性收入, D 财产性收入 and E 生产经营性支出 are taken as already
     net (costs deducted, excluded items left out). The form's insurance-claim amount (理赔收入) is
@@ -232,7 +232,7 @@ def from_visit_amounts(
     if visit.insurance_claim:
         kind = ExcludedIncomeKind.ONE_OFF_INSURANCE_CLAIM
         lines.append(
-            _line(IncomeSection.EXCLUDED, kind.value, "insurance_claim", kind.label, visit.insurance_claim,
+            _line(IncomeSection.EXCLUDED, kind.value, "claim_income.amount", kind.label, visit.insurance_claim,
                   ZERO, kind.rule, counted=False)
         )
     lines += _compliant_expense_lines(visit.compliant_expenses)
@@ -456,7 +456,7 @@ def _excluded_lines(declaration: IncomeDeclaration) -> list[BreakdownLine]:
 _COMPLIANT_LABELS = {"education": "教育费用", "medical": "医疗费用", "other": "其他费用"}
 
 
-def _compliant_expense_lines(expenses: CompliantExpenses) -> list[BreakdownLine]:
+def _compliant_expense_lines(expenses: DeclaredCompliantExpenses) -> list[BreakdownLine]:
     return [
         _line(IncomeSection.COMPLIANT_EXPENSE, name, f"compliant_expenses.{name}",
               f"合规自付支出（{label}）", getattr(expenses, name), getattr(expenses, name),
@@ -468,7 +468,7 @@ def _compliant_expense_lines(expenses: CompliantExpenses) -> list[BreakdownLine]
 
 def _visit_amount_line(name: str, amount: Decimal) -> BreakdownLine:
     letter, section = _VISIT_SECTIONS[name]
-    return _line(section, letter, f"amounts.{letter}", f"{letter}.{section.label}", amount, amount,
+    return _line(section, letter, f"amounts.{name}", f"{letter}.{section.label}", amount, amount,
                  "visit.summary_amount")
 
 

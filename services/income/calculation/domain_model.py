@@ -9,6 +9,7 @@ expenses (合规自付支出) the visit form records beside them.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from pydantic import (
     BaseModel,
@@ -38,10 +39,15 @@ class _Item(BaseModel):
 class HouseholdMember(_Item):
     """家庭成员 as counted for household size (家庭人口数)."""
 
-    member_id: str | None = Field(default=None, max_length=64)
-    name: PersonName | None = None
-    months_in_household: int = Field(default=MONTHS_PER_YEAR, ge=0, le=MONTHS_PER_YEAR)
-    enlisted_sharing_income: bool = False
+    member_id: str | None = Field(default=None, max_length=64,
+                                  description="the member's id in intake; required unless `name` is given")
+    name: PersonName | None = Field(default=None, description="required unless `member_id` is given")
+    months_in_household: int = Field(default=MONTHS_PER_YEAR, ge=0, le=MONTHS_PER_YEAR,
+                                     description="在户月数 in the income year; 12 when omitted")
+    enlisted_sharing_income: bool = Field(
+        default=False,
+        description="enlisted or entered a military academy and still shares the household's income: counts 12 months",
+    )
 
     @model_validator(mode="after")
     def _named(self) -> HouseholdMember:
@@ -257,7 +263,7 @@ class ExcludedItem(_Item):
     note: str | None = Field(default=None, max_length=200)
 
 
-class CompliantExpenses(_Item):
+class DeclaredCompliantExpenses(_Item):
     """合规自付支出: weighed beside income in identification, never part of net income."""
 
     education: Yuan = Decimal(0)
@@ -279,7 +285,7 @@ class IncomeDeclaration(_Item):
     production_items: list[ProductionIncomeItem] = Field(default_factory=list)
     production_expense: ProductionExpense = Field(default_factory=ProductionExpense)
     excluded_items: list[ExcludedItem] = Field(default_factory=list)
-    compliant_expenses: CompliantExpenses = Field(default_factory=CompliantExpenses)
+    compliant_expenses: DeclaredCompliantExpenses = Field(default_factory=DeclaredCompliantExpenses)
 
     @field_validator("members")
     @classmethod
@@ -298,23 +304,22 @@ def check_household(members: list[HouseholdMember]) -> None:
 
 
 class VisitIncomeAmounts(_Item):
-    """The five summary amounts A–E of the visit form, when a visit gives only those."""
+    """The five summary amounts of the visit form (A–E), under the form's own names."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-    production_income: Yuan = Field(alias="A")
-    wage_income: Yuan = Field(alias="B")
-    transfer_income: Yuan = Field(alias="C")
-    property_income: Yuan = Field(alias="D")
-    production_expense: Yuan = Field(alias="E")
+    production_income: Yuan  # A 生产经营性收入
+    wage_income: Yuan  # B 工资性收入
+    transfer_income: Yuan  # C 转移性收入
+    property_income: Yuan  # D 财产性收入
+    production_expense: Yuan  # E 生产经营性支出
 
 
 class VisitSummary(_Item):
-    """A visit's income answers when it gives the summary amounts instead of the items."""
+    """A visit's income answers when it gives the summary amounts instead of the items, as an
+    assessment stores them (``insurance_claim`` is the form's ``claim_income.amount``)."""
 
     amounts: VisitIncomeAmounts
     members: list[HouseholdMember]
-    compliant_expenses: CompliantExpenses = Field(default_factory=CompliantExpenses)
+    compliant_expenses: DeclaredCompliantExpenses = Field(default_factory=DeclaredCompliantExpenses)
     insurance_claim: Yuan = Decimal(0)
 
     @field_validator("members")
@@ -322,6 +327,16 @@ class VisitSummary(_Item):
     def _household_not_empty(cls, members: list[HouseholdMember]) -> list[HouseholdMember]:
         check_household(members)
         return members
+
+    @classmethod
+    def of_form(cls, income: Any, members: list[HouseholdMember]) -> VisitSummary:
+        """The summary of a visit form's income section (the form's model or an event's copy of it)."""
+        return cls.model_validate({
+            "amounts": income.amounts.model_dump(),
+            "members": members,
+            "compliant_expenses": income.compliant_expenses.model_dump() if income.compliant_expenses else {},
+            "insurance_claim": income.claim_income.amount if income.claim_income else Decimal(0),
+        })
 
 
 # --- outputs ------------------------------------------------------------------------------------

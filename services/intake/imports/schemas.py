@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, field_validator
+
+from shared.errors import FieldError
 
 
 class RowAction(StrEnum):
@@ -25,7 +28,30 @@ class ImportRow(BaseModel):
     name: str | None
     action: RowAction
     household_action: RowAction | None = None
-    errors: list[str] = []
+    errors: list[FieldError] = Field(default=[], description=(
+        "why the row was refused: `field` is the column's English name (`id_number`; the header table is in "
+        "the README) or `row` for the row as a whole, `type` one of the codes of a 422's `fields`"))
+
+    @field_validator("errors", mode="before")
+    @classmethod
+    def _as_field_errors(cls, errors: list) -> list:
+        return [row_error(error) if isinstance(error, str) else error for error in errors]
+
+
+# "身份证号码 (id_number): message", "村代码 (village_code) or 村 (village): required", "group_name: message"
+_LABELLED = re.compile(r"^[^:()]*\((?P<field>[a-z_]+)\)(?: or [^:()]*\([a-z_]+\))?: (?P<message>.*)$", re.S)
+_BARE = re.compile(r"^(?P<field>[a-z_]+): (?P<message>.*)$", re.S)
+_KINDS = (("required", "missing"), ("is not one of", "invalid_choice"), ("Field required", "missing"),
+          ("should have at", "out_of_range"), ("should be greater", "out_of_range"),
+          ("should be less", "out_of_range"), ("Extra inputs", "not_allowed"))
+
+
+def row_error(text: str) -> FieldError:
+    """A row's reason, as the row checks word it, in the shape of a 422's field error."""
+    match = _LABELLED.match(text) or _BARE.match(text)
+    field, message = (match["field"], match["message"]) if match else ("row", text)
+    kind = next((kind for phrase, kind in _KINDS if message.startswith(phrase) or phrase in message[:60]), "rule")
+    return FieldError(field=field, type=kind, message=message)
 
 
 class ImportSummary(BaseModel):

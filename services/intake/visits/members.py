@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from services.intake.households.models import Household, Member
 from services.intake.households.schemas import MemberCreate
 from services.intake.households.service import new_member
-from shared.domain.visit_form import MemberDetails, MemberUpdate, VisitForm
+from shared.domain.visit_form import MemberDetails, VerifiedMember, VisitForm
 from shared.errors import InvalidInput
 from shared.security.crypto import FieldCipher
 
@@ -69,7 +69,7 @@ def check_household_size(form: VisitForm, plan: MemberPlan) -> None:
                                            "one member who lived in the household in the income year")
 
 
-def _resolve(index: int, entry: MemberUpdate, household: Household, by_id: dict, by_index: dict,
+def _resolve(index: int, entry: VerifiedMember, household: Household, by_id: dict, by_index: dict,
              cipher: FieldCipher) -> Member:
     index_of_number = cipher.blind_index(entry.id_number, purpose="id_number") if entry.id_number else None
     if entry.member_id is not None:
@@ -89,7 +89,7 @@ def _resolve(index: int, entry: MemberUpdate, household: Household, by_id: dict,
     return new_member(household, data, cipher)
 
 
-def _changes(member: Member, entry: MemberUpdate) -> dict:
+def _changes(member: Member, entry: VerifiedMember) -> dict:
     changes = {}
     for name in _VERIFIED_FIELDS:
         value = getattr(entry, name)

@@ -10,6 +10,8 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
+from pydantic import field_validator
+
 from shared.domain.enums import (
     BreedingType,
     HouseholdKind,
@@ -28,11 +30,20 @@ from shared.events.envelope import EventPayload, PayloadPart, code_of, contract
 
 
 class Finding(PayloadPart):
-    """A data-quality finding stored with a visit: it does not block the submission (数据质量问题)."""
+    """A data-quality finding stored with a visit: it does not block the submission (数据质量问题).
+
+    ``field`` is the form field's request path, as a 422 names it (``body.members.2.labour_capacity``);
+    a finding made without the prefix, or recorded before it was used, reads with it.
+    """
 
     code: str
     field: str
     message: str
+
+    @field_validator("field")
+    @classmethod
+    def _request_path(cls, field: str) -> str:
+        return field if field == "body" or field.startswith("body.") else f"body.{field}"
 
 
 class VisitMember(PayloadPart):
@@ -208,7 +219,7 @@ class VisitSubmitted(EventPayload):
         },
         "risk": {"has_risk": True, "causes": ["illness"], "disaster_type": None, "industry_failure_reason": None,
                  "industry_failure_note": None, "other_note": None},
-        "findings": [{"code": "gps_low_accuracy", "field": "home_visit.gps.accuracy_m",
+        "findings": [{"code": "gps_low_accuracy", "field": "body.home_visit.gps.accuracy_m",
                       "message": "fix accuracy 65 m is worse than the limit of 50 m"}],
         "submitted_by": "user-500151108201-wangxiaocun",
     }

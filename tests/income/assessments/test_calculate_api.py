@@ -9,6 +9,7 @@ import pytest
 from shared.domain.clock import clock
 from tests.conftest import DISTRICT, VILLAGE
 from tests.factories.income import declaration
+from tests.factories.visit_forms import valid_income_amounts
 
 pytestmark = pytest.mark.asyncio
 
@@ -106,10 +107,9 @@ async def test_visit_amounts_with_a_member_away_part_of_the_year(system):
     body = {
         "year": 2024,
         "visit": {
-            "amounts": {"A": "6200", "B": "9800.50", "C": "3120", "D": "0", "E": "2100"},
+            "income": {"amounts": valid_income_amounts(), "compliant_expenses": {"medical": "3000"},
+                       "claim_income": {"amount": "5000"}},
             "members": [{"member_id": f"m{i}", "months_in_household": m} for i, m in enumerate((12, 12, 12, 5))],
-            "compliant_expenses": {"medical": "3000"},
-            "insurance_claim": "5000",
         },
     }
 
@@ -123,7 +123,9 @@ async def test_visit_amounts_with_a_member_away_part_of_the_year(system):
     assert result["in_low_income_group"] is True
     assert result["income_class"] == "below_monitoring_line"
     assert result["basis"] == "amounts"
-    claim = line(result, "insurance_claim")
+    assert [item["item"] for item in result["breakdown"][:5]] == ["A", "B", "C", "D", "E"]  # the rule codes
+    assert line(result, "amounts.wage_income")["amount"] == "9800.50"
+    claim = line(result, "claim_income.amount")
     assert (claim["rule"], claim["counted"], claim["counted_amount"]) == ("excluded.one_off_insurance_claim", False,
                                                                           "0.00")
 
@@ -165,7 +167,7 @@ async def test_year_defaults_to_the_income_year_holding_today(system):
 
 async def test_inputs_are_checked_field_by_field(system):
     both = await calculate(system, {"year": 2024, "declaration": declaration(12),
-                                    "visit": {"amounts": {"A": 1, "B": 1, "C": 1, "D": 1, "E": 1},
+                                    "visit": {"income": {"amounts": valid_income_amounts()},
                                               "members": [{"name": "x"}]}})
     negative = await calculate(system, {"year": 2024, "declaration": declaration(
         12, transfer_items=[{"kind": "pension", "amount": "-1"}])})
@@ -189,11 +191,11 @@ async def test_calculation_needs_a_token_and_stores_nothing(system):
 
 
 @pytest.mark.parametrize(("path", "value", "rule"), [
-    (("visit", "amounts", "B"), "９８００", "ASCII digits"),
+    (("visit", "income", "amounts", "wage_income"), "９８００", "ASCII digits"),
     (("visit", "members", 0, "name"), "\u200b\u200b", "visible character"),
 ])
 async def test_full_width_amounts_and_unreadable_names_are_a_422_naming_the_field(system, path, value, rule):
-    visit = {"amounts": {"A": "0", "B": "9800", "C": "0", "D": "0", "E": "0"},
+    visit = {"income": {"amounts": valid_income_amounts(wage_income="9800")},
              "members": [{"name": "张德明"}, {"name": "李桂兰"}]}
     body = {"visit": visit}
     target = body
@@ -204,3 +206,19 @@ async def test_full_width_amounts_and_unreadable_names_are_a_422_naming_the_fiel
     assert response.status_code == 422
     [field] = response.json()["fields"]
     assert field["field"] == "body." + ".".join(str(part) for part in path) and rule in field["message"]
+
+
+async def test_the_old_letter_names_of_the_amounts_are_refused_naming_the_field(system):
+    # A–E are rule codes in the breakdown only; the request takes the form's names (see the README).
+    old = {"year": 2024, "visit": {"amounts": {"A": "0", "B": "9800", "C": "0", "D": "0", "E": "0"},
+                                   "members": [{"name": "张德明"}], "insurance_claim": "0"}}
+    response = await calculate(system, old)
+    assert response.status_code == 422
+    assert {"body.visit.amounts", "body.visit.insurance_claim"} <= {f["field"] for f in response.json()["fields"]}
+
+
+async def test_a_ticked_bracket_cannot_be_calculated_and_says_the_amounts_are_needed(system):
+    response = await calculate(system, {"year": 2024, "visit": {"income": {"bracket": "16000_20000"},
+                                                                "members": [{"name": "张德明"}]}})
+    assert response.status_code == 422
+    assert [f["field"] for f in response.json()["fields"]] == ["body.visit.income.amounts"]

@@ -95,10 +95,13 @@ async def test_a_dry_run_reports_every_row_and_writes_nothing(intake):
     report = response.json()
     assert actions(report) == [(2, "create"), (3, "create"), (4, "create"), (5, "create"), (6, "rejected"),
                                (7, "rejected"), (8, "rejected"), (9, "rejected"), (10, "create")]
-    errors = {r["row"]: " ".join(r["errors"]) for r in report["rows"]}
-    assert "王建国" in errors[6] and "check character" in errors[6] and "身份证号码" in errors[6]
-    assert "与户主关系" in errors[7] and "表亲" in errors[7]
-    assert "head" in errors[8] and "风险状态" in errors[9]
+    errors = {r["row"]: r["errors"] for r in report["rows"]}
+    id_number = next(e for e in errors[6] if e["field"] == "id_number")
+    assert "王建国" in id_number["message"] and "check character" in id_number["message"]
+    assert ("relation", "invalid_choice") in [(e["field"], e["type"]) for e in errors[7]]
+    assert "表亲" in next(e["message"] for e in errors[7] if e["field"] == "relation")
+    assert errors[8][0]["field"] == "row" and "head" in errors[8][0]["message"]
+    assert "risk_status" in [e["field"] for e in errors[9]]
     assert report["summary"] | {"ignored_columns": []} == {
         "dry_run": True, "format": "csv", "rows": 9, "households_created": 3, "households_updated": 0,
         "households_unchanged": 0, "members_created": 5, "members_updated": 0, "members_unchanged": 0,
@@ -157,21 +160,22 @@ async def test_rows_of_one_person_twice_or_of_a_household_that_disagrees_are_rej
             row("H020", "李四", "配偶", kinds="脱贫户")]
     report = (await upload(intake, csv_bytes(rows), dry_run=True)).json()
     assert actions(report) == [(2, "create"), (3, "rejected"), (4, "create")]
-    assert "row 2" in report["rows"][1]["errors"][0]
+    assert report["rows"][1]["errors"][0]["field"] == "id_number"
+    assert "row 2" in report["rows"][1]["errors"][0]["message"]
     # Row 4 is H020 again after H021: applied as an update of the household row 2 created.
     assert report["rows"][2]["household_action"] == "update"
     mismatch = [row("H022"), row("H022", "李四", "配偶", kinds="脱贫户")]
     rejected = (await upload(intake, csv_bytes(mismatch), dry_run=True)).json()
     assert actions(rejected) == [(2, "create"), (3, "rejected")]
-    assert "household_kinds" in rejected["rows"][1]["errors"][0]
+    assert rejected["rows"][1]["errors"][0]["field"] == "household_kinds"
 
 
 async def test_rows_outside_the_callers_scope_are_rejected(intake):
     rows = [row("H030"), row("H031", village=OTHER_VILLAGE), row("H032", village="500151108299")]
     report = (await upload(intake, csv_bytes(rows), role="village_cadre", org=VILLAGE)).json()
     assert actions(report) == [(2, "create"), (3, "rejected"), (4, "rejected")]
-    assert "outside your scope" in report["rows"][1]["errors"][0]
-    assert "not a village code" in report["rows"][2]["errors"][0]
+    assert "outside your scope" in report["rows"][1]["errors"][0]["message"]
+    assert "not a village code" in report["rows"][2]["errors"][0]["message"]
     assert await household_count(intake) == 1
 
 

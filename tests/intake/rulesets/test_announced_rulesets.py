@@ -27,7 +27,7 @@ AMOUNTS_8800 = valid_income_amounts(production_income="2000", wage_income="10000
 async def submit(system, form) -> list[tuple[str, str]]:
     response = await system.client.post("/intake/visits", json=form, headers=system.headers("village_cadre", VILLAGE))
     assert response.status_code == 201, response.text
-    return [(f["code"], f["field"]) for f in response.json()["findings"]]
+    return [(f["code"], f["field"].removeprefix("body.")) for f in response.json()["findings"]]
 
 
 def bracket_visit(household, day: str) -> dict:

@@ -37,7 +37,8 @@ async def submit(system, form):
 
 
 def codes(visit):
-    return [(f["code"], f["field"]) for f in visit["findings"]]
+    assert all(f["field"].startswith("body.") for f in visit["findings"])  # the path syntax of a 422
+    return [(f["code"], f["field"].removeprefix("body.")) for f in visit["findings"]]
 
 
 def ruleset_2024():

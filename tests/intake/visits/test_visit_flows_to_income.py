@@ -148,3 +148,35 @@ async def test_intake_screens_an_enlisted_member_as_income_assesses_him(intake):
     [assessed] = [event["payload"] for event in await income_events(intake)]
     assert Decimal(assessed["per_capita_net_income"]) == Decimal("6000.00")
     assert assessed["below_monitoring_line"] is True
+
+
+async def test_the_forms_income_section_posted_unchanged_to_calculate_gives_the_stored_figure(intake):
+    household = await register_household(intake)
+    form = visit_form_for(household, income={
+        "amounts": valid_income_amounts(wage_income="12480.40"),
+        "compliant_expenses": {"medical": "2600", "education": "800"},
+        "claim_income": {"amount": "3000"},
+    })
+    form["members"][1]["months_in_household"] = 7  # away part of the year: 19 member-months
+    submitted = await intake.client.post("/intake/visits", json=form, headers=intake.headers("village_cadre", VILLAGE))
+    assert submitted.status_code == 201, submitted.text
+    await intake.settle()
+    history = await intake.client.get(f"/income/households/{household['id']}/assessments",
+                                      headers=intake.headers("village_cadre", VILLAGE))
+    [year] = history.json()["years"]
+    stored = year["assessment"]
+
+    members = [{"member_id": m["member_id"], "months_in_household": m.get("months_in_household", 12)}
+               for m in form["members"]]
+    body = {"year": stored["year"], "visit": {"income": form["income"], "members": members}}
+    calculated = await intake.client.post("/income/calculate", json=body,
+                                          headers=intake.headers("village_cadre", VILLAGE))
+
+    assert calculated.status_code == 200, calculated.text
+    result = calculated.json()
+    # 6200 + 12480.40 + 3120 + 0 − 2100 = 19700.40 over 19 member-months: 12442.36 per person
+    assert result["per_capita_net_income"] == stored["per_capita_net_income"] == "12442.36"
+    assert (result["per_capita_after_compliant_expenses"]
+            == stored["per_capita_after_compliant_expenses"])
+    assert (result["bracket"], result["income_class"]) == (stored["bracket"], stored["income_class"])
+    assert result["ruleset_version"] == stored["ruleset_version"]
