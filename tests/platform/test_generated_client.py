@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 from shared.runtime.settings import SERVICE_NAMES
 from tests.platform.openapi_docs import openapi_documents, operations
 
@@ -29,7 +31,10 @@ def test_a_generated_client_has_every_operation_and_no_warning(documents, servic
     spec = tmp_path / f"{service}.json"
     spec.write_text(json.dumps(documents[service]), encoding="utf-8")
     config = tmp_path / "config.yaml"
-    config.write_text("post_hooks: []\n", encoding="utf-8")  # no formatter run: its absence is not our warning
+    # No formatter run (its absence is not our warning). The ledgers' workbooks are binary files: a client
+    # reads them as any download, as the README tells integrators to configure their generator.
+    config.write_text("post_hooks: []\ncontent_type_overrides:\n"
+                      f"  {XLSX}: application/octet-stream\n", encoding="utf-8")
     run = subprocess.run(
         [sys.executable, "-m", "openapi_python_client", "generate", "--path", str(spec), "--output-path",
          str(tmp_path / "client"), "--meta", "none", "--config", str(config)],

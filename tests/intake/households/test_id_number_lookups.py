@@ -67,7 +67,7 @@ async def test_the_import_rejects_a_number_held_outside_its_scope_without_saying
     assert response.status_code == 200, response.text
     rejected = [r for r in response.json()["rows"] if r["action"] == "rejected"]
     assert [r["row"] for r in rejected] == [3]
-    assert "already registered" in rejected[0]["errors"][0]
+    assert "already registered" in rejected[0]["errors"][0]["message"]
     assert "永胜村" not in response.text and OTHER_VILLAGE not in response.text
 
 

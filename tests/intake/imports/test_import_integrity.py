@@ -6,6 +6,7 @@ import pytest
 
 from services.intake.imports import rows as import_rows
 from services.intake.imports import service as import_service
+from services.intake.imports.columns import COLUMNS, header_label
 from shared.data.platform_tables import JobRecord, JobState
 from tests.conftest import TOWNSHIP
 from tests.factories.intake import next_id_number
@@ -21,6 +22,11 @@ from tests.intake.imports.test_import_api import (
 pytestmark = pytest.mark.asyncio
 
 
+def said(errors: list[dict]) -> str:
+    """A row's error entries as one text: each field with its column label and its rule."""
+    return " ".join(f"{header_label(e['field']) if e['field'] in COLUMNS else e['field']}: {e['message']}" for e in errors)
+
+
 def six_households(sixth_name: str = "王\x00五") -> list[list[str]]:
     return [*(row(f"H10{n}", f"户主{n}") for n in range(1, 6)), row("H106", sixth_name)]
 
@@ -31,7 +37,7 @@ async def test_a_nul_in_a_cell_is_rejected_by_the_dry_run_and_the_real_run_alike
     dry = (await upload(intake, content, dry_run=True)).json()
     assert actions(dry) == [(2, "create"), (3, "create"), (4, "create"), (5, "create"), (6, "create"),
                             (7, "rejected")]
-    assert any("姓名 (name)" in e and "U+0000" in e for e in dry["rows"][5]["errors"])
+    assert any(e["field"] == "name" and "U+0000" in e["message"] for e in dry["rows"][5]["errors"])
     assert dry["rows"][5]["name"] == "王\ufffd五"  # the report never carries the character itself
 
     real = (await upload(intake, content)).json()  # a job: its report is stored on PostgreSQL as JSON
@@ -54,7 +60,7 @@ async def test_cells_the_register_would_refuse_are_rejected_before_anything_is_s
     dry = (await upload(intake, content, dry_run=True)).json()
     real = (await upload(intake, content)).json()
     assert actions(dry) == actions(real) == [(2, "create"), (3, "rejected")]
-    assert message in " ".join(real["rows"][1]["errors"])
+    assert message in said(real["rows"][1]["errors"])
     assert await household_count(intake) == 1
 
 
@@ -71,7 +77,7 @@ async def test_a_value_the_database_refuses_rejects_only_its_household(intake, m
     refused[-1] = "备注\x00"
     report = (await upload(intake, csv_bytes([row("H110"), refused, row("H112", "钱七")]))).json()
     assert actions(report) == [(2, "create"), (3, "rejected"), (4, "create")]
-    assert "database refused" in report["rows"][1]["errors"][0]
+    assert "database refused" in said(report["rows"][1]["errors"])
     assert await household_count(intake) == 2
 
 
@@ -94,7 +100,7 @@ async def test_a_real_run_cancelled_half_way_reports_what_it_stored_and_what_it_
     assert report["summary"]["stopped"] == "cancelled on request"
     assert actions(report) == [(2, "create"), (3, "create"), (4, "not_applied"), (5, "not_applied"),
                                (6, "not_applied"), (7, "not_applied")]
-    assert "cancelled on request" in report["rows"][2]["errors"][0]
+    assert "cancelled on request" in said(report["rows"][2]["errors"])
     assert [r["household_number"] for r in report["rows"][2:]] == ["H122", "H122", "H123", "H123"]
     assert (report["summary"]["rows"], report["summary"]["rows_not_applied"]) == (6, 4)
     assert await household_count(intake) == 1
