@@ -108,7 +108,15 @@ async def calculate_income(session: AppSession, *, principal: Principal, request
     else:
         result, basis = _from_summary(request.visit, ruleset), AssessmentBasis.AMOUNTS
     return CalculationRead(**dict(result), basis=basis,
-                           income_class=IncomeClass.of(result.below_monitoring_line, result.in_low_income_group))
+                           income_class=IncomeClass.of(result.below_monitoring_line, result.in_low_income_group),
+                           below_13000=follow_up_answer(result, ruleset))
+
+
+def follow_up_answer(result: IncomeAssessment, ruleset: RuleSet) -> bool | None:
+    """The answer the form asks under one bracket (是否低于1.3万元), None under every other."""
+    if result.bracket is None or result.bracket != ruleset.follow_up_bracket.code:
+        return None
+    return result.per_capita_net_income < ruleset.below_13000_threshold
 
 
 def _from_summary(visit: VisitSummary, ruleset: RuleSet) -> IncomeAssessment:
@@ -199,9 +207,11 @@ async def assess_declaration(session: AppSession, *, principal: Principal, house
     """Store the assessment of a full 附件5 declaration and publish ``income.assessed``."""
     repository = AssessmentRepository(session)
     known = await repository.household_org_code(household_id)
+    # Outside the caller's scope, the household is not found whether or not it is known here: the
+    # answer must not tell whether it exists.
+    if not principal.covers(body.org_code) or (known is not None and not principal.covers(known)):
+        raise NotFound(f"household {household_id} not found in your scope")
     if known is not None and known != body.org_code:
-        if not principal.covers(known):
-            raise NotFound(f"household {household_id} is not in your scope")
         raise InvalidInput("body.org_code", f"household {household_id} is recorded under org unit {known}")
     ruleset = choose_ruleset(await load_catalog(session), body.org_code, year=body.year)
     result = calculate(body.declaration, ruleset)

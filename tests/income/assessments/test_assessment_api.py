@@ -75,10 +75,14 @@ async def test_a_cadre_stores_a_declaration_and_income_assessed_is_published(sys
 
 async def test_auditor_cannot_store_and_nobody_writes_outside_their_scope(system):
     auditor = await store(system, uuid.uuid4(), 2024, pension("9000"), role="auditor", token_org=DISTRICT)
-    other_village = await store(system, uuid.uuid4(), 2024, pension("9000"), org=OTHER_VILLAGE, token_org=VILLAGE)
+    unknown = uuid.uuid4()
+    other_village = await store(system, unknown, 2024, pension("9000"), org=OTHER_VILLAGE, token_org=VILLAGE)
 
     assert auditor.status_code == 403
-    assert other_village.status_code == 403
+    # Not found, as a household recorded in another village is: the answer never tells whether it exists.
+    assert other_village.status_code == 404
+    assert (other_village.json()["error"], other_village.json()["detail"]) == (
+        "NotFound", f"household {unknown} not found in your scope")
     assert await income_events(system) == []
 
 
@@ -87,10 +91,16 @@ async def test_a_household_recorded_elsewhere_is_not_found_for_a_cadre_of_anothe
     assert (await store(system, household, 2024, pension("9000"), org=OTHER_VILLAGE)).status_code == 201
 
     hijack = await store(system, household, 2024, pension("1000"), org=VILLAGE)
+    hijack_in_place = await store(system, household, 2024, pension("1000"), org=OTHER_VILLAGE, token_org=VILLAGE)
+    never_seen = uuid.uuid4()
+    unknown = await store(system, never_seen, 2024, pension("1000"), org=OTHER_VILLAGE, token_org=VILLAGE)
     mismatch = await store(system, household, 2024, pension("1000"), org=VILLAGE, role="town_staff",
                            token_org=TOWNSHIP)
 
-    assert hijack.status_code == 404
+    assert hijack.status_code == hijack_in_place.status_code == 404
+    answers = {(r.json()["error"], r.json()["detail"]) for r in (hijack, hijack_in_place)}
+    assert answers == {("NotFound", f"household {household} not found in your scope")}
+    assert unknown.json()["detail"] == f"household {never_seen} not found in your scope"
     assert mismatch.status_code == 422 and mismatch.json()["fields"][0]["field"] == "body.org_code"
 
 
