@@ -33,6 +33,9 @@ class IntakeSettings(service_settings_class("intake")):
     campaign_starts_on: date = date(2024, 8, 23)
     # A client's visit time may run ahead of the server's clock by this much (phones drift).
     clock_skew_allowance_seconds: int = Field(default=600, ge=0)
+    # Further ahead than the allowance, up to this, the visit is kept with a device_clock_ahead
+    # finding (an offline phone with a wrong clock); beyond it, refused.
+    clock_ahead_limit_seconds: int = Field(default=24 * 3600, ge=0)
     # Overrides of the rule set's figures for the data-quality findings; None (the default) takes
     # the figure from the rule set resolved for the visit's date and the household's org code.
     # GPS fix accuracy worse than this (metres) is a finding, not a refusal.

@@ -6,6 +6,7 @@ household register, the income declaration), so the services cannot drift apart.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
@@ -57,10 +58,19 @@ def _readable_name(name: str) -> str:
     return name
 
 
+# "12,000" and "1,234,567.5": commas only between groups of three digits of the integer part.
+_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
+
+
 def _ascii_amount(value: Any) -> Any:
     # Decimal("１２３") reads full-width digits; an amount is refused instead of guessed at.
     if isinstance(value, str) and not value.isascii():
         raise PydanticCustomError("ascii_amount", "write amounts with ASCII digits (0-9), not full-width ones")
+    # Phones and spreadsheets write thousands separators; a comma anywhere else is a typo, not a guess.
+    if isinstance(value, str) and "," in value:
+        if not _GROUPED.fullmatch(value.strip()):
+            raise PydanticCustomError("amount_format", "commas may only separate thousands, as in 12,000.50")
+        return value.replace(",", "")
     return value
 
 
@@ -76,4 +86,5 @@ PersonName = Annotated[
 """A person's name (members, the head, assessors, contact and proxy persons): visible, no control characters."""
 
 AsciiDecimal = Annotated[Decimal, BeforeValidator(_ascii_amount)]
-"""A decimal written as a JSON number or a string of ASCII characters."""
+"""A decimal written as a JSON number or a string of ASCII characters; thousands separators (12,000) are
+dropped, full-width digits refused."""

@@ -90,6 +90,18 @@ def check_key_target_groups(groups: list[KeyTargetGroup]) -> list[KeyTargetGroup
     return groups
 
 
+def check_household_kinds(kinds: list[HouseholdKind]) -> list[HouseholdKind]:
+    """户类型: ``general`` (一般农户) is a household that is neither 脱贫户 nor 监测对象, so it stands alone.
+
+    The other two combine: a 脱贫户 identified as 脱贫不稳定户 is both poverty-alleviated and monitored.
+    """
+    if HouseholdKind.GENERAL in kinds and len(kinds) > 1:
+        message = "general (一般农户) is neither poverty_alleviated nor monitored; it cannot be combined"
+        raise PydanticCustomError("general_combined", message)
+    return kinds
+
+
+
 # Free text may not hold an ID number or a mobile number: one typed into it is masked on receipt, so
 # the clear value is never stored (the member's own id_number and phone fields are for those).
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
@@ -101,6 +113,8 @@ Count = Annotated[int, Field(ge=0, le=100_000)]
 Choices = Annotated[list[E], AfterValidator(_distinct_choices)]
 KeyTargetGroups = Annotated[Choices[KeyTargetGroup], AfterValidator(check_key_target_groups)]
 """The 10类重点对象 ticked, each once, ``none`` alone."""
+HouseholdKinds = Annotated[Choices[HouseholdKind], AfterValidator(check_household_kinds)]
+"""The 户类型 ticked, each once, ``general`` alone."""
 
 
 # --- Cross-field rules ------------------------------------------------------------------------
@@ -273,6 +287,10 @@ class VerifiedMember(MemberDetails):
 
     member_id: UUID | None = None
     id_number: IdNumber | None = None
+    # 附件5: a member who enlisted or entered a military academy and still shares the household's
+    # income and expenses counts for the whole year. The cadre learns it on the visit; omitted
+    # keeps what the register says.
+    enlisted_sharing_income: bool | None = None
 
     @model_validator(mode="after")
     def _check_rules(self) -> Self:
@@ -282,6 +300,17 @@ class VerifiedMember(MemberDetails):
         rules.extend(labour_rule_errors(self.labour_capacity, self.skilled_trade, self.trade_note, self.weak_reason))
         rules.raise_any()
         return self
+
+
+class RemovedMember(_FormModel):
+    """A registered member the visit found gone (died, married out, moved out), with the reason; the
+    visit removes them from the register."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"member_id": "5f2b8c1e-3d4a-4e6b-9c7d-1a2b3c4d5e6f", "reason": "2024年6月病故"}]})
+
+    member_id: UUID
+    reason: Text
 
 
 # --- Income -----------------------------------------------------------------------------------
@@ -322,7 +351,11 @@ class ClaimIncome(_FormModel):
 
 
 class Income(_FormModel):
-    """收入支出情况 over the past 12 months: a bracket above the monitoring range, or amounts below it."""
+    """收入支出情况 over the past 12 months: a bracket above the monitoring range, or amounts below it.
+
+    ``compliant_expenses`` and ``claim_income`` belong to the second branch (收入低于监测范围) and are
+    refused (422) beside a bracket.
+    """
 
     bracket: IncomeBracket | None = None
     below_13000: bool | None = None
@@ -339,6 +372,10 @@ class Income(_FormModel):
             rules.fail((), "income_branch", "give either bracket or amounts; neither was given")
         split_bracket = self.bracket is IncomeBracket.B_12000_16000
         rules.require_iff("below_13000", split_bracket, "bracket is 12000_16000")
+        # 合规自付支出 and 理赔收入 are asked under branch (2) of the form (收入低于监测范围) only.
+        below_branch = "amounts are given (branch 2: judged below the monitoring range)"
+        rules.forbid_unless("compliant_expenses", self.amounts is not None, below_branch)
+        rules.forbid_unless("claim_income", self.amounts is not None, below_branch)
         rules.raise_any()
         return self
 
@@ -469,10 +506,12 @@ class VisitForm(_FormModel):
     village_assessment: VillageAssessment | None = None
     home_visit: HomeVisit | None = None
     remote_reason: RemoteVerificationReason | None = None
-    household_kinds: Choices[HouseholdKind] = Field(min_length=1)
+    household_kinds: Annotated[HouseholdKinds, Field(min_length=1)]
     risk_status: RiskStatus | None = None
     key_target_groups: Annotated[KeyTargetGroups, Field(min_length=1)]
     members: list[VerifiedMember] = Field(min_length=1)
+    # Registered members the visit found gone; every other registered member belongs in ``members``.
+    removed_members: list[RemovedMember] | None = None
     income: Income
     guarantees: Guarantees
     self_coping: SelfCoping
@@ -490,10 +529,18 @@ class VisitForm(_FormModel):
         rules.extend(risk_status_errors(self.household_kinds, self.risk_status))
         keeps_livestock_record = bool(_LIVESTOCK_KINDS.intersection(self.household_kinds))
         kinds_condition = "household_kinds include poverty_alleviated or monitored"
-        rules.forbid_unless("livestock", keeps_livestock_record, kinds_condition)
+        rules.require_iff("livestock", keeps_livestock_record, kinds_condition)
+        self._check_one_head(rules)
         self._check_members_distinct(rules)
         rules.raise_any()
         return self
+
+    def _check_one_head(self, rules: _Rules) -> None:
+        """Exactly one 户主, as the register holds it."""
+        heads = [member.name for member in self.members if member.relation is Relation.HEAD]
+        if len(heads) != 1:
+            found = f"found {len(heads)}" + (f" ({', '.join(heads)})" if heads else "")
+            rules.fail(("members",), "one_head", f"exactly one member must be the head (户主), {found}")
 
     def _check_members_distinct(self, rules: _Rules) -> None:
         first_seen: dict[tuple[str, Any], int] = {}
@@ -506,6 +553,16 @@ class VisitForm(_FormModel):
                 if first != index:
                     message = f"same {field} as members.{first}"
                     rules.fail(("members", index, field), "duplicate_member", message, value)
+        listed = {("member_id", m.member_id) for m in self.members if m.member_id is not None}
+        removed: set[UUID] = set()
+        for index, removal in enumerate(self.removed_members or []):
+            if ("member_id", removal.member_id) in listed:
+                message = "a member cannot be both on the form and removed"
+                rules.fail(("removed_members", index, "member_id"), "duplicate_member", message, removal.member_id)
+            elif removal.member_id in removed:
+                message = "removed more than once"
+                rules.fail(("removed_members", index, "member_id"), "duplicate_member", message, removal.member_id)
+            removed.add(removal.member_id)
 
     def content_fingerprint(self, dumped: dict | None = None) -> str:
         """sha256 hex of the form's canonical JSON: equal exactly when the content is equal.

@@ -38,6 +38,7 @@ MONITORED_HOUSEHOLD = {
     "household_kinds": ["poverty_alleviated", "monitored"],
     "risk_status": "unresolved",
     "key_target_groups": ["monitored"],
+    "livestock": valid_livestock(),
 }
 
 
@@ -148,8 +149,8 @@ RULES = {
         "required when household_kinds include monitored",
     ),
     "risk_status forbidden": Rule(
-        valid_visit_form(household_kinds=["poverty_alleviated"]),
-        valid_visit_form(household_kinds=["poverty_alleviated"], risk_status="resolved"),
+        valid_visit_form(household_kinds=["poverty_alleviated"], livestock=valid_livestock()),
+        valid_visit_form(household_kinds=["poverty_alleviated"], risk_status="resolved", livestock=valid_livestock()),
         ("risk_status",),
         "not allowed unless household_kinds include monitored",
     ),
@@ -158,6 +159,20 @@ RULES = {
         valid_visit_form(household_kinds=["general", "general"]),
         ("household_kinds",),
         "lists general more than once",
+    ),
+    "general stands alone": Rule(
+        valid_visit_form(household_kinds=["poverty_alleviated", "monitored"], risk_status="resolved",
+                         livestock=valid_livestock()),
+        valid_visit_form(household_kinds=["general", "poverty_alleviated"], livestock=valid_livestock()),
+        ("household_kinds",),
+        "general (一般农户) is neither poverty_alleviated nor monitored; it cannot be combined",
+    ),
+    "exactly one head": Rule(
+        valid_visit_form(),
+        valid_visit_form(members=[valid_member(), valid_member(
+            id_number=valid_id_number(date(1975, 11, 2), "female", serial=4), name="李桂兰")]),
+        ("members",),
+        "exactly one member must be the head (户主), found 2 (张德明, 李桂兰)",
     ),
     "key_target_groups none alone": Rule(
         valid_visit_form(key_target_groups=["new_dibao", "new_serious_illness"]),
@@ -257,10 +272,22 @@ RULES = {
         "not allowed unless bracket is 12000_16000",
     ),
     "compliant expenses above zero": Rule(
-        income_with(bracket="8300_10000", compliant_expenses={"education": "1200"}),
-        income_with(bracket="8300_10000", compliant_expenses={"education": "0"}),
+        income_with(amounts=valid_income_amounts(), compliant_expenses={"education": "1200"}),
+        income_with(amounts=valid_income_amounts(), compliant_expenses={"education": "0"}),
         ("income", "compliant_expenses"),
         "at least one expense must be above zero",
+    ),
+    "compliant expenses belong to branch (2)": Rule(
+        income_with(amounts=valid_income_amounts(), compliant_expenses={"medical": "800"}),
+        income_with(bracket="8300_10000", compliant_expenses={"medical": "800"}),
+        ("income", "compliant_expenses"),
+        "not allowed unless amounts are given (branch 2: judged below the monitoring range)",
+    ),
+    "claim income belongs to branch (2)": Rule(
+        income_with(amounts=valid_income_amounts(), claim_income={"amount": "3000"}),
+        income_with(bracket="8300_10000", claim_income={"amount": "3000"}),
+        ("income", "claim_income"),
+        "not allowed unless amounts are given (branch 2: judged below the monitoring range)",
     ),
     # Self-coping capacity.
     "forest parts within total": Rule(
@@ -318,6 +345,12 @@ RULES = {
         "not allowed unless large_breeding is true",
     ),
     # Livestock.
+    "livestock required of poverty-alleviated and monitored households": Rule(
+        valid_visit_form(household_kinds=["poverty_alleviated"], livestock=valid_livestock()),
+        valid_visit_form(household_kinds=["poverty_alleviated"]),
+        ("livestock",),
+        "required when household_kinds include poverty_alleviated or monitored",
+    ),
     "livestock for poverty-alleviated or monitored only": Rule(
         valid_visit_form(household_kinds=["poverty_alleviated"], livestock=valid_livestock()),
         valid_visit_form(household_kinds=["general"], livestock=valid_livestock()),
@@ -554,7 +587,8 @@ def full_form(method: str) -> dict[str, Any]:
     """A monitored household with every optional part filled in."""
     return valid_visit_form(
         method=method,
-        **MONITORED_HOUSEHOLD | {"key_target_groups": ["new_serious_illness", "monitored"]},
+        **{k: v for k, v in MONITORED_HOUSEHOLD.items() if k != "livestock"}
+        | {"key_target_groups": ["new_serious_illness", "monitored"]},
         members=[
             valid_member(member_id=str(uuid.uuid4()), remarks="长期在外务工"),
             valid_member(
@@ -645,8 +679,9 @@ def test_values_are_normalised():
     data = valid_visit_form(
         method="online_inquiry",
         online_inquiry=valid_online_inquiry(contact_phone="138-1234 5678", contact_name=" 王小芳 "),
-        household_kinds=["monitored", "general"],
+        household_kinds=["monitored", "poverty_alleviated"],
         risk_status="resolved",
+        livestock=valid_livestock(),
         key_target_groups=["new_tekun", "low_income_group"],
         members=[valid_member(id_number=number.lower())],
         income=valid_income(bracket=None, amounts=valid_income_amounts(wage_income=9800.5)),
@@ -657,7 +692,7 @@ def test_values_are_normalised():
     assert form.members[0].id_number == number
     assert form.online_inquiry.contact_phone == "13812345678"
     assert form.online_inquiry.contact_name == "王小芳"
-    assert form.household_kinds == [HouseholdKind.GENERAL, HouseholdKind.MONITORED]
+    assert form.household_kinds == [HouseholdKind.POVERTY_ALLEVIATED, HouseholdKind.MONITORED]
     assert form.key_target_groups == [KeyTargetGroup.LOW_INCOME_GROUP, KeyTargetGroup.NEW_TEKUN]
     assert str(form.income.amounts.wage_income) == "9800.50"
 

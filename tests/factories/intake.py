@@ -19,7 +19,7 @@ from shared.data.database import AppSession
 from shared.runtime.settings import PlatformSettings
 from shared.security.crypto import field_cipher
 from tests.factories.id_numbers import valid_id_number
-from tests.factories.visit_forms import valid_visit_form
+from tests.factories.visit_forms import valid_livestock, valid_visit_form
 
 VILLAGE = "500151108201"
 TOWNSHIP = "500151108000"
@@ -86,6 +86,8 @@ def visit_form_for(household: dict | HouseholdRead, **overrides: Any) -> dict[st
                 members=[form_member(m) for m in data["members"]])
     if data.get("risk_status"):
         form["risk_status"] = data["risk_status"]
+    if {"poverty_alleviated", "monitored"} & set(data["household_kinds"]):
+        form["livestock"] = valid_livestock()  # 附件1 item 6 asks it of these households
     return form | overrides
 
 

@@ -90,6 +90,10 @@ class CalculationRead(IncomeAssessment):
 
     basis: AssessmentBasis
     income_class: IncomeClass
+    below_13000: bool | None = Field(
+        description="the form's follow-up answer (是否低于1.3万元) for the bracket that asks it (12000_16000 in "
+                    "2024): whether the figure is below the rule set's below_13000_threshold; null for any other "
+                    "bracket or below the monitoring line")
 
 
 class DeclarationAssessmentCreate(BaseModel):

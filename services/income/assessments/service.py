@@ -117,7 +117,15 @@ async def calculate_income(session: AppSession, *, principal: Principal, request
         summary = VisitSummary.of_form(request.visit.income, request.visit.members)
         result, basis = _from_summary(summary, ruleset), AssessmentBasis.AMOUNTS
     return CalculationRead(**dict(result), basis=basis,
-                           income_class=IncomeClass.of(result.below_monitoring_line, result.in_low_income_group))
+                           income_class=IncomeClass.of(result.below_monitoring_line, result.in_low_income_group),
+                           below_13000=follow_up_answer(result, ruleset))
+
+
+def follow_up_answer(result: IncomeAssessment, ruleset: RuleSet) -> bool | None:
+    """The answer the form asks under one bracket (是否低于1.3万元), None under every other."""
+    if result.bracket is None or result.bracket != ruleset.follow_up_bracket.code:
+        return None
+    return result.per_capita_net_income < ruleset.below_13000_threshold
 
 
 def _from_summary(visit: VisitSummary, ruleset: RuleSet) -> IncomeAssessment:

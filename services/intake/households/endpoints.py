@@ -31,7 +31,8 @@ router = APIRouter(tags=["households"])
 
 
 @router.post("/households", status_code=201, summary="Register a household with its members (农户登记)",
-             responses=error_responses(401, 403, 409, 422, 429))
+             description="A village outside your scope is not found (404), as any household outside it is.",
+             responses=error_responses(401, 403, 404, 409, 422, 429))
 async def create_household(data: HouseholdCreate, session: Session, principal: Writer,
                            cipher: Cipher, lookups: Lookups) -> HouseholdRead:
     await lookups.admit(len(data.members), via="households.create")

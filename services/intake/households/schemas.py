@@ -33,8 +33,8 @@ from shared.domain.org_codes import OrgCode
 from shared.domain.phones import Phone
 from shared.domain.plausible import PersonName
 from shared.domain.visit_form import (
-    Choices,
     FieldError,
+    HouseholdKinds,
     KeyTargetGroups,
     MemberDetails,
     Text,
@@ -108,7 +108,7 @@ class MemberRemoval(_Input):
 
 class HouseholdBase(_Input):
     group_name: GroupName | None = None
-    household_kinds: Choices[HouseholdKind] = Field(min_length=1)
+    household_kinds: HouseholdKinds = Field(min_length=1)
     risk_status: RiskStatus | None = None
     key_target_groups: KeyTargetGroups = []
     location: Location | None = None
@@ -141,7 +141,7 @@ class HouseholdUpdate(_Input):
     """Changes to a household's register data; omitted fields stay."""
 
     group_name: GroupName | None = None
-    household_kinds: Choices[HouseholdKind] | None = Field(default=None, min_length=1)
+    household_kinds: HouseholdKinds | None = Field(default=None, min_length=1)
     risk_status: RiskStatus | None = None
     key_target_groups: KeyTargetGroups | None = None
     location: Location | None = None

@@ -164,7 +164,7 @@ def set_location(household: Household, location) -> None:
 async def get_household(session: AppSession, *, household_id: uuid.UUID) -> HouseholdRead:
     household = await HouseholdRepository(session).get(household_id)
     if household is None:
-        raise NotFound(f"household {household_id} not found")
+        raise NotFound(f"household {household_id} not found in your scope")
     members = (await MemberRepository(session).live_of([household.id]))[household.id]
     return await household_read(session, household, members)
 
@@ -194,7 +194,7 @@ async def update_household(session: AppSession, *, household_id: uuid.UUID, data
     """Change a household's register data (社, 户类型, 风险状态, 重点对象, position)."""
     household = await HouseholdRepository(session).get_for_update(household_id)
     if household is None:
-        raise NotFound(f"household {household_id} not found")
+        raise NotFound(f"household {household_id} not found in your scope")
     changes = data.model_dump(exclude_unset=True, exclude={"location"})
     if changes.get("household_kinds", ...) is None:
         raise InvalidInput("body.household_kinds", "cannot be cleared; give at least one kind")
@@ -221,7 +221,7 @@ async def add_member(session: AppSession, *, household_id: uuid.UUID, data: Memb
     """Add a person to a household (birth, marriage in, moving in)."""
     household = await HouseholdRepository(session).get_for_update(household_id)
     if household is None:
-        raise NotFound(f"household {household_id} not found")
+        raise NotFound(f"household {household_id} not found in your scope")
     members = (await MemberRepository(session).live_of([household.id]))[household.id]
     if data.relation is Relation.HEAD and any(m.relation == Relation.HEAD for m in members):
         raise InvalidInput("body.relation", "the household already has a head (户主); change that member first")
@@ -284,10 +284,10 @@ def _check_member_changes(member: Member, changes: dict) -> None:
 async def _live_member(session: AppSession, member_id: uuid.UUID) -> tuple[Member, Household]:
     member = await MemberRepository(session).get(member_id)
     if member is None or member.removed_at is not None:
-        raise NotFound(f"member {member_id} not found")
+        raise NotFound(f"member {member_id} not found in your scope")
     household = await HouseholdRepository(session).get_for_update(member.household_id)
     if household is None:
-        raise NotFound(f"member {member_id} not found")
+        raise NotFound(f"member {member_id} not found in your scope")
     return member, household
 
 
@@ -308,7 +308,7 @@ async def reveal_member(session: AppSession, *, principal: Principal, member_id:
     """The clear ID number and phone of a member (查看明文), for town and district staff, audited."""
     member = await MemberRepository(session).get(member_id)
     if member is None:
-        raise NotFound(f"member {member_id} not found")
+        raise NotFound(f"member {member_id} not found in your scope")
     revealed = ["id_number"] + (["phone"] if member.phone_cipher else [])
     session.add(audit_entry(session, principal, action="reveal", entity="members", entity_id=str(member.id),
                             org_code=member.org_code, changes={"revealed": revealed}))

@@ -24,7 +24,11 @@ from services.intake.imports.columns import (
     printable,
 )
 from shared.domain.enums import HouseholdKind, KeyTargetGroup
-from shared.domain.visit_form import check_key_target_groups, risk_status_errors
+from shared.domain.visit_form import (
+    check_household_kinds,
+    check_key_target_groups,
+    risk_status_errors,
+)
 
 _MEMBER_CHOICES = ("relation", "labour_capacity", "skilled_trade", "weak_reason")
 # The columns a household is found by: a row whose cell here breaks a rule rejects its household.
@@ -115,6 +119,10 @@ def _household_fields(cells: dict[str, str], errors: list[str]) -> dict:
         check_key_target_groups(values["key_target_groups"])
     except ValueError as exc:
         errors.append(f"{header_label('key_target_groups')}: {exc}")
+    try:
+        check_household_kinds(values["household_kinds"])
+    except ValueError as exc:
+        errors.append(f"{header_label('household_kinds')}: {exc}")
     if values["household_kinds"]:
         for _, _, message in risk_status_errors(values["household_kinds"], values["risk_status"]):
             errors.append(f"{header_label('risk_status')}: {message}")

@@ -19,7 +19,7 @@ from services.intake.org_units.schemas import OrgUnitNode
 from shared.data.database import AppSession
 from shared.domain.clock import clock
 from shared.domain.org_codes import OrgLevel, is_org_code, org_level, parent_code
-from shared.errors import InvalidInput
+from shared.errors import InvalidInput, NotFound
 
 
 class OrgUnitFileError(ValueError):
@@ -89,7 +89,11 @@ async def org_unit_tree(session: AppSession) -> list[OrgUnitNode]:
 
 
 async def require_village(session: AppSession, *, org_code: str, field: str) -> OrgUnit:
-    """The village (村) a household belongs to; anything else is a 422 at ``field``."""
+    """The village (村) a household belongs to, in the caller's scope; outside it, not found (404), as any
+    household outside it is; anything else is a 422 at ``field``."""
+    principal = session.principal
+    if principal is not None and not principal.covers(org_code):
+        raise NotFound(f"org unit {org_code} not found in your scope")
     unit = await OrgUnitRepository(session).any_by_code(org_code) if is_org_code(org_code) else None
     if unit is None:
         raise InvalidInput(field, "no such org unit; use a village code (村) from GET /intake/org-units")

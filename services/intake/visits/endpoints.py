@@ -25,9 +25,10 @@ router = APIRouter(prefix="/visits", tags=["visits"])
     "", status_code=201, summary="Submit a verification form (附件1); resubmitting the same visit is safe",
     description=("The client generates `visit_id`. The first submission answers 201. The same `visit_id` with "
                  "the same content answers 200 with the stored visit and changes nothing; with other content, "
-                 "409. Data-quality findings are stored with the visit and never block it."),
+                 "409. Data-quality findings are stored with the visit and never block it. A household that "
+                 "does not exist or lies outside your scope is a 404, the same answer for both."),
     responses={200: {"model": VisitRead, "description": "already stored: the stored visit"},
-               **error_responses(401, 403, 409, 422, 429)},
+               **error_responses(401, 403, 404, 409, 422, 429)},
 )
 async def submit_visit(form: VisitForm, response: Response, session: Session, principal: Writer,
                        settings: Settings, cipher: Cipher, lookups: Lookups) -> VisitRead:

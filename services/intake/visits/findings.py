@@ -19,6 +19,15 @@ Each finding names the form field it concerns (``members.2.labour_capacity``,
   income service will compute for the same amounts (an enlisted member sharing income counts 12
   months).
 
+- Members: registered members neither on the form nor removed by it (``members_not_verified``):
+  the form is filled after verifying every member, so the township must see who was skipped.
+- Signals a "no risk" judgement must not swallow (将所有问题线索纳入疑似问题核实台账): a failed
+  guarantee or unsafe water (``guarantee_failed_without_risk``, one per answer), and income judged
+  below the monitoring line (``income_below_line_without_risk``). The judgement stays the cadre's;
+  the finding makes the ledger verify it.
+- Time: a visit time ahead of the server's clock by more than the skew allowance
+  (``device_clock_ahead``), kept because offline phones drift, refused only beyond a limit.
+
 The monitoring line and the GPS limits are rule-set data (:mod:`shared.domain.rulesets`): those of the rule
 set whose income year (收入年度) contains the visit's date, for the household's org code — the rule
 set the income service assesses the visit under, among the packaged versions and those income
@@ -30,9 +39,10 @@ names the date, so the gap is visible rather than silently judged against some o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
+from uuid import UUID
 
 from shared.domain.clock import shanghai_date
 from shared.domain.enums import (
@@ -105,17 +115,73 @@ class FindingInputs:
     last_position: LastPosition | None
     previous_amounts: IncomeAmounts | None
     limits: Limits
+    # (member id, name) of registered members neither on the form nor removed by it
+    unverified_members: list[tuple[UUID, str]] = field(default_factory=list)
+    # how far visited_at runs ahead of the server's receipt, when beyond the skew allowance
+    clock_ahead: timedelta | None = None
 
 
 def visit_findings(inputs: FindingInputs) -> list[Finding]:
     """Every finding of a visit, in form order."""
     return [
         *rule_set_findings(inputs.limits),
+        *clock_findings(inputs.clock_ahead),
+        *member_findings(inputs.unverified_members),
         *labour_capacity_findings(inputs.form, inputs.birth_dates),
         *method_findings(inputs.form, inputs.recorded_key_target_groups),
         *gps_findings(inputs.form, inputs.last_position, inputs.limits),
         *income_findings(inputs.form, inputs.household_members, inputs.previous_amounts, inputs.limits),
+        *signal_findings(inputs.form, inputs.household_members, inputs.limits),
     ]
+
+
+def clock_findings(ahead: timedelta | None) -> list[Finding]:
+    """A visit dated ahead of the server: the phone's clock is wrong, so its visit time is doubtful."""
+    if ahead is None:
+        return []
+    minutes = int(ahead.total_seconds() // 60)
+    message = (f"visited_at is {minutes} minutes ahead of the server's clock at receipt: the device clock is "
+               "ahead, so the visit time is not reliable (received_at is the server's)")
+    return [Finding(code="device_clock_ahead", field="visited_at", message=message)]
+
+
+def member_findings(unverified: list[tuple[UUID, str]]) -> list[Finding]:
+    """Registered members the visit neither verified nor removed."""
+    if not unverified:
+        return []
+    names = ", ".join(f"{name} ({member_id})" for member_id, name in unverified)
+    message = (f"{len(unverified)} registered member(s) neither on the form nor in removed_members: {names}; "
+               "every member on record is verified on the visit (全体家庭成员核实)")
+    return [Finding(code="members_not_verified", field="members", message=message)]
+
+
+_GUARANTEE_LABELS = {
+    "dropout": "a school-age child out of compulsory school (义务教育阶段失学辍学)",
+    "uninsured": "a member without basic medical insurance (未参加基本医疗保险)",
+    "housing_unsafe": "unsafe housing (住房安全问题)",
+    "water_unsafe": "unsafe drinking water (饮水安全问题)",
+}
+
+
+def signal_findings(form: VisitForm, members: Sequence[CountedMember], limits: Limits) -> list[Finding]:
+    """Leads a "no risk" judgement leaves behind: each becomes a suspected problem to verify."""
+    if form.risk.has_risk:
+        return []
+    findings = [
+        Finding(code="guarantee_failed_without_risk", field=f"guarantees.{name}",
+                message=f"the visit records {label} but judges no risk of (returning to) poverty")
+        for name, label in _GUARANTEE_LABELS.items() if getattr(form.guarantees, name)
+    ]
+    amounts = form.income.amounts
+    if amounts is not None:
+        figure = screened_per_capita(amounts, members)
+        above = figure is not None and limits.monitoring_line is not None and figure > limits.monitoring_line
+        if not above:  # above the line is the amounts_above_monitoring_line finding instead
+            shown = f" ({figure} per person)" if figure is not None else ""
+            findings.append(Finding(code="income_below_line_without_risk", field="income.amounts",
+                                    message=f"income is given as below the monitoring line{shown} but the visit "
+                                            "judges no risk of (returning to) poverty"))
+    return findings
 
 
 def rule_set_findings(limits: Limits) -> list[Finding]:

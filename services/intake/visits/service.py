@@ -41,6 +41,8 @@ from services.intake.visits.members import (
     MemberPlan,
     apply_updates,
     check_household_size,
+    counted_members,
+    enlisted_sharing_income,
     plan_members,
 )
 from services.intake.visits.models import Visit
@@ -49,7 +51,6 @@ from services.intake.visits.schemas import VisitPage, VisitRead
 from shared.data.database import AppSession, violates
 from shared.domain.clock import clock, shanghai_date
 from shared.domain.enums import Relation, VerificationMethod
-from shared.domain.household_income import MemberMonths
 from shared.domain.idnumber import mask_id_number, mask_sensitive_values
 from shared.domain.phones import mask_phone
 from shared.domain.visit_form import IncomeAmounts, VisitForm
@@ -84,7 +85,7 @@ async def submit_visit(session: AppSession, *, principal: Principal, form: Visit
         is_latest = latest is None or form.visited_at >= latest.visited_at
         plan = plan_members(form, household, live, cipher, apply_updates=is_latest)
         check_household_size(form, plan)
-        inputs = await _finding_inputs(session, visits, form, household, plan, latest, settings)
+        inputs = await _finding_inputs(session, visits, form, household, plan, latest, settings, received_at)
     except InvalidInput:
         stored = await visits.get(form.visit_id)
         if stored is None:
@@ -95,7 +96,8 @@ async def submit_visit(session: AppSession, *, principal: Principal, form: Visit
     session.add(visit)
     _apply_to_register(form, household, plan, is_latest=is_latest)
     if plan.changes_register:
-        await publish_household_changed(session, household, len(live) + len(plan.new), change="updated")
+        await publish_household_changed(session, household, len(live) + len(plan.new) - len(plan.removals),
+                                        change="updated")
     await publish(session, _visit_submitted(form, household, plan, visit, findings), org_code=household.org_code,
                   source="intake")
     try:
@@ -115,11 +117,13 @@ async def submit_visit(session: AppSession, *, principal: Principal, form: Visit
 
 
 def check_visit_time(visited_at: datetime, received_at: datetime, settings: IntakeSettings) -> None:
-    """A visit is dated between the campaign's start and the server's clock (plus allowed skew)."""
-    allowance = timedelta(seconds=settings.clock_skew_allowance_seconds)
-    if visited_at > received_at + allowance:
+    """A visit is dated between the campaign's start and the server's clock plus the limit of a phone's
+    clock running ahead (within it, beyond the skew allowance, the visit gets a finding instead)."""
+    limit = timedelta(seconds=max(settings.clock_ahead_limit_seconds, settings.clock_skew_allowance_seconds))
+    if visited_at > received_at + limit:
         raise InvalidInput("body.visited_at", f"is in the future: the server received the visit at "
-                                              f"{received_at.isoformat(timespec='seconds')}")
+                                              f"{received_at.isoformat(timespec='seconds')}, and a phone's clock "
+                                              f"is trusted at most {limit} ahead")
     if visited_at < settings.campaign_start():
         raise InvalidInput("body.visited_at", f"is before the campaign started on {settings.campaign_starts_on}")
 
@@ -142,7 +146,7 @@ async def _household_for(session: AppSession, form: VisitForm) -> tuple[Househol
     """The visited household and its live members, locked so that its visits apply one at a time."""
     found = await HouseholdRepository(session).with_live_members_for_update(form.household_id)
     if found is None:
-        raise InvalidInput("body.household_id", "no such household in your scope")
+        raise NotFound(f"household {form.household_id} not found in your scope")
     household, live = found
     if set(form.household_kinds) != set(household.household_kinds):
         recorded = ", ".join(household.household_kinds)
@@ -155,7 +159,8 @@ async def _household_for(session: AppSession, form: VisitForm) -> tuple[Househol
 
 
 async def _finding_inputs(session: AppSession, repository: VisitRepository, form: VisitForm, household: Household,
-                          plan: MemberPlan, latest: LastVisit | None, settings: IntakeSettings) -> FindingInputs:
+                          plan: MemberPlan, latest: LastVisit | None, settings: IntakeSettings,
+                          received_at: datetime) -> FindingInputs:
     # Visits mostly arrive in order, so the latest stored visit is usually the previous one too.
     previous = latest if latest is None or latest.visited_at < form.visited_at else await repository.last_before(
         household.id, form.visited_at)
@@ -163,14 +168,20 @@ async def _finding_inputs(session: AppSession, repository: VisitRepository, form
     limits = limits_for(await screening_catalog(session), shanghai_date(form.visited_at), household.org_code,
                         gps_accuracy_limit_m=settings.gps_accuracy_limit_m,
                         gps_max_distance_m=settings.gps_max_distance_m, monitoring_line=settings.monitoring_line)
-    counted = [MemberMonths(entry.months_in_household, member.enlisted_sharing_income)
-               for entry, member in zip(form.members, plan.members, strict=True)]
     return FindingInputs(
-        form=form, birth_dates=[m.birth_date for m in plan.members], household_members=counted,
+        form=form, birth_dates=[m.birth_date for m in plan.members], household_members=counted_members(form, plan),
         recorded_key_target_groups=list(household.key_target_groups),
         last_position=await _last_position(repository, household, latest),
         previous_amounts=IncomeAmounts.model_validate(amounts) if amounts else None, limits=limits,
+        unverified_members=[(m.id, m.name) for m in plan.unverified],
+        clock_ahead=_clock_ahead(form.visited_at, received_at, settings),
     )
+
+
+def _clock_ahead(visited_at: datetime, received_at: datetime, settings: IntakeSettings) -> timedelta | None:
+    """How far the visit time runs ahead of the server, when beyond the skew allowance."""
+    ahead = visited_at - received_at
+    return ahead if ahead > timedelta(seconds=settings.clock_skew_allowance_seconds) else None
 
 
 async def _last_position(repository: VisitRepository, household: Household, latest: LastVisit | None
@@ -227,7 +238,7 @@ def _visit_submitted(form: VisitForm, household: Household, plan: MemberPlan, vi
         VisitMember(member_id=member.id, name=entry.name, relation=entry.relation, birth_date=member.birth_date,
                     sex=member.sex, labour_capacity=entry.labour_capacity,
                     months_in_household=entry.months_in_household,
-                    enlisted_sharing_income=member.enlisted_sharing_income)
+                    enlisted_sharing_income=enlisted_sharing_income(entry, member))
         for entry, member in zip(form.members, plan.members, strict=True)
     ]
     return VisitSubmitted(
@@ -273,7 +284,7 @@ def visit_read(visit: Visit) -> VisitRead:
 async def get_visit(session: AppSession, *, visit_id: uuid.UUID) -> VisitRead:
     visit = await VisitRepository(session).get(visit_id)
     if visit is None:
-        raise NotFound(f"visit {visit_id} not found")
+        raise NotFound(f"visit {visit_id} not found in your scope")
     return visit_read(visit)
 
 

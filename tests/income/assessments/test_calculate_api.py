@@ -222,3 +222,15 @@ async def test_a_ticked_bracket_cannot_be_calculated_and_says_the_amounts_are_ne
                                                                 "members": [{"name": "张德明"}]}})
     assert response.status_code == 422
     assert [f["field"] for f in response.json()["fields"]] == ["body.visit.income.amounts"]
+
+
+@pytest.mark.parametrize(("pension", "bracket", "below_13000"), [
+    ("12999.99", "12000_16000", True), ("13000", "12000_16000", False), ("9000", "8300_10000", None),
+    ("5000", None, None),
+])
+async def test_calculate_answers_the_forms_below_13000_question_where_the_form_asks_it(system, pension, bracket,
+                                                                                       below_13000):
+    # One member all year: the pension is the per-capita figure. 附件1 asks 是否低于1.3万元 only under 12000_16000.
+    body = {"year": 2024, "declaration": declaration(12, transfer_items=[{"kind": "pension", "amount": pension}])}
+    result = (await calculate(system, body)).json()
+    assert (result["bracket"], result["below_13000"]) == (bracket, below_13000)

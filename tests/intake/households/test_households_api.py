@@ -149,7 +149,9 @@ async def test_a_household_number_is_unique_within_its_village(intake):
 
 
 async def test_a_village_cadre_cannot_register_in_another_village_and_an_auditor_never(intake):
-    assert (await create(intake, household_payload(OTHER_VILLAGE))).status_code == 403
+    elsewhere = await create(intake, household_payload(OTHER_VILLAGE))
+    assert elsewhere.status_code == 404
+    assert elsewhere.json()["detail"] == f"org unit {OTHER_VILLAGE} not found in your scope"
     assert (await create(intake, household_payload(), role="auditor", org=DISTRICT)).status_code == 403
     async with intake.runtimes["intake"].db.session() as session:
         assert (await session.scalars(select(Household))).all() == []

@@ -240,3 +240,11 @@ async def test_members_imported_are_encrypted_and_masked(intake, cipher):
         member = (await session.scalars(select(Member))).one()
     assert cipher.decrypt(member.id_number_cipher) == number
     assert member.id_number_masked.endswith(number[-4:]) and number not in member.id_number_masked
+
+
+async def test_an_imported_household_may_not_be_general_and_another_kind(intake):
+    rows = [row("H001", kinds="一般农户、脱贫户"), row("H002", "王秀英", kinds="脱贫户、防止返贫监测对象", risk="未消除风险",
+                                                   groups="防止返贫监测对象")]
+    report = (await upload(intake, csv_bytes(rows), dry_run=True)).json()
+    assert actions(report) == [(2, "rejected"), (3, "create")]
+    assert "户类型" in report["rows"][0]["errors"][0] and "general" in report["rows"][0]["errors"][0]

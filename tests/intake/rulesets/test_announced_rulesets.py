@@ -53,7 +53,8 @@ async def test_a_raised_monitoring_line_added_in_income_screens_the_next_visit(i
 
     findings = await submit(intake, bracket_visit(household, "2024-09-04"))
     assert findings == [("bracket_contradicts_amounts", "income.bracket")]  # 8800 is at or under 9000
-    assert await submit(intake, amounts_visit(household, "2024-09-05")) == []  # below the line, as the form says
+    # below the line, as the form says (and with no risk judged, a lead for the ledger)
+    assert await submit(intake, amounts_visit(household, "2024-09-05")) == [("income_below_line_without_risk", "income.amounts")]
 
 
 async def test_the_announcement_is_kept_once_and_a_version_held_never_changes(intake):

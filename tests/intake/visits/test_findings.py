@@ -27,6 +27,7 @@ from tests.factories.visit_forms import (
     valid_gps_fix,
     valid_home_visit,
     valid_income_amounts,
+    valid_livestock,
     valid_member,
     valid_visit_form,
 )
@@ -100,7 +101,8 @@ def test_age_counts_completed_years_on_the_visit_day():
 @pytest.mark.parametrize(("form", "recorded", "expected"), [
     ({"method": "online_inquiry", "key_target_groups": ["new_dibao"]}, [], True),
     ({"method": "village_assessment", "key_target_groups": ["none"]}, ["low_income_group"], True),
-    ({"method": "online_inquiry", "household_kinds": ["monitored"], "risk_status": "unresolved"}, [], True),
+    ({"method": "online_inquiry", "household_kinds": ["monitored"], "risk_status": "unresolved",
+      "livestock": valid_livestock()}, [], True),
     ({"method": "online_inquiry", "key_target_groups": ["new_dibao"], "remote_reason": "whole_household_away"},
      [], False),
     ({"method": "village_assessment", "key_target_groups": ["new_dibao"],
@@ -160,7 +162,7 @@ def test_amounts_given_as_below_the_line_that_compute_above_it():
     assert findings(form) == [("amounts_above_monitoring_line", "income.amounts")]
     low = valid_income_amounts(production_income="1000", wage_income="5000", transfer_income="1000",
                                production_expense="0")
-    assert findings(valid_visit_form(income={"amounts": low})) == []
+    assert findings(valid_visit_form(income={"amounts": low})) == [("income_below_line_without_risk", "income.amounts")]
 
 
 def test_an_enlisted_member_sharing_income_counts_in_the_screening():
@@ -172,7 +174,7 @@ def test_an_enlisted_member_sharing_income_counts_in_the_screening():
         valid_member(), valid_member(id_number=valid_id_number(date(2003, 5, 1), "male", serial=7), name="张小军",
                                      relation="son", months_in_household=0)])
     assert findings(form, ages=[52, 21]) == [("amounts_above_monitoring_line", "income.amounts")]
-    assert findings(form, ages=[52, 21], enlisted=[False, True]) == []
+    assert findings(form, ages=[52, 21], enlisted=[False, True]) == [("income_below_line_without_risk", "income.amounts")]
 
 
 # --- where the limits come from -------------------------------------------------------------------
@@ -199,8 +201,10 @@ def test_no_rule_set_skips_the_checks_that_need_one_and_says_so(day, org_code):
     form = valid_visit_form(visited_at=f"{day}T10:00:00+08:00", home_visit=poor_fix,
                             income={"amounts": valid_income_amounts()})
     far = LastPosition(TONGLIANG_LAT, TONGLIANG_LON + 0.1, "recorded location")
+    # Without a line the cadre's judgement (amounts: below the line) stands, and no risk was judged.
     assert findings(form, last=far, limits=limits) == [("no_rule_set", "visited_at"),
-                                                       ("gps_mock_location", "home_visit.gps.mock_location")]
+                                                       ("gps_mock_location", "home_visit.gps.mock_location"),
+                                                       ("income_below_line_without_risk", "income.amounts")]
     finding = full_findings(form, last=far, limits=limits)[0]
     assert str(day) in finding.message
     assert "GPS accuracy, GPS distance, monitoring line checks were skipped" in finding.message

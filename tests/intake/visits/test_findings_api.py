@@ -128,7 +128,7 @@ async def test_a_visit_no_rule_set_covers_is_stored_with_a_no_rule_set_finding(i
                                production_expense="0")
     assert codes(await submit(intake, visit_form_for(household, visited_at="2024-09-01T10:00:00+08:00",
                                                      income={"amounts": low}))) == [
-        ("gps_far_from_household", "home_visit.gps")]
+        ("gps_far_from_household", "home_visit.gps"), ("income_below_line_without_risk", "income.amounts")]
     # After the campaign started (2024-08-23) and after the packaged 2024 income year (to 2024-09-30).
     form = home_visit_on(household, "2024-10-15", accuracy_m=ruleset_2024().gps_max_accuracy_m * 10)
     form["income"] = {"bracket": "20000_30000"}  # under the 2024 line, contradicts the amounts of 1 September
@@ -148,6 +148,6 @@ async def test_a_bracket_contradicting_the_previous_visits_amounts(intake):
     low = valid_income_amounts(production_income="2000", wage_income="5000", transfer_income="1000",
                                production_expense="0")
     earlier = visit_form_for(household, visited_at="2024-09-01T10:00:00+08:00", income={"amounts": low})
-    assert codes(await submit(intake, earlier)) == []
+    assert codes(await submit(intake, earlier)) == [("income_below_line_without_risk", "income.amounts")]
     later = visit_form_for(household, visited_at="2024-09-10T10:00:00+08:00", income={"bracket": "20000_30000"})
     assert codes(await submit(intake, later)) == [("bracket_contradicts_amounts", "income.bracket")]

@@ -144,7 +144,8 @@ async def test_intake_screens_an_enlisted_member_as_income_assesses_him(intake):
     assert response.status_code == 201, response.text
     await intake.settle()
 
-    assert [finding["code"] for finding in response.json()["findings"]] == []
+    # Below the line is no contradiction; judged without risk, it is a lead for the ledger.
+    assert [finding["code"] for finding in response.json()["findings"]] == ["income_below_line_without_risk"]
     [assessed] = [event["payload"] for event in await income_events(intake)]
     assert Decimal(assessed["per_capita_net_income"]) == Decimal("6000.00")
     assert assessed["below_monitoring_line"] is True

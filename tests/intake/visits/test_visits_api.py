@@ -20,6 +20,7 @@ from tests.factories.intake import (
     household_payload,
     next_id_number,
     register_household,
+    set_intake_env,
     visit_form_for,
 )
 from tests.factories.visit_forms import (
@@ -92,18 +93,38 @@ async def test_the_server_records_its_receipt_time_beside_the_clients_visit_time
     assert body["received_at"] == "2024-09-05T18:00:00+08:00"
 
 
-async def test_a_visit_time_in_the_future_or_before_the_campaign_is_a_422(intake):
+async def test_a_phone_clock_ahead_is_a_finding_up_to_a_day_and_a_422_beyond(intake):
     household = await register_household(intake)
     with clock.frozen(datetime(2024, 9, 5, 10, 25)):
         headers = intake.headers("village_cadre", VILLAGE)  # issued at the frozen instant
         within_skew = await submit(intake, visit_form_for(household), headers=headers)
-        assert within_skew.status_code == 201
-        future = await submit(intake, visit_form_for(household, visited_at="2024-09-05T10:36:00+08:00"),
+        ahead = await submit(intake, visit_form_for(household, visited_at="2024-09-06T09:00:00+08:00"),
+                             headers=headers)
+        beyond = await submit(intake, visit_form_for(household, visited_at="2024-09-06T10:26:00+08:00"),
                               headers=headers)
-    assert future.status_code == 422
-    assert future.json()["fields"][0]["field"] == "body.visited_at"
+    assert within_skew.status_code == 201 and within_skew.json()["findings"] == []
+    assert ahead.status_code == 201
+    assert [(f["code"], f["field"]) for f in ahead.json()["findings"]] == [("device_clock_ahead", "visited_at")]
+    assert "1355 minutes ahead" in ahead.json()["findings"][0]["message"]
+    assert ahead.json()["received_at"] == "2024-09-05T10:25:00+08:00"
+    assert beyond.status_code == 422
+    assert beyond.json()["fields"][0]["field"] == "body.visited_at"
+    assert await count(intake, Visit) == 2
     early = await submit(intake, visit_form_for(household, visited_at="2024-08-22T23:59:00+08:00"))
     assert early.status_code == 422 and "campaign" in early.json()["fields"][0]["message"]
+
+
+async def test_how_far_ahead_a_phone_clock_may_run_is_configurable(intake, intake_env):
+    set_intake_env(intake_env, clock_ahead_limit_seconds="3600")
+    household = await register_household(intake)
+    with clock.frozen(datetime(2024, 9, 5, 10, 25)):
+        headers = intake.headers("village_cadre", VILLAGE)
+        kept = await submit(intake, visit_form_for(household, visited_at="2024-09-05T11:20:00+08:00"),
+                            headers=headers)
+        refused = await submit(intake, visit_form_for(household, visited_at="2024-09-05T11:30:00+08:00"),
+                               headers=headers)
+    assert kept.status_code == 201 and kept.json()["findings"][0]["code"] == "device_clock_ahead"
+    assert refused.status_code == 422 and refused.json()["fields"][0]["field"] == "body.visited_at"
 
 
 async def test_a_home_visit_without_a_fix_is_a_422(intake):
@@ -139,19 +160,25 @@ async def test_every_form_rule_is_a_422_naming_its_field(intake, change, field):
     assert await count(intake, Visit) == 0
 
 
-async def test_the_household_must_exist_in_the_callers_scope(intake):
+async def test_a_household_missing_or_outside_the_callers_scope_is_not_found_alike(intake):
     household = await register_household(intake)
-    missing = await submit(intake, visit_form_for(household, household_id=str(uuid.uuid4())))
-    assert missing.status_code == 422 and missing.json()["fields"][0]["field"] == "body.household_id"
+    missing_id = str(uuid.uuid4())
+    missing = await submit(intake, visit_form_for(household, household_id=missing_id))
     other = await register_household(intake, OTHER_VILLAGE)
     elsewhere = await submit(intake, visit_form_for(other))
-    assert elsewhere.status_code == 422 and elsewhere.json()["fields"][0]["field"] == "body.household_id"
+    # The two answers differ only by the id asked for: nothing tells that the second household exists.
+    assert (missing.status_code, elsewhere.status_code) == (404, 404)
+    assert (missing.json()["error"], missing.json()["detail"]) == (
+        "NotFound", f"household {missing_id} not found in your scope")
+    assert (elsewhere.json()["error"], elsewhere.json()["detail"]) == (
+        "NotFound", f"household {other['id']} not found in your scope")
+    assert await count(intake, Visit) == 0
     assert (await submit(intake, visit_form_for(other), role="town_staff", org=TOWNSHIP)).status_code == 201
 
 
 async def test_the_form_kinds_and_risk_status_must_match_the_register(intake):
     household = await register_household(intake, household_kinds=["poverty_alleviated"])
-    kinds = await submit(intake, visit_form_for(household, household_kinds=["general"]))
+    kinds = await submit(intake, visit_form_for(household, household_kinds=["general"], livestock=None))
     assert kinds.json()["fields"][0]["field"] == "body.household_kinds"
     monitored = await register_household(intake, household_kinds=["monitored"], risk_status="unresolved")
     status = await submit(intake, visit_form_for(monitored, risk_status="resolved"))
@@ -175,7 +202,7 @@ async def test_the_same_member_twice_on_a_form_is_a_422(intake):
     payload = household_payload()
     household = await register_household(intake, members=payload["members"])
     form = visit_form_for(household)
-    form["members"].append({"id_number": payload["members"][0]["id_number"], "name": "张德明", "relation": "head",
+    form["members"].append({"id_number": payload["members"][0]["id_number"], "name": "张德明", "relation": "other",
                             "labour_capacity": "ordinary"})
     response = await submit(intake, form)
     assert response.json()["fields"][0]["field"] == "body.members.2"
