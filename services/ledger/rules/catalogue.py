@@ -88,6 +88,13 @@ RULES: tuple[Rule, ...] = (
     _finding("gps_mock_location", ProblemLevel.VILLAGE, V.OTHER, DATA_QUALITY, "户主{head}（{group}）入户走访定位：{message}"),
     _finding("gps_far_from_household", ProblemLevel.VILLAGE, V.OTHER, DATA_QUALITY,
              "户主{head}（{group}）入户走访定位：{message}"),
+    _finding("members_not_verified", ProblemLevel.HOUSEHOLD, H.OTHER, DATA_QUALITY,
+             "家庭成员未逐一核实：{message}（{field}）"),
+    _finding("device_clock_ahead", ProblemLevel.VILLAGE, V.OTHER, DATA_QUALITY,
+             "户主{head}（{group}）走访时间：{message}"),
+    _finding("income_below_line_without_risk", ProblemLevel.HOUSEHOLD, H.INCOME,
+             "对家庭年人均纯收入低于监测范围的，补充录入“四收一支”具体情况；……特别是是否存在收入不达标或下降风险",
+             "收入低于监测范围，综合研判却为无风险：{message}"),
     Rule("finding.unlisted", ProblemLevel.HOUSEHOLD, H.OTHER, ProblemSource.VISIT, DATA_QUALITY,
          "走访发现（{finding_code}）：{message}（{field}）", (VISIT,),
          note="any finding code this table does not list yet; the code is kept in the evidence"),
@@ -105,8 +112,9 @@ RULES: tuple[Rule, ...] = (
          note="fed by department warnings and alerts, which publish nothing yet"),
 )
 
-# Findings that say nothing about the household: intake could not screen the visit for lack of a rule set.
-IGNORED_FINDINGS = frozenset({"no_rule_set"})
+# Findings that raise nothing of their own: intake could not screen the visit for lack of a rule set; and a
+# failed guarantee judged "no risk" is raised by the guarantee's own rule (②–⑤) whatever the judgement.
+IGNORED_FINDINGS = frozenset({"no_rule_set", "guarantee_failed_without_risk"})
 
 _BY_CODE = {rule.code: rule for rule in RULES}
 _BY_FINDING = {rule.finding_code: rule for rule in RULES if rule.finding_code}

@@ -247,4 +247,5 @@ async def test_an_imported_household_may_not_be_general_and_another_kind(intake)
                                                    groups="防止返贫监测对象")]
     report = (await upload(intake, csv_bytes(rows), dry_run=True)).json()
     assert actions(report) == [(2, "rejected"), (3, "create")]
-    assert "户类型" in report["rows"][0]["errors"][0] and "general" in report["rows"][0]["errors"][0]
+    assert any(error["field"] == "household_kinds" and "general" in error["message"]
+               for error in report["rows"][0]["errors"])

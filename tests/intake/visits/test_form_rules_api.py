@@ -119,7 +119,7 @@ async def test_a_member_left_off_the_form_is_named_in_a_finding_and_stays_on_rec
 
     response = await submit(intake, form)
 
-    assert codes(response) == [("members_not_verified", "members")]
+    assert codes(response) == [("members_not_verified", "body.members")]
     message = response.json()["findings"][0]["message"]
     assert skipped["name"] in message and skipped["id"] in message
     [event] = await events(intake, "visit.submitted")
@@ -238,7 +238,7 @@ async def test_a_failed_guarantee_judged_without_risk_leaves_a_finding(intake, a
     form = visit_form_for(household)
     form["guarantees"][answer] = True
 
-    assert codes(await submit(intake, form)) == [("guarantee_failed_without_risk", f"guarantees.{answer}")]
+    assert codes(await submit(intake, form)) == [("guarantee_failed_without_risk", f"body.guarantees.{answer}")]
 
 
 async def test_a_failed_guarantee_judged_as_a_risk_needs_no_finding(intake):
@@ -256,7 +256,7 @@ async def test_income_below_the_line_judged_without_risk_leaves_a_finding(intake
                           risk={"has_risk": True, "causes": ["lack_of_labour"]})
 
     found = await submit(intake, no_risk)
-    assert codes(found) == [("income_below_line_without_risk", "income.amounts")]
+    assert codes(found) == [("income_below_line_without_risk", "body.income.amounts")]
     assert "3500.00 per person" in found.json()["findings"][0]["message"]
     assert codes(await submit(intake, risk)) == []
 

@@ -104,7 +104,7 @@ async def test_a_phone_clock_ahead_is_a_finding_up_to_a_day_and_a_422_beyond(int
                               headers=headers)
     assert within_skew.status_code == 201 and within_skew.json()["findings"] == []
     assert ahead.status_code == 201
-    assert [(f["code"], f["field"]) for f in ahead.json()["findings"]] == [("device_clock_ahead", "visited_at")]
+    assert [(f["code"], f["field"]) for f in ahead.json()["findings"]] == [("device_clock_ahead", "body.visited_at")]
     assert "1355 minutes ahead" in ahead.json()["findings"][0]["message"]
     assert ahead.json()["received_at"] == "2024-09-05T10:25:00+08:00"
     assert beyond.status_code == 422
