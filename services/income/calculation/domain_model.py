@@ -26,6 +26,12 @@ from shared.domain.enums import IncomeBracket, LabeledEnum
 FEN = Decimal("0.01")
 MONTHS_PER_YEAR = 12
 
+# Bounds of what one household declares. A list of a real declaration holds a handful of entries; these
+# leave ample room (the intake register takes up to 40 members at once) while a declaration of
+# 100,000 items, which took seconds of every other request's time, is refused at the door.
+MAX_MEMBERS = 60
+MAX_ITEMS = 60
+
 
 def _to_fen(amount: Decimal) -> Decimal:
     # Exact: the field already refused more than two places; this only normalises "1E+3" or "7.5".
@@ -179,7 +185,7 @@ class ProductionExpense(_Item):
     """生产经营性支出（合计）and the earmarked subsidies that reduce it."""
 
     total: Money = Decimal(0)
-    earmarked_subsidies: list[EarmarkedSubsidy] = Field(default_factory=list)
+    earmarked_subsidies: list[EarmarkedSubsidy] = Field(default_factory=list, max_length=MAX_ITEMS)
 
 
 # --- items never counted (附件5 §6) -------------------------------------------------------------
@@ -284,14 +290,14 @@ class CompliantExpenses(_Item):
 class IncomeDeclaration(_Item):
     """What a household received in the income year, item by item as 附件5 lists it."""
 
-    members: list[HouseholdMember]
-    public_welfare_jobs: list[PublicWelfareJob] = Field(default_factory=list)
-    other_wage_jobs: list[WageJob] = Field(default_factory=list)
-    property_items: list[PropertyIncomeItem] = Field(default_factory=list)
-    transfer_items: list[TransferIncomeItem] = Field(default_factory=list)
-    production_items: list[ProductionIncomeItem] = Field(default_factory=list)
+    members: list[HouseholdMember] = Field(max_length=MAX_MEMBERS)
+    public_welfare_jobs: list[PublicWelfareJob] = Field(default_factory=list, max_length=MAX_ITEMS)
+    other_wage_jobs: list[WageJob] = Field(default_factory=list, max_length=MAX_ITEMS)
+    property_items: list[PropertyIncomeItem] = Field(default_factory=list, max_length=MAX_ITEMS)
+    transfer_items: list[TransferIncomeItem] = Field(default_factory=list, max_length=MAX_ITEMS)
+    production_items: list[ProductionIncomeItem] = Field(default_factory=list, max_length=MAX_ITEMS)
     production_expense: ProductionExpense = Field(default_factory=ProductionExpense)
-    excluded_items: list[ExcludedItem] = Field(default_factory=list)
+    excluded_items: list[ExcludedItem] = Field(default_factory=list, max_length=MAX_ITEMS)
     compliant_expenses: CompliantExpenses = Field(default_factory=CompliantExpenses)
 
     @field_validator("members")
@@ -326,7 +332,7 @@ class VisitSummary(_Item):
     """A visit's income answers when it gives the summary amounts instead of the items."""
 
     amounts: VisitIncomeAmounts
-    members: list[HouseholdMember]
+    members: list[HouseholdMember] = Field(max_length=MAX_MEMBERS)
     compliant_expenses: CompliantExpenses = Field(default_factory=CompliantExpenses)
     insurance_claim: Money = Decimal(0)
 
