@@ -98,7 +98,8 @@ class Cluster:
     def env(self) -> dict[str, str]:
         env = fangfan_env()
         env.update(SECRETS, FANGFAN_MODE="production", FANGFAN_REDIS_URL=self.redis.url, FANGFAN_LOG_JSON="true",
-                   FANGFAN_RELAY_INTERVAL_SECONDS="0.5", FANGFAN_ENV_FILE=str(self.tmp / "none.env"))
+                   FANGFAN_RELAY_INTERVAL_SECONDS="0.5", FANGFAN_ENV_FILE=str(self.tmp / "none.env"),
+                   FANGFAN_OUTBOX_CONFIRM_AFTER_SECONDS="2")
         for name, url in self.urls.items():
             env[f"FANGFAN_{name.upper()}_DATABASE_URL"] = url
         return env
@@ -329,3 +330,34 @@ async def _exists(cluster: Cluster, key: str) -> bool:
         return bool(await redis.exists(key))
     finally:
         await redis.aclose()
+
+
+def test_events_published_just_before_redis_lost_its_data_still_arrive_once(cluster):
+    """Redis restarts empty after the relay marked events published and before any worker took them."""
+    workers = [process for label, (process, _) in cluster.logs.items() if label.startswith("fangfan worker")]
+
+    async def outbox(event_ids: list[str]) -> list[OutboxEvent]:
+        db = Database(cluster.urls["intake"], pool_size=1)
+        try:
+            async with db.session() as session:
+                return list(await session.scalars(select(OutboxEvent).where(OutboxEvent.id.in_(event_ids))))
+        finally:
+            await db.dispose()
+
+    for worker in workers:  # nobody consumes: the jobs stay in Redis, as in the moment before a crash
+        worker.send_signal(signal.SIGSTOP)
+    try:
+        event_ids = [send_probe(cluster) for _ in range(5)]
+        wait_until(lambda: all(row.published_at for row in asyncio.run(outbox(event_ids))), 60,
+                   what="the relay marking the events published")
+        cluster.redis.stop()  # the test's Redis keeps nothing on disk: it comes back empty
+        cluster.redis.start()
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGCONT)
+    for event_id in event_ids:
+        wait_until_everyone_once(cluster, event_id, timeout=120)
+    wait_until(lambda: all(row.confirmed_at for row in asyncio.run(outbox(event_ids))), 120,
+               what="the outbox confirming every delivery")
+    time.sleep(3)  # a confirmed event is not sent again
+    assert all(everyone_once(cluster, event_id) for event_id in event_ids)
