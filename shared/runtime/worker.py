@@ -93,8 +93,12 @@ def _job_function(spec: JobSpec):
     return func(run, name=spec.name, max_tries=3)
 
 
-def _cron_function(spec: CronSpec):
-    """arq's cron for one scheduled job: each worker fires it; the tick's key lets one of them run it."""
+def _cron_function(service: str, spec: CronSpec):
+    """arq's cron for one scheduled job: each worker fires it; the tick's key lets one of them run it.
+
+    arq names a tick's job after the cron alone, and every service shares one Redis: under the bare
+    name of a platform schedule, the first service to enqueue a tick took it from all the others.
+    """
 
     async def fire(ctx: dict[str, Any]) -> str:
         runtime: ServiceRuntime = ctx["runtime"]
@@ -103,7 +107,7 @@ def _cron_function(spec: CronSpec):
         tick = datetime.fromtimestamp(tick_ms / 1000, tz=SHANGHAI).replace(microsecond=0)
         return await runtime.jobs.fire(spec.name, tick=tick)
 
-    return cron(fire, name=spec.name, unique=True, keep_result=3600, **cron_fields(spec))
+    return cron(fire, name=f"{service}.{spec.name}", unique=True, keep_result=3600, **cron_fields(spec))
 
 
 def worker_settings(service: str, platform: PlatformSettings) -> dict[str, Any]:
@@ -127,7 +131,7 @@ def worker_settings(service: str, platform: PlatformSettings) -> dict[str, Any]:
     return {
         "functions": [func(handle_event, name=HANDLE_JOB, max_tries=platform.event_max_tries + 1),
                       *(_job_function(spec) for spec in definition.jobs if not spec.tracked)],
-        "cron_jobs": [_cron_function(spec) for spec in definition.crons],
+        "cron_jobs": [_cron_function(service, spec) for spec in definition.crons],
         "timezone": SHANGHAI,
         "queue_name": queue_name(service),
         "redis_settings": RedisSettings.from_dsn(platform.redis_url),
