@@ -123,6 +123,12 @@ class InvalidInput(AppError):
         return VALIDATION_ERROR
 
 
+class PayloadTooLarge(AppError):
+    """A request body over the limit of its endpoint; the detail states the limit."""
+
+    status_code = 413
+
+
 class ServiceUnavailable(AppError):
     status_code = 503
 

@@ -39,6 +39,9 @@ class PlatformTable(SQLModel):
     __platform__ = True
 
 
+UNCONFIRMED = sa.text("published_at IS NOT NULL AND confirmed_at IS NULL")
+
+
 class OutboxEvent(PlatformTable, table=True):
     """An event written in the same transaction as the state change it announces."""
 
@@ -50,12 +53,16 @@ class OutboxEvent(PlatformTable, table=True):
     envelope: dict = Field(sa_type=JSONDoc)
     created_at: datetime = now_field()
     published_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
+    # When every consuming service was seen to have handled it; until then the relay checks it again.
+    confirmed_at: datetime | None = Field(default=None, sa_type=AwareDateTime)
     attempts: int = 0
     last_error: str | None = None
 
     __table_args__ = (
         sa.Index("ix_outbox_events_unpublished", "created_at", postgresql_where=sa.text("published_at IS NULL"),
                  sqlite_where=sa.text("published_at IS NULL")),
+        sa.Index("ix_outbox_events_unconfirmed", "published_at", postgresql_where=UNCONFIRMED,
+                 sqlite_where=UNCONFIRMED),
     )
 
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import and_, case, delete, or_, select, update
 
 from shared.data.database import Database
 from shared.data.platform_tables import InboxRecord, OutboxEvent
 from shared.domain.clock import clock
 from shared.events.envelope import Envelope
 from shared.events.transports import Transport, TransportUnavailable
-from shared.runtime.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG
+from shared.runtime.metrics import EVENTS_PUBLISHED, EVENTS_REDELIVERED, OUTBOX_BACKLOG
 from shared.security.auth import system_principal
 
 log = structlog.get_logger(__name__)
@@ -30,7 +30,8 @@ class OutboxRelay:
 
     def __init__(self, service: str, db: Database, transport: Transport, *, interval: float = 2.0,
                  batch_size: int = 200, retention: timedelta = timedelta(days=7),
-                 inbox_retention: timedelta = timedelta(days=30)) -> None:
+                 inbox_retention: timedelta = timedelta(days=30), confirm_after: timedelta = timedelta(minutes=2),
+                 confirm_window: timedelta = timedelta(hours=24)) -> None:
         self.service = service
         self.db = db
         self.transport = transport
@@ -38,6 +39,8 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.retention = retention
         self.inbox_retention = inbox_retention
+        self.confirm_after = confirm_after
+        self.confirm_window = confirm_window
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
 
@@ -83,6 +86,52 @@ class OutboxRelay:
                 OutboxEvent.published_at.is_not(None), OutboxEvent.published_at < now - self.retention))
             await session.execute(delete(InboxRecord).where(InboxRecord.handled_at < now - self.inbox_retention))
         return result.rowcount or 0
+
+    async def confirm_deliveries(self) -> tuple[int, int]:
+        """Confirm the rows published ``confirm_after`` ago or more that every consumer has handled, and send
+        again the deliveries the transport lost; returns (rows confirmed, deliveries sent again).
+
+        Run by the scheduled job ``platform.confirm_deliveries``. Marking a row published means Redis took
+        its jobs, not that Redis kept them: one that restarts empty, or fails over to a replica behind
+        it, loses what it held. A row stays unconfirmed, and is checked at every pass, until each
+        consumer's result is seen or it leaves the window (``confirm_window``) after its publication.
+        """
+        now, confirmed, resent = clock.now(), 0, 0
+        after: tuple[datetime, uuid.UUID] | None = None
+        try:
+            while True:
+                async with self.db.transaction(system_principal(f"{self.service}.relay")) as session:
+                    rows = (await session.execute(self._unconfirmed(now, after))).all()
+                    if not rows:
+                        break
+                    handled, lost = await self.transport.confirm([Envelope.model_validate(row.envelope)
+                                                                  for row in rows])
+                    if handled:
+                        await session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(handled))
+                                              .values(confirmed_at=now).execution_options(synchronize_session=False))
+                confirmed, resent = confirmed + len(handled), resent + lost
+                after = (rows[-1].published_at, rows[-1].id)
+                if len(rows) < self.batch_size:
+                    break
+        except TransportUnavailable as exc:  # the next pass checks again
+            log.warning("outbox_confirmation_unavailable", service=self.service, error=str(exc))
+        if resent:
+            EVENTS_REDELIVERED.labels(self.service).inc(resent)
+        return confirmed, resent
+
+    def _unconfirmed(self, now: datetime, after: tuple[datetime, uuid.UUID] | None):
+        """A batch of published, unconfirmed rows old enough to check, after ``after`` (publication, id)."""
+        query = (select(OutboxEvent.id, OutboxEvent.envelope, OutboxEvent.published_at)
+                 .where(OutboxEvent.published_at.is_not(None), OutboxEvent.confirmed_at.is_(None),
+                        OutboxEvent.published_at <= now - self.confirm_after,
+                        OutboxEvent.published_at > now - self.confirm_window)
+                 .order_by(OutboxEvent.published_at, OutboxEvent.id).limit(self.batch_size)
+                 .with_for_update(skip_locked=True))
+        if after is not None:
+            published_at, row_id = after
+            query = query.where(or_(OutboxEvent.published_at > published_at,
+                                    and_(OutboxEvent.published_at == published_at, OutboxEvent.id > row_id)))
+        return query
 
     async def drain(self) -> int:
         """Publish every unpublished row; returns how many were published. Stops early if the transport is down."""

@@ -7,16 +7,18 @@ import hashlib
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 import structlog
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute, APIRouter
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import ErrorResponse, install_error_handlers
+from shared.errors import ErrorResponse, PayloadTooLarge, install_error_handlers
 from shared.runtime.dependencies import RoleRequirement
 from shared.runtime.logging import REQUEST_EVENT
 from shared.runtime.metrics import LATENCY, REQUESTS
@@ -24,6 +26,93 @@ from shared.runtime.service_runtime import ServiceRuntime
 
 REQUEST_ID_HEADER = "x-request-id"
 log = structlog.get_logger(__name__)
+
+# A request body larger than this is refused unread, unless its endpoint declares its own limit.
+DEFAULT_BODY_LIMIT = 1024 * 1024
+_BODY_LIMIT_ATTRIBUTE = "__fangfan_body_limit__"
+Endpoint = TypeVar("Endpoint", bound=Callable)
+
+
+def body_limit(limit: Callable[[], int]) -> Callable[[Endpoint], Endpoint]:
+    """Give an endpoint its own request body limit in bytes instead of the default (read per request)."""
+
+    def mark(endpoint: Endpoint) -> Endpoint:
+        setattr(endpoint, _BODY_LIMIT_ATTRIBUTE, limit)
+        return endpoint
+
+    return mark
+
+
+class BodyLimitMiddleware:
+    """Refuses a request body over its endpoint's limit with a 413, reading nothing past the limit.
+
+    The limit is that of the endpoint the router picked, known when the endpoint first asks for the
+    body: a declared Content-Length over it is refused before a byte is read, and a body sent without
+    one is counted as it arrives, refused at the first chunk past the limit. Whatever the endpoint
+    answers to a body it could not finish reading is dropped and the 413 goes out instead.
+    """
+
+    def __init__(self, app: ASGIApp, default: int = DEFAULT_BODY_LIMIT) -> None:
+        self.app = app
+        self.default = default
+
+    def limit_for(self, scope: Scope) -> int:
+        endpoint = getattr(scope.get("route"), "endpoint", None) or scope.get("endpoint")
+        declared = getattr(endpoint, _BODY_LIMIT_ATTRIBUTE, None)
+        return declared() if declared is not None else self.default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit: int | None = None
+        received, refused, started = 0, False, False
+
+        async def counted_receive() -> Message:
+            nonlocal limit, received, refused
+            if limit is None:
+                limit = self.limit_for(scope)
+                declared = Headers(scope=scope).get("content-length")
+                refused = declared is not None and declared.isdigit() and int(declared) > limit
+            if not refused:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return message
+                received += len(message.get("body", b""))
+                refused = received > limit
+                if not refused:
+                    return message
+            raise PayloadTooLarge(_too_large(scope, limit))
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if refused:  # the endpoint's answer to a body it could not finish reading
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, guarded_send)
+        except PayloadTooLarge:
+            if not refused:
+                raise
+        if refused and not started:
+            await self._refuse(scope, send, limit or self.default)
+
+    @staticmethod
+    async def _refuse(scope: Scope, send: Send, limit: int) -> None:
+        error = ErrorResponse(error="PayloadTooLarge", detail=_too_large(scope, limit),
+                              request_id=scope.get("state", {}).get("request_id"))
+        body = json.dumps(error.model_dump(exclude_none=True), ensure_ascii=False).encode()
+        # The rest of the body is never read, so the connection cannot carry another request.
+        await send({"type": "http.response.start", "status": 413, "headers": [
+            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _too_large(scope: Scope, limit: int) -> str:
+    return f"the request body is larger than {limit} bytes, the limit of {scope['method']} {scope['path']}"
 
 
 class RequestContextMiddleware:
@@ -195,6 +284,7 @@ def create_service_app(runtime: ServiceRuntime) -> FastAPI:
                            allow_headers=["Authorization", "Content-Type", "If-None-Match", "X-Request-ID"],
                            expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID"], max_age=600)
     app.add_middleware(ETagMiddleware)
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestContextMiddleware, service=definition.name)
     return app
 

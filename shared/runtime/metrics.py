@@ -18,6 +18,8 @@ LATENCY = Histogram(
 )
 EVENTS_PUBLISHED = Counter("fangfan_events_published_total", "Outbox events published", ["service", "type"])
 EVENTS_CONSUMED = Counter("fangfan_events_consumed_total", "Events handled", ["service", "consumer", "outcome"])
+EVENTS_REDELIVERED = Counter("fangfan_events_redelivered_total",
+                             "Deliveries of published events sent again because Redis had lost them", ["service"])
 OUTBOX_BACKLOG = Gauge("fangfan_outbox_backlog", "Unpublished outbox rows seen by the last relay pass", ["service"])
 # Redis carries events, not requests: an outage fills the outbox but leaves the API serving, so it is
 # watched here (alert on it) rather than by readiness.

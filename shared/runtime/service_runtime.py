@@ -35,7 +35,9 @@ class ServiceRuntime:
         self.relay = OutboxRelay(definition.name, self.db, transport, interval=platform.relay_interval_seconds,
                                  batch_size=platform.relay_batch_size,
                                  retention=timedelta(days=platform.outbox_retention_days),
-                                 inbox_retention=timedelta(days=platform.inbox_retention_days))
+                                 inbox_retention=timedelta(days=platform.inbox_retention_days),
+                                 confirm_after=timedelta(seconds=platform.outbox_confirm_after_seconds),
+                                 confirm_window=timedelta(hours=platform.outbox_confirm_window_hours))
         self.db.on_events_committed = self.relay.wake
         # Workers and the embedded process claim and run tracked jobs; API replicas only queue them.
         self.runs_jobs = runs_jobs

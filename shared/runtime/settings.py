@@ -80,6 +80,10 @@ class PlatformSettings(BaseSettings):
     relay_batch_size: int = 200
     outbox_retention_days: int = 7
     inbox_retention_days: int = 30
+    # A published event is checked this long after its publication (its consumers have handled it by
+    # then), and sent again where Redis lost it, until this many hours after its publication.
+    outbox_confirm_after_seconds: float = 120.0
+    outbox_confirm_window_hours: float = 24.0
     event_max_tries: int = 6
     event_retry_base_seconds: float = 1.0
     # A running job whose worker has not beaten its heart for this long is taken back by the sweep.

@@ -11,6 +11,7 @@ from typing import Any
 import structlog
 from arq import Retry
 from arq.connections import RedisSettings
+from arq.constants import in_progress_key_prefix
 from arq.cron import cron
 from arq.worker import Worker, func
 
@@ -27,6 +28,47 @@ from shared.runtime.settings import PlatformSettings
 from shared.runtime.tasks import CronSpec, JobSpec
 
 log = structlog.get_logger(__name__)
+
+# A job's in-progress key tells the other workers that a live worker holds the job. arq sets it for the
+# longest job timeout of the worker plus ten seconds (310 s), so the events held by a killed worker
+# waited five minutes. Here it lives IN_PROGRESS_TTL_SECONDS and the holding worker renews it every
+# IN_PROGRESS_RENEW_SECONDS while the job runs: a dead worker's jobs are taken up by another within
+# about 20 s, and a long job of a live worker keeps its hold however long it runs.
+IN_PROGRESS_TTL_SECONDS = 20.0
+IN_PROGRESS_RENEW_SECONDS = 5.0
+
+
+class FangfanWorker(Worker):
+    """arq's worker, holding its running jobs only as long as it shows it is alive."""
+
+    def __init__(self, **settings: Any) -> None:
+        super().__init__(**settings)
+        self.in_progress_timeout_s = IN_PROGRESS_TTL_SECONDS
+
+    async def main(self) -> None:
+        renewal = asyncio.create_task(self._renew_holds(), name=f"in-progress-renewal-{self.queue_name}")
+        try:
+            await super().main()
+        finally:
+            renewal.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewal
+
+    async def _renew_holds(self) -> None:
+        """Extend the in-progress key of every job this worker runs; its own task, so no job can starve it."""
+        ttl_ms = int(self.in_progress_timeout_s * 1000)
+        while True:
+            await asyncio.sleep(IN_PROGRESS_RENEW_SECONDS)
+            running = [job_id for job_id, task in list(self.tasks.items()) if not task.done()]
+            if not running or self._pool is None:
+                continue
+            try:
+                async with self.pool.pipeline(transaction=False) as pipe:
+                    for job_id in running:
+                        pipe.pexpire(in_progress_key_prefix + job_id, ttl_ms)  # a finished job's key is gone
+                    await pipe.execute()
+            except Exception as exc:  # noqa: BLE001 - Redis away: the worker itself restarts when it notices
+                log.warning("in_progress_renewal_failed", queue=self.queue_name, error=str(exc))
 
 
 async def handle_event(ctx: dict[str, Any], envelope: dict[str, Any]) -> str:
@@ -51,8 +93,12 @@ def _job_function(spec: JobSpec):
     return func(run, name=spec.name, max_tries=3)
 
 
-def _cron_function(spec: CronSpec):
-    """arq's cron for one scheduled job: each worker fires it; the tick's key lets one of them run it."""
+def _cron_function(service: str, spec: CronSpec):
+    """arq's cron for one scheduled job: each worker fires it; the tick's key lets one of them run it.
+
+    arq names a tick's job after the cron alone, and every service shares one Redis: under the bare
+    name of a platform schedule, the first service to enqueue a tick took it from all the others.
+    """
 
     async def fire(ctx: dict[str, Any]) -> str:
         runtime: ServiceRuntime = ctx["runtime"]
@@ -61,7 +107,7 @@ def _cron_function(spec: CronSpec):
         tick = datetime.fromtimestamp(tick_ms / 1000, tz=SHANGHAI).replace(microsecond=0)
         return await runtime.jobs.fire(spec.name, tick=tick)
 
-    return cron(fire, name=spec.name, unique=True, keep_result=3600, **cron_fields(spec))
+    return cron(fire, name=f"{service}.{spec.name}", unique=True, keep_result=3600, **cron_fields(spec))
 
 
 def worker_settings(service: str, platform: PlatformSettings) -> dict[str, Any]:
@@ -85,7 +131,7 @@ def worker_settings(service: str, platform: PlatformSettings) -> dict[str, Any]:
     return {
         "functions": [func(handle_event, name=HANDLE_JOB, max_tries=platform.event_max_tries + 1),
                       *(_job_function(spec) for spec in definition.jobs if not spec.tracked)],
-        "cron_jobs": [_cron_function(spec) for spec in definition.crons],
+        "cron_jobs": [_cron_function(service, spec) for spec in definition.crons],
         "timezone": SHANGHAI,
         "queue_name": queue_name(service),
         "redis_settings": RedisSettings.from_dsn(platform.redis_url),
@@ -105,7 +151,7 @@ async def run_worker_until_stopped(service: str, platform: PlatformSettings, *, 
     """
     delay = restart_delay
     while True:
-        worker = Worker(**worker_settings(service, platform))
+        worker = FangfanWorker(**worker_settings(service, platform))
         try:
             await worker.async_run()
             return  # stopped by a signal

@@ -20,13 +20,15 @@ import httpx
 import pytest
 from arq import create_pool
 from arq.connections import RedisSettings
-from sqlalchemy import func, select
+from arq.constants import in_progress_key_prefix
+from sqlalchemy import func, insert, select
 
 from shared.data.database import Database
 from shared.data.platform_tables import InboxRecord, OutboxEvent, ProbeReceipt
 from shared.events.contracts.platform import BusProbe
 from shared.events.outbox import publish
 from shared.events.routing import queue_name
+from shared.events.transports import job_id
 from shared.runtime.settings import SERVICE_NAMES
 from tests.conftest import DISTRICT, drop_database, recreate_database, run_suffix
 from tests.e2e.processes import (
@@ -96,7 +98,8 @@ class Cluster:
     def env(self) -> dict[str, str]:
         env = fangfan_env()
         env.update(SECRETS, FANGFAN_MODE="production", FANGFAN_REDIS_URL=self.redis.url, FANGFAN_LOG_JSON="true",
-                   FANGFAN_RELAY_INTERVAL_SECONDS="0.5", FANGFAN_ENV_FILE=str(self.tmp / "none.env"))
+                   FANGFAN_RELAY_INTERVAL_SECONDS="0.5", FANGFAN_ENV_FILE=str(self.tmp / "none.env"),
+                   FANGFAN_OUTBOX_CONFIRM_AFTER_SECONDS="2")
         for name, url in self.urls.items():
             env[f"FANGFAN_{name.upper()}_DATABASE_URL"] = url
         return env
@@ -269,3 +272,92 @@ def test_a_rolled_back_transaction_publishes_nothing(cluster):
     control = send_probe(cluster, origin="income")  # the same path, committed: it must arrive
     wait_until_everyone_once(cluster, control)
     assert receipts(cluster, event_id) == {name: (0, 0) for name in SERVICE_NAMES}
+
+
+def started(log: Path) -> bool:
+    return log.exists() and b'"worker_started"' in log.read_bytes()
+
+
+def test_an_event_held_by_a_killed_worker_is_handled_within_30_seconds(cluster):
+    """SIGKILL a ledger worker in the middle of an event; another ledger worker handles it soon after.
+
+    The test holds the worker inside the handler without slowing production code: it inserts, in a
+    transaction left open, the inbox row the handler is about to write, so the handler's own insert
+    waits on it.
+    """
+    consumer = "ledger.platform.record_probe"
+    old_worker, _ = cluster.logs["fangfan worker ledger"]
+
+    async def scenario() -> float:
+        intake_db, ledger_db = Database(cluster.urls["intake"], pool_size=1), Database(cluster.urls["ledger"],
+                                                                                          pool_size=1)
+        redis = await create_pool(RedisSettings.from_dsn(cluster.redis.url))
+        try:
+            async with ledger_db.engine.connect() as blocker:
+                await blocker.begin()
+                async with intake_db.transaction() as session:
+                    envelope = await publish(session, BusProbe(origin="intake", note="held by a worker"),
+                                             org_code=DISTRICT, source="intake")
+                    await blocker.execute(insert(InboxRecord.__table__).values(
+                        event_id=envelope.id, consumer=consumer, event_type=envelope.type))
+                held = in_progress_key_prefix + job_id(envelope.id, "ledger")
+                await asyncio.to_thread(wait_until, lambda: asyncio.run(_exists(cluster, held)), 60,
+                                        what="the ledger worker taking the event")
+                # A second ledger worker, up before the first dies, as replicas are.
+                log = "ledger-worker-2.log"
+                cluster.fangfan("worker", "ledger", log=log)
+                await asyncio.to_thread(wait_until, lambda: started(cluster.tmp / log), 120,
+                                        what="a second ledger worker starting")
+                assert await redis.exists(held), "the first worker, alive, lost its hold on the event"
+                old_worker.send_signal(signal.SIGKILL)
+                old_worker.wait(timeout=10)
+                killed_at = time.monotonic()
+                await blocker.rollback()
+            await asyncio.to_thread(wait_until_everyone_once, cluster, str(envelope.id), 120)
+            return time.monotonic() - killed_at
+        finally:
+            await redis.aclose()
+            await intake_db.dispose()
+            await ledger_db.dispose()
+
+    elapsed = asyncio.run(scenario())
+    assert elapsed < 30, f"the event of the killed worker was handled {elapsed:.0f} s after the kill"
+
+
+async def _exists(cluster: Cluster, key: str) -> bool:
+    redis = await create_pool(RedisSettings.from_dsn(cluster.redis.url))
+    try:
+        return bool(await redis.exists(key))
+    finally:
+        await redis.aclose()
+
+
+def test_events_published_just_before_redis_lost_its_data_still_arrive_once(cluster):
+    """Redis restarts empty after the relay marked events published and before any worker took them."""
+    workers = [process for label, (process, _) in cluster.logs.items() if label.startswith("fangfan worker")]
+
+    async def outbox(event_ids: list[str]) -> list[OutboxEvent]:
+        db = Database(cluster.urls["intake"], pool_size=1)
+        try:
+            async with db.session() as session:
+                return list(await session.scalars(select(OutboxEvent).where(OutboxEvent.id.in_(event_ids))))
+        finally:
+            await db.dispose()
+
+    for worker in workers:  # nobody consumes: the jobs stay in Redis, as in the moment before a crash
+        worker.send_signal(signal.SIGSTOP)
+    try:
+        event_ids = [send_probe(cluster) for _ in range(5)]
+        wait_until(lambda: all(row.published_at for row in asyncio.run(outbox(event_ids))), 60,
+                   what="the relay marking the events published")
+        cluster.redis.stop()  # the test's Redis keeps nothing on disk: it comes back empty
+        cluster.redis.start()
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGCONT)
+    for event_id in event_ids:
+        wait_until_everyone_once(cluster, event_id, timeout=120)
+    wait_until(lambda: all(row.confirmed_at for row in asyncio.run(outbox(event_ids))), 120,
+               what="the outbox confirming every delivery")
+    time.sleep(3)  # a confirmed event is not sent again
+    assert all(everyone_once(cluster, event_id) for event_id in event_ids)

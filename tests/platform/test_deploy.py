@@ -27,3 +27,13 @@ def test_the_production_example_names_every_setting_production_requires():
     for setting in ("FANGFAN_MODE=production", "FANGFAN_REDIS_URL", "FANGFAN_JWT_SECRET", "FANGFAN_BLIND_INDEX_KEY",
                     "FANGFAN_FIELD_ENCRYPTION_KEY", *(f"FANGFAN_{n.upper()}_DATABASE_URL" for n in SERVICE_NAMES)):
         assert setting in example
+
+
+def test_production_redis_keeps_its_jobs_on_disk():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text("utf-8"))["services"]["redis"]
+    [config] = [volume.split(":")[0] for volume in compose["volumes"] if volume.endswith("redis.conf:ro")]
+    assert compose["command"][-1] == "/usr/local/etc/redis/redis.conf"
+    settings = dict(line.split(None, 1) for line in (ROOT / config).read_text("utf-8").splitlines()
+                    if line.strip() and not line.startswith("#"))
+    assert settings["appendonly"] == "yes" and settings["appendfsync"] == "everysec"
+    assert "redisdata:/data" in compose["volumes"]

@@ -28,6 +28,12 @@ from shared.domain.household_income import (
 from shared.domain.money import Yuan
 from shared.domain.plausible import PersonName
 
+# Bounds of what one household declares. A list of a real declaration holds a handful of entries; these
+# leave ample room (the intake register takes up to 40 members at once) while a declaration of
+# 100,000 items, which took seconds of every other request's time, is refused at the door.
+MAX_MEMBERS = 60
+MAX_ITEMS = 60
+
 
 class _Item(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -172,7 +178,7 @@ class ProductionExpense(_Item):
     """生产经营性支出（合计）and the earmarked subsidies that reduce it."""
 
     total: Yuan = Decimal(0)
-    earmarked_subsidies: list[EarmarkedSubsidy] = Field(default_factory=list)
+    earmarked_subsidies: list[EarmarkedSubsidy] = Field(default_factory=list, max_length=MAX_ITEMS)
 
 
 # --- items never counted (附件5 §6) -------------------------------------------------------------
@@ -277,14 +283,14 @@ class DeclaredCompliantExpenses(_Item):
 class IncomeDeclaration(_Item):
     """What a household received in the income year, item by item as 附件5 lists it."""
 
-    members: list[HouseholdMember]
-    public_welfare_jobs: list[PublicWelfareJob] = Field(default_factory=list)
-    other_wage_jobs: list[WageJob] = Field(default_factory=list)
-    property_items: list[PropertyIncomeItem] = Field(default_factory=list)
-    transfer_items: list[TransferIncomeItem] = Field(default_factory=list)
-    production_items: list[ProductionIncomeItem] = Field(default_factory=list)
+    members: list[HouseholdMember] = Field(max_length=MAX_MEMBERS)
+    public_welfare_jobs: list[PublicWelfareJob] = Field(default_factory=list, max_length=MAX_ITEMS)
+    other_wage_jobs: list[WageJob] = Field(default_factory=list, max_length=MAX_ITEMS)
+    property_items: list[PropertyIncomeItem] = Field(default_factory=list, max_length=MAX_ITEMS)
+    transfer_items: list[TransferIncomeItem] = Field(default_factory=list, max_length=MAX_ITEMS)
+    production_items: list[ProductionIncomeItem] = Field(default_factory=list, max_length=MAX_ITEMS)
     production_expense: ProductionExpense = Field(default_factory=ProductionExpense)
-    excluded_items: list[ExcludedItem] = Field(default_factory=list)
+    excluded_items: list[ExcludedItem] = Field(default_factory=list, max_length=MAX_ITEMS)
     compliant_expenses: DeclaredCompliantExpenses = Field(default_factory=DeclaredCompliantExpenses)
 
     @field_validator("members")
@@ -318,7 +324,7 @@ class VisitSummary(_Item):
     assessment stores them (``insurance_claim`` is the form's ``claim_income.amount``)."""
 
     amounts: VisitIncomeAmounts
-    members: list[HouseholdMember]
+    members: list[HouseholdMember] = Field(max_length=MAX_MEMBERS)
     compliant_expenses: DeclaredCompliantExpenses = Field(default_factory=DeclaredCompliantExpenses)
     insurance_claim: Yuan = Decimal(0)
 

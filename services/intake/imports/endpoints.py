@@ -21,18 +21,22 @@ from services.intake.imports.reader import (
 from services.intake.imports.report import ReportWriter
 from services.intake.imports.schemas import ImportReport
 from services.intake.imports.service import import_households
-from services.intake.settings import Settings
-from shared.errors import AppError, InvalidInput, error_responses
+from services.intake.settings import Settings, get_intake_settings
+from shared.errors import InvalidInput, PayloadTooLarge, error_responses
+from shared.runtime.app import body_limit
 from shared.runtime.dependencies import Cipher, Runtime, Writer
 from shared.runtime.platform.schemas import JobAccepted, accepted
 
 router = APIRouter(tags=["households"])
 
 _COPY_CHUNK = 1024 * 1024
+# Room for the multipart framing around the file (boundaries, part headers, the form's other fields).
+_FORM_OVERHEAD = 64 * 1024
 
 
-class PayloadTooLarge(AppError):
-    status_code = 413
+def _upload_limit() -> int:
+    """The request body limit of an import: the file's own limit and its multipart framing."""
+    return get_intake_settings().import_max_bytes + _FORM_OVERHEAD
 
 
 @router.post(
@@ -47,6 +51,7 @@ class PayloadTooLarge(AppError):
     responses={202: {"model": JobAccepted, "description": "queued as a job: poll its Location"},
                **error_responses(401, 403, 413, 422)},
 )
+@body_limit(_upload_limit)
 async def import_households_file(
     request: Request,
     file: Annotated[UploadFile, File(description="the register as .csv (UTF-8 or GB18030) or .xlsx")],

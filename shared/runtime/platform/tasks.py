@@ -1,4 +1,4 @@
-"""The platform's background work in every service: bus probes, the jobs sweep, outbox and inbox pruning."""
+"""The platform's background work in every service: bus probes, the jobs sweep, delivery confirmation, pruning."""
 
 from __future__ import annotations
 
@@ -28,6 +28,14 @@ async def sweep_jobs(ctx: JobContext) -> None:
     outcome = await ctx.runtime.jobs.sweep()
     if any(outcome.values()):
         log.warning("jobs_swept", service=ctx.runtime.name, **outcome)
+
+
+@cron("platform.confirm_deliveries", second={5, 20, 35, 50})
+async def confirm_deliveries(ctx: JobContext) -> None:
+    """Confirm the outbox's published events their consumers handled; send again what Redis lost."""
+    confirmed, resent = await ctx.runtime.relay.confirm_deliveries()
+    if resent:
+        log.warning("deliveries_resent", service=ctx.runtime.name, confirmed=confirmed, resent=resent)
 
 
 @cron("platform.prune", hour=3, minute=17)

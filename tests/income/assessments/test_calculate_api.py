@@ -234,3 +234,27 @@ async def test_calculate_answers_the_forms_below_13000_question_where_the_form_a
     body = {"year": 2024, "declaration": declaration(12, transfer_items=[{"kind": "pension", "amount": pension}])}
     result = (await calculate(system, body)).json()
     assert (result["bracket"], result["below_13000"]) == (bracket, below_13000)
+
+
+async def test_every_list_of_a_declaration_is_bounded(system):
+    pension = {"kind": "pension", "amount": "10.00"}
+    sixty = await calculate(system, {"year": 2024, "declaration": declaration(
+        *[12] * 60, transfer_items=[pension] * 60)})
+    too_many_items = await calculate(system, {"year": 2024, "declaration": declaration(
+        12, transfer_items=[pension] * 61)})
+    too_many_members = await calculate(system, {"year": 2024, "declaration": declaration(*[12] * 61)})
+    too_many_subsidies = await calculate(system, {"year": 2024, "declaration": declaration(
+        12, production_expense={"total": "10", "earmarked_subsidies": [
+            {"kind": "other", "amount": "0.01"}] * 61})})
+    too_many_visit_members = await calculate(system, {"year": 2024, "visit": {
+        "income": {"amounts": valid_income_amounts()}, "members": [{"member_id": f"m{i}"} for i in range(61)]}})
+
+    assert sixty.status_code == 200, sixty.text
+    assert sixty.json()["transfer_income"] == "600.00"
+    for response, field in [(too_many_items, "body.declaration.transfer_items"),
+                            (too_many_members, "body.declaration.members"),
+                            (too_many_subsidies, "body.declaration.production_expense.earmarked_subsidies"),
+                            (too_many_visit_members, "body.visit.members")]:
+        assert response.status_code == 422, response.text
+        [error] = response.json()["fields"]
+        assert error["field"] == field and "at most 60" in error["message"], error

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from services.intake.households.models import Household, Member
 from shared.data.platform_tables import OutboxEvent
+from shared.runtime.app import DEFAULT_BODY_LIMIT
 from tests.conftest import DISTRICT, OTHER_VILLAGE, TOWNSHIP, VILLAGE
 from tests.factories.id_numbers import with_wrong_check_character
 from tests.factories.intake import household_payload, next_id_number, set_intake_env
@@ -226,6 +227,34 @@ async def test_a_file_over_the_limit_is_a_413(intake, intake_env):
     set_intake_env(intake_env, import_max_bytes="100")
     response = await upload(intake, csv_bytes([row("H060"), row("H060", "李四", "配偶")]))
     assert response.status_code == 413
+
+
+class CountingBody:
+    """An upload sent in chunks without a Content-Length, counting how many chunks the server took."""
+
+    def __init__(self, chunk: bytes, chunks: int) -> None:
+        self.chunk, self.chunks, self.taken = chunk, chunks, 0
+
+    async def __aiter__(self):
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="register.csv"\r\n\r\n'
+        for _ in range(self.chunks):
+            self.taken += 1
+            yield self.chunk
+
+
+async def test_an_upload_may_exceed_the_json_limit_up_to_the_import_limit_and_no_further(intake, intake_env):
+    set_intake_env(intake_env, import_max_bytes=str(2 * DEFAULT_BODY_LIMIT))
+    headers = intake.headers("town_staff", TOWNSHIP)
+    # Over the JSON default, within the import's limit: the import reads all of it (and finds no columns).
+    allowed = await intake.client.post("/intake/households/import", params={"dry_run": True}, headers=headers,
+                                       files={"file": ("register.csv", b"x" * (DEFAULT_BODY_LIMIT + 10))})
+    assert allowed.status_code == 422, allowed.text
+    streamed = CountingBody(b"x" * 65536, chunks=200)  # 12.5 MiB, no Content-Length
+    refused = await intake.client.post("/intake/households/import", params={"dry_run": True}, content=streamed,
+                                       headers={**headers, "content-type": "multipart/form-data; boundary=b"})
+    assert refused.status_code == 413, refused.text
+    assert refused.json()["error"] == "PayloadTooLarge"
+    assert streamed.taken <= 2 * DEFAULT_BODY_LIMIT // 65536 + 4
 
 
 async def test_an_auditor_cannot_import(intake):

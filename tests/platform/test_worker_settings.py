@@ -1,0 +1,18 @@
+"""What each service's arq worker is given: its queue, its functions and its own schedule."""
+
+from __future__ import annotations
+
+from shared.runtime.settings import SERVICE_NAMES, PlatformSettings
+from shared.runtime.worker import worker_settings
+from tests.conftest import REDIS_URL
+
+
+def test_every_service_fires_its_own_ticks_of_the_platform_schedules():
+    # arq keys a tick's job by the cron's name in the one Redis all services share: equal names would
+    # let one service's worker take the tick from every other service.
+    names = {service: [job.name for job in worker_settings(service, PlatformSettings(redis_url=REDIS_URL))["cron_jobs"]]
+             for service in SERVICE_NAMES}
+    for service, crons in names.items():
+        assert f"{service}.platform.confirm_deliveries" in crons and f"{service}.platform.sweep_jobs" in crons
+    every = [name for crons in names.values() for name in crons]
+    assert len(every) == len(set(every))
