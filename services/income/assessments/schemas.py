@@ -19,6 +19,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from services.income.assessments.models import AssessmentBasis, AssessmentOrigin
 from services.income.calculation.domain_model import (
+    MAX_MEMBERS,
     HouseholdMember,
     IncomeAssessment,
     IncomeClass,
@@ -40,7 +41,8 @@ class VisitIncome(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     income: Income = Field(description="the form's `income` section, unchanged; `amounts` is required")
-    members: list[HouseholdMember] = Field(description="the form's members with their months in the household")
+    members: list[HouseholdMember] = Field(max_length=MAX_MEMBERS,
+                                         description="the form's members with their months in the household")
 
     @model_validator(mode="after")
     def _amounts_given(self) -> VisitIncome:
