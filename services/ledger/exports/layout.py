@@ -6,6 +6,8 @@ including its own numbering (附件4 numbers both 问题类型 and 问题描述 
 
 from __future__ import annotations
 
+from shared.exports import spreadsheet_cell
+
 CATEGORY_HEADER = ("农户类型【监测户（已消除风险）、监测户（未消除风险）、一般脱贫户（监测户之外的其他脱贫户）、"
                    "其他一般农户】")
 TYPE_HEADER = ("问题类型（1）户问题：①收入方面、②基本教育、③基本医疗、④住房安全、⑤饮水安全、⑥开发式帮扶、"
@@ -34,12 +36,9 @@ def rectification_title(year: int, campaign_name: str) -> str:
 
 
 # A spreadsheet reads a cell starting with one of these as a formula (or may): CSV/formula injection.
-FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def cell(value: object) -> str | int:
-    """A value as the workbook stores it: numbers as numbers, text neutralised against formulas."""
+    """A value as the workbook stores it: numbers as numbers, text neutralised against formulas (the one
+    rule every export follows, ``shared.exports``)."""
     if isinstance(value, int):
         return value
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_LEADS) else text
+    return spreadsheet_cell("" if value is None else str(value))
