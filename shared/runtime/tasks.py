@@ -27,9 +27,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from sqlalchemy.exc import IntegrityError
+
 from shared.data.database import Database
 from shared.events.consumer import Handler, HandlerFunc
 from shared.runtime.settings import PlatformSettings
+from shared.security.auth import system_principal
 
 PLATFORM = "*"
 
@@ -154,3 +157,17 @@ def demo_data(func: RuntimeHook) -> RuntimeHook:
     """Load the demo data of the embedded mode (``fangfan run``)."""
     registry_of(_owner(func.__module__)).demo_data.append(func)
     return func
+
+
+async def seed_on_startup(runtime: ServiceProcess, *, component: str,
+                          seed: Callable[[Any], Awaitable[int]]) -> int:
+    """Run an idempotent seed (packaged data copied into a table) in its own transaction, once more if a
+    replica starting at the same moment inserted the same rows first; returns what ``seed`` added."""
+    for attempt in (1, 2):
+        try:
+            async with runtime.db.transaction(system_principal(component)) as session:
+                return await seed(session)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    return 0
