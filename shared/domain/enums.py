@@ -269,3 +269,29 @@ class RemoteVerificationReason(LabeledEnum):
 
     WHOLE_HOUSEHOLD_AWAY = "whole_household_away", "举家外出"
     UNABLE_TO_COMMUNICATE_PROXY = "unable_to_communicate_proxy", "无法正常沟通，由他人代答"
+
+
+class WarningSignal(LabeledEnum):
+    """部门预警信息的信号类型: what a department's warning says happened to a person."""
+
+    HIGH_MEDICAL_COST = "high_medical_cost", "医疗费用自付较高"
+    NEW_DIBAO = "new_dibao", "新增低保"
+    NEW_TEKUN = "new_tekun", "新增特困"
+    NEW_TEMPORARY_RELIEF = "new_temporary_relief", "新增临时救助"
+    DISABILITY = "disability", "残疾认定"
+    SUSPECTED_DROPOUT = "suspected_dropout", "疑似辍学"
+    UNSAFE_HOUSING = "unsafe_housing", "住房不安全"
+    WATER_OUTAGE = "water_outage", "饮水中断"
+    DISASTER = "disaster", "受灾"
+    JOB_LOSS = "job_loss", "失业"
+    ACCIDENT = "accident", "意外事故"
+    OTHER = "other", "其他"
+
+
+class AlertKind(LabeledEnum):
+    """What an alert says of a deadline."""
+
+    DUE_SOON = "due_soon", "即将到期"
+    OVERDUE = "overdue", "已逾期"
+    REMINDER = "reminder", "逾期提醒"
+    ESCALATION = "escalation", "逾期上报"

@@ -5,7 +5,8 @@ from __future__ import annotations
 ROUTES: dict[str, tuple[str, ...]] = {
     "platform.probe": ("intake", "income", "ledger", "alerts"),
     "visit.submitted": ("income", "ledger"),
-    "household.changed": ("income", "ledger"),
+    # Alerts keeps the members' blind indexes to match department warnings to households.
+    "household.changed": ("income", "ledger", "alerts"),
     "income.assessed": ("ledger",),
     # Intake screens visits with the added version; income assesses the visits that waited for it.
     "ruleset.published": ("intake", "income"),
@@ -16,7 +17,8 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "case.closed": ("alerts",),
     "deadline.scheduled": ("alerts",),
     "deadline.met": ("alerts",),
-    "warning.received": ("ledger",),
+    # Alerts consumes its own: the webhook only stores; matching runs in the worker.
+    "warning.received": ("ledger", "alerts"),
     "warning.verified": ("ledger",),
     "alert.raised": (),
 }

@@ -150,7 +150,7 @@ async def create_household(session: AppSession, *, data: HouseholdCreate, cipher
     async with register_writes(session, candidates):
         session.add(household)
         session.add_all(members)
-    await publish_household_changed(session, household, len(members), change="created")
+    await publish_household_changed(session, household, members, change="created")
     return await household_read(session, household, members)
 
 
@@ -212,7 +212,7 @@ async def update_household(session: AppSession, *, household_id: uuid.UUID, data
     household.updated_at = clock.now()
     members = (await MemberRepository(session).live_of([household.id]))[household.id]
     await session.flush()
-    await publish_household_changed(session, household, len(members), change="updated")
+    await publish_household_changed(session, household, members, change="updated")
     return await household_read(session, household, members)
 
 
@@ -229,7 +229,7 @@ async def add_member(session: AppSession, *, household_id: uuid.UUID, data: Memb
     async with register_writes(session, [(member.id_number_index, member.name)]):
         session.add(member)
     household.updated_at = clock.now()
-    await publish_household_changed(session, household, len(members) + 1, change="updated")
+    await publish_household_changed(session, household, [*members, member], change="updated")
     return member_read(member)
 
 
@@ -258,7 +258,7 @@ async def update_member(session: AppSession, *, member_id: uuid.UUID, data: Memb
     if member.relation == Relation.HEAD:
         household.head_name = member.name
     await session.flush()
-    await publish_household_changed(session, household, len(members), change="updated")
+    await publish_household_changed(session, household, members, change="updated")
     return member_read(member)
 
 
@@ -300,7 +300,8 @@ async def remove_member(session: AppSession, *, member_id: uuid.UUID, reason: st
     member.removed_at = member.updated_at = household.updated_at = clock.now()
     member.removal_reason = reason
     await session.flush()
-    await publish_household_changed(session, household, len(members) - 1, change="updated")
+    await publish_household_changed(session, household, [m for m in members if m.id != member.id],
+                                    change="updated")
 
 
 async def reveal_member(session: AppSession, *, principal: Principal, member_id: uuid.UUID,
@@ -318,12 +319,18 @@ async def reveal_member(session: AppSession, *, principal: Principal, member_id:
                         phone=phone)
 
 
-async def publish_household_changed(session: AppSession, household: Household, member_count: int, *,
+async def publish_household_changed(session: AppSession, household: Household, members: Sequence[Member], *,
                                     change: str) -> None:
+    """Announce a household as it now stands; ``members`` are its live members after the change.
+
+    The members' ID-number blind indexes travel with it (never the numbers), so that the alerts
+    service can match a department's warning to the household without asking for a number.
+    """
     payload = HouseholdChanged(
         household_id=household.id, household_number=household.household_number, org_code=household.org_code,
         group_name=household.group_name, head_name=household.head_name, household_kinds=household.household_kinds,
-        risk_status=household.risk_status, member_count=member_count, change=change,
+        risk_status=household.risk_status, member_count=len(members), change=change,
+        member_id_indexes=sorted({m.id_number_index for m in members}),
     )
     await publish(session, payload, org_code=household.org_code, source="intake")
 

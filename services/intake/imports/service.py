@@ -209,7 +209,7 @@ async def _apply(session: AppSession, state: ImportState, plan: HouseholdPlan) -
     household.updated_at = now
     await session.flush()
     change = "created" if plan.household_action is RowAction.CREATE else "updated"
-    await publish_household_changed(session, household, len(live) + len(added), change=change)
+    await publish_household_changed(session, household, [*live, *added], change=change)
 
 
 def _update_member(cipher: FieldCipher, member, changes: dict, now) -> None:

@@ -96,7 +96,8 @@ async def submit_visit(session: AppSession, *, principal: Principal, form: Visit
     session.add(visit)
     _apply_to_register(form, household, plan, is_latest=is_latest)
     if plan.changes_register:
-        await publish_household_changed(session, household, len(live) + len(plan.new) - len(plan.removals),
+        removed = {member.id for member, _ in plan.removals}
+        await publish_household_changed(session, household, [m for m in [*live, *plan.new] if m.id not in removed],
                                         change="updated")
     await publish(session, _visit_submitted(form, household, plan, visit, findings), org_code=household.org_code,
                   source="intake")

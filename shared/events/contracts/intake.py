@@ -238,6 +238,11 @@ class HouseholdChanged(EventPayload):
     risk_status: code_of(RiskStatus) | None
     member_count: int
     change: str  # created | updated | deleted
+    # The blind indexes of the live members' ID numbers (HMAC-SHA256 under the deployment's blind-index
+    # key, ``FieldCipher.blind_index(number, purpose="id_number")``): the alerts service matches a
+    # department warning to its household by them, so no clear ID number crosses a service boundary.
+    # Added in place; absent (None) in events published before it, which say nothing about members.
+    member_id_indexes: list[str] | None = None
 
     example = {
         "household_id": "9b2e4f70-1c3a-4d5e-8f60-7a1b2c3d4e5f",
@@ -249,4 +254,9 @@ class HouseholdChanged(EventPayload):
         "risk_status": "unresolved",
         "member_count": 3,
         "change": "updated",
+        "member_id_indexes": [
+            "3b9f0c1d2e4a5b6c7d8e9f0a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4",
+            "4c0a1d2e3f5b6c7d8e9f0a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5",
+            "5d1b2e3f4a6c7d8e9f0a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f506",
+        ],
     }

@@ -86,3 +86,18 @@ async def test_a_member_outside_the_scope_cannot_be_revealed(intake):
     response = await intake.client.post(f"/intake/members/{household['members'][1]['id']}/reveal",
                                         headers=intake.headers("town_staff", "500151109000"))
     assert response.status_code == 404
+
+
+async def test_household_events_carry_the_members_blind_indexes_and_follow_the_live_members(intake, cipher):
+    payload, household = await registered(intake)
+    numbers = [m["id_number"] for m in payload["members"]]
+    removed = await intake.client.post(f"/intake/members/{household['members'][1]['id']}/removal",
+                                       json={"reason": "婚出"}, headers=intake.headers("village_cadre", VILLAGE))
+    assert removed.status_code in (200, 204), removed.text
+    async with intake.runtimes["intake"].db.session() as session:
+        events = (await session.scalars(select(OutboxEvent).where(OutboxEvent.type == "household.changed")
+                                        .order_by(OutboxEvent.created_at))).all()
+    created, after_removal = (e.envelope["payload"] for e in events)
+    assert created["member_id_indexes"] == sorted(cipher.blind_index(n, purpose="id_number") for n in numbers)
+    assert after_removal["member_id_indexes"] == [cipher.blind_index(numbers[0], purpose="id_number")]
+    assert after_removal["member_count"] == 1

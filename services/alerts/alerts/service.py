@@ -1,0 +1,130 @@
+"""The scan that raises alerts from the deadline registry, and the alerts people read and acknowledge.
+
+For each open deadline of a unit, as of a day A (``as_of``):
+
+- ``due_soon`` once, when it falls due within ``due_soon_days`` of A (the due day itself counts);
+- ``overdue`` once, the first day after the due day;
+- then a ``reminder`` whenever the last overdue alert or reminder is ``reminder_interval_hours`` old;
+- an ``escalation`` one level up the org tree (village → township → district) for every
+  ``escalate_after_days`` overdue, each level once.
+
+Each alert has a dedupe key (unique in the table), so a scan run again, or by two workers, raises
+nothing twice. Every alert raised is published as ``alert.raised`` and queued for delivery to the
+subscriptions that cover its unit and kind.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+
+from services.alerts.alerts.models import Alert
+from services.alerts.alerts.repository import AlertFilter, AlertRepository
+from services.alerts.alerts.schemas import AlertPage, AlertRead
+from services.alerts.deadlines.models import Deadline
+from services.alerts.deadlines.repository import DeadlineRepository
+from services.alerts.settings import AlertsSettings
+from services.alerts.subscriptions.service import queue_deliveries
+from shared.data.database import AppSession
+from shared.domain.clock import clock
+from shared.domain.enums import AlertKind
+from shared.domain.org_codes import escalation_target
+from shared.errors import Conflict, NotFound
+from shared.events.contracts.alerts import AlertRaised
+from shared.events.outbox import publish_all
+from shared.security.auth import Principal
+
+SOURCE = "alerts"
+
+
+def scan_horizon(as_of: date, settings: AlertsSettings) -> date:
+    return as_of + timedelta(days=settings.due_soon_days)
+
+
+def _alert(deadline: Deadline, kind: AlertKind, dedupe: str, *, org_code: str, as_of: date, now: datetime,
+           message: str) -> Alert:
+    return Alert(dedupe_key=dedupe, kind=kind.value, deadline_key=deadline.key, deadline_kind=deadline.kind,
+                 subject_type=deadline.subject_type, subject_id=deadline.subject_id,
+                 deadline_org_code=deadline.org_code, org_code=org_code, due_on=deadline.due_on, raised_on=as_of,
+                 raised_at=now, message=message[:300])
+
+
+def _alerts_for(deadline: Deadline, raised: set[str], *, as_of: date, now: datetime,
+                settings: AlertsSettings) -> list[Alert]:
+    """What one deadline calls for today; updates its reminder and escalation state."""
+    key, due = deadline.key, deadline.due_on
+    what = f"{deadline.kind} {deadline.subject_type} {deadline.subject_id}"
+    found: list[Alert] = []
+    if as_of <= due:
+        if f"{key}:due_soon" not in raised:
+            found.append(_alert(deadline, AlertKind.DUE_SOON, f"{key}:due_soon", org_code=deadline.org_code,
+                                as_of=as_of, now=now, message=f"{what} is due on {due}"))
+        return found
+    days_over = (as_of - due).days
+    if f"{key}:overdue" not in raised:
+        found.append(_alert(deadline, AlertKind.OVERDUE, f"{key}:overdue", org_code=deadline.org_code, as_of=as_of,
+                            now=now, message=f"{what} was due on {due}: {days_over} days overdue"))
+        deadline.last_reminded_at = now
+    elif deadline.last_reminded_at is None or now - deadline.last_reminded_at >= timedelta(
+            hours=settings.reminder_interval_hours):
+        deadline.reminders += 1
+        found.append(_alert(deadline, AlertKind.REMINDER, f"{key}:reminder:{deadline.reminders}",
+                            org_code=deadline.org_code, as_of=as_of, now=now,
+                            message=f"reminder {deadline.reminders}: {what} was due on {due}, {days_over} days ago"))
+        deadline.last_reminded_at = now
+    target = deadline.org_code
+    for _ in range(deadline.escalation_level):
+        target = escalation_target(target) or target
+    while deadline.escalation_level < days_over // settings.escalate_after_days:
+        above = escalation_target(target)
+        if above is None:
+            break
+        deadline.escalation_level += 1
+        target = above
+        dedupe = f"{key}:escalation:{deadline.escalation_level}"
+        if dedupe not in raised:
+            found.append(_alert(deadline, AlertKind.ESCALATION, dedupe, org_code=target, as_of=as_of, now=now,
+                                message=f"escalated from {deadline.org_code}: {what} was due on {due}, "
+                                        f"{days_over} days overdue"))
+    return found
+
+
+async def scan_unit(session: AppSession, *, org_code: str, as_of: date, settings: AlertsSettings) -> int:
+    """Raise what the open deadlines of one unit call for as of ``as_of``; returns how many alerts."""
+    now = clock.now()
+    deadlines = await DeadlineRepository(session).open_of_unit(org_code, scan_horizon(as_of, settings))
+    raised = await AlertRepository(session).raised_keys(d.key for d in deadlines)
+    alerts = [alert for deadline in deadlines
+              for alert in _alerts_for(deadline, raised, as_of=as_of, now=now, settings=settings)]
+    if not alerts:
+        return 0
+    session.add_all(alerts)
+    await session.flush()
+    await publish_all(session, [(AlertRaised(
+        alert_id=a.id, kind=a.kind, deadline_key=a.deadline_key, deadline_kind=a.deadline_kind,
+        subject_type=a.subject_type, subject_id=a.subject_id, org_code=a.org_code,
+        deadline_org_code=a.deadline_org_code, due_on=a.due_on, raised_on=a.raised_on, message=a.message),
+        a.org_code) for a in alerts], source=SOURCE)
+    await queue_deliveries(session, alerts=alerts)
+    return len(alerts)
+
+
+def alert_read(alert: Alert) -> AlertRead:
+    return AlertRead.model_validate(alert, from_attributes=True)
+
+
+async def acknowledge(session: AppSession, *, principal: Principal, alert_id: uuid.UUID) -> AlertRead:
+    alert = await AlertRepository(session).get(alert_id, for_update=True)
+    if alert is None:
+        raise NotFound(f"no alert {alert_id} in your scope")
+    if alert.state == "acknowledged":
+        raise Conflict(f"already acknowledged by {alert.acknowledged_by_name} at {alert.acknowledged_at}")
+    alert.state, alert.acknowledged_by, alert.acknowledged_by_name, alert.acknowledged_at = \
+        "acknowledged", principal.user_id, principal.name, clock.now()
+    await session.flush()
+    return alert_read(alert)
+
+
+async def list_alerts(session: AppSession, *, criteria: AlertFilter, limit: int, offset: int) -> AlertPage:
+    rows, total = await AlertRepository(session).page(criteria, limit=limit, offset=offset)
+    return AlertPage(items=[alert_read(a) for a in rows], total=total, limit=limit, offset=offset)

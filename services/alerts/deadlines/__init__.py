@@ -1,0 +1,1 @@
+"""The deadline registry: every deadline.scheduled and deadline.met, and the warnings' own checks."""

@@ -1,0 +1,1 @@
+"""Departments (部门) that push warnings, and their webhook signing secrets."""

@@ -1,0 +1,99 @@
+"""API models of department warnings: a webhook row, the stored warning, matching and the check."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from shared.domain.enums import WarningSignal
+from shared.domain.org_codes import OrgCode
+
+WarningState = Literal["unmatched", "awaiting_check", "grouped", "no_risk", "risk_found"]
+
+
+class WarningIn(BaseModel):
+    """One warning as a department sends it: its own id, the signal, the person's ID number, a date, details."""
+
+    id: Annotated[str, Field(min_length=1, max_length=100, description="the department's own id of the warning")]
+    signal_type: WarningSignal = Field(description="; ".join(f"`{s.value}` {s.label}" for s in WarningSignal))
+    id_number: Annotated[str, Field(min_length=1, max_length=40, description="18-character resident ID number")]
+    occurred_on: date = Field(description="the day of what the warning reports")
+    details: Annotated[str | None, Field(max_length=2000)] = None
+    org_code: OrgCode | None = Field(default=None, description="the unit the department places the person in "
+                                                               "(at or under the department's own)")
+
+
+class RowError(BaseModel):
+    index: int
+    field: str
+    message: str
+
+
+class StoredRow(BaseModel):
+    index: int
+    id: str
+    warning_id: uuid.UUID | None = Field(description="None when the department's id was already stored")
+    duplicate: bool
+
+
+class WebhookReceipt(BaseModel):
+    """What the webhook stored of a message: every good row, and each bad row by index and field."""
+
+    message_id: str
+    stored: int
+    duplicates: int
+    rejected: list[RowError]
+    rows: list[StoredRow]
+
+
+class WarningRead(BaseModel):
+    id: uuid.UUID
+    department_code: str
+    external_id: str
+    signal_type: str
+    occurred_on: date
+    details: str | None
+    id_number: str = Field(description="masked")
+    org_code: str
+    received_at: datetime
+    received_on: date
+    state: WarningState
+    household_id: uuid.UUID | None
+    matched_by: str | None
+    matched_at: datetime | None
+    grouped_into: uuid.UUID | None
+    check_due_on: date | None
+    check_result: str | None
+    check_reason: str | None
+    checked_by: str | None
+    checked_by_name: str | None
+    checked_on: date | None
+
+
+class WarningPage(BaseModel):
+    items: list[WarningRead]
+    total: int
+    limit: int
+    offset: int
+
+
+class ManualMatch(BaseModel):
+    """Township staff match a waiting warning to a household by hand."""
+
+    household_id: uuid.UUID
+
+
+class CheckCreate(BaseModel):
+    """The household check (入户核实): no risk, with the reason, or a risk found."""
+
+    result: Literal["no_risk", "risk_found"]
+    reason: Annotated[str | None, Field(min_length=1, max_length=1000)] = None
+
+    @model_validator(mode="after")
+    def _reason_for_no_risk(self) -> CheckCreate:
+        if self.result == "no_risk" and not self.reason:
+            raise ValueError("a check that finds no risk gives its reason")
+        return self

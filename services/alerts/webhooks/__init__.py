@@ -1,0 +1,1 @@
+"""The inbound webhook of department warnings: Standard Webhooks signatures, replay protection, refusals."""
