@@ -6,7 +6,7 @@ the platform's own contracts are published by every service. This is the only pl
 
 from __future__ import annotations
 
-from shared.events.contracts import income, intake, ledger, platform  # noqa: F401
+from shared.events.contracts import alerts, income, intake, ledger, platform  # noqa: F401
 from shared.events.envelope import CONTRACTS, EventPayload
 from shared.runtime.settings import SERVICE_NAMES
 
