@@ -17,7 +17,13 @@ from shared.events.envelope import Envelope
 from shared.security.auth import issue_token
 from tests.conftest import DISTRICT, TOWNSHIP, VILLAGE
 from tests.factories.intake import visit_form_for
-from tests.factories.ledger import outbox_envelopes, problems_of, registered_with_visit, submit_visit, troubled_visit
+from tests.factories.ledger import (
+    outbox_envelopes,
+    problems_of,
+    registered_with_visit,
+    submit_visit,
+    troubled_visit,
+)
 
 pytestmark = pytest.mark.asyncio
 

@@ -9,10 +9,22 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.responses import HTMLResponse
 
 from services.ledger.cases import service
-from services.ledger.cases.machine import EFFECTS, GUARDS, MACHINES, REQUIRED_FIELDS, roles_of
+from services.ledger.cases.machine import (
+    EFFECTS,
+    GUARDS,
+    MACHINES,
+    REQUIRED_FIELDS,
+    roles_of,
+)
 from services.ledger.cases.printable import render_notice
 from services.ledger.cases.repository import CaseFilter
-from services.ledger.cases.schemas import CaseCreate, CasePage, CaseRead, Notice, StepCreate
+from services.ledger.cases.schemas import (
+    CaseCreate,
+    CasePage,
+    CaseRead,
+    Notice,
+    StepCreate,
+)
 from services.ledger.rectifications.service import workday_calendar
 from shared.data.pagination import PageParams
 from shared.domain.clock import clock

@@ -20,7 +20,12 @@ from sqlalchemy.exc import IntegrityError
 
 from services.ledger.campaigns.models import Campaign
 from services.ledger.campaigns.service import campaign_on
-from services.ledger.cases.machine import MACHINES, Machine, Transition, TransitionNotAllowed
+from services.ledger.cases.machine import (
+    MACHINES,
+    Machine,
+    Transition,
+    TransitionNotAllowed,
+)
 from services.ledger.cases.models import Case, CaseStep
 from services.ledger.cases.repository import CaseFilter, CaseRepository
 from services.ledger.cases.schemas import (
@@ -222,25 +227,36 @@ def _notice_end(case: Case, data: StepCreate, campaign: Campaign, calendar: Work
     return data.notice_ends_on
 
 
+def advance(case: Case, data: StepCreate, *, campaign: Campaign | None, calendar: WorkdayCalendar,
+            today: date) -> tuple[Transition, dict]:
+    """Check one step against the table, the date rules and the guards, and move the case (no database).
+
+    Raises 409 (a move the table does not allow, a guard that fails) or 422 (a date, a missing field)
+    and leaves the case as it was. Returns the transition and the details the step records.
+    """
+    transition = transition_of(MACHINES[case.kind], case.state, data.transition)
+    _check_required(transition, data)
+    check_dates(case, data.on, today)
+    _check_guards(case, transition, data, campaign)
+    details = _apply_effects(case, transition, data, campaign, calendar)
+    case.state, case.version, case.last_step_on = transition.target, case.version + 1, data.on
+    return transition, details
+
+
 async def record_step(session: AppSession, *, principal: Principal, case_id: uuid.UUID, data: StepCreate,
                       calendar: WorkdayCalendar) -> CaseRead:
     repository = CaseRepository(session)
     case = await repository.get(case_id, for_update=True)
     if case is None:
         raise NotFound(f"no case {case_id} in your scope")
-    machine = MACHINES[case.kind]
-    transition = transition_of(machine, case.state, data.transition)
-    _check_required(transition, data)
-    check_dates(case, data.on, clock.today())
     campaign = await session.get(Campaign, case.campaign_id) if case.campaign_id else None
-    _check_guards(case, transition, data, campaign)
-    details = await _apply_effects(session, case, transition, data, campaign, calendar)
-    step = CaseStep(case_id=case.id, org_code=case.org_code, seq=case.version + 1, transition=transition.name,
-                    from_state=case.state, to_state=transition.target, happened_on=data.on, place=data.place,
+    from_state = case.state
+    transition, details = advance(case, data, campaign=campaign, calendar=calendar, today=clock.today())
+    step = CaseStep(case_id=case.id, org_code=case.org_code, seq=case.version, transition=transition.name,
+                    from_state=from_state, to_state=transition.target, happened_on=data.on, place=data.place,
                     evidence_refs=list(data.evidence_refs), note=data.note, details=details,
                     recorded_by=principal.user_id, recorded_by_name=principal.name,
                     recorded_by_role=principal.role.value)
-    case.state, case.version, case.last_step_on = transition.target, case.version + 1, data.on
     session.add(step)
     await session.flush()
     await publish(session, CaseStepRecorded(case_id=case.id, kind=case.kind, household_id=case.household_id,
@@ -252,11 +268,11 @@ async def record_step(session: AppSession, *, principal: Principal, case_id: uui
     return await read(session, case)
 
 
-async def _apply_effects(session: AppSession, case: Case, transition: Transition, data: StepCreate,
-                         campaign: Campaign | None, calendar: WorkdayCalendar) -> dict:
+def _apply_effects(case: Case, transition: Transition, data: StepCreate, campaign: Campaign | None,
+                   calendar: WorkdayCalendar) -> dict:
     details: dict = {}
     for name in ("reason", "resolution"):
-        if getattr(data, name) is not None:
+        if getattr(data, name) is not None and name in transition.requires:
             details[name] = getattr(data, name)
     if data.monitoring_type is not None and "monitoring_type" in transition.requires:
         details["monitoring_type"] = case.monitoring_type = data.monitoring_type.value
