@@ -67,7 +67,9 @@ async def item(system, rectification_id: str) -> dict:
 
 
 async def deadlines(system, kind: str) -> list[dict]:
-    return [e.payload for e in await outbox_envelopes(system, "ledger", types=(kind,))]
+    """The rectification deadlines published (the visit's risk also opened a case, with a clock of its own)."""
+    return [e.payload for e in await outbox_envelopes(system, "ledger", types=(kind,))
+            if e.payload["key"].startswith("rectification:")]
 
 
 async def test_confirming_opens_the_rectification_due_by_the_campaign_date(ledger, in_the_campaign):

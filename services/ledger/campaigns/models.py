@@ -37,6 +37,13 @@ class Campaign(SQLModel, table=True):
     rectification_final_by: date  # 确有需要的，可延长至
     immediate_fix_days: int  # 立行立改: due this many days after confirmation
     immediate_fix_unit: str = Field(max_length=20)
+    # The identification procedure's clocks (None: the campaign does not set them).
+    identification_days: int | None = None  # from the day the risk was found to county approval
+    identification_unit: str | None = Field(default=None, max_length=20)
+    notice_min_days: int | None = None  # 公示 runs at least this long, counting the day it is posted
+    notice_min_unit: str | None = Field(default=None, max_length=20)
+    plan_days: int | None = None  # 一户一策 due this long after approval
+    plan_unit: str | None = Field(default=None, max_length=20)
     origin: str = Field(max_length=20)  # packaged | admin
     updated_by: str = Field(max_length=120)
     updated_at: datetime = now_field()

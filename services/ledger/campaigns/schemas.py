@@ -10,6 +10,8 @@ from pydantic import BaseModel, Field, model_validator
 
 from shared.domain.deadlines import DeadlineUnit
 
+# The identification procedure's clocks, each a number of days and its unit.
+PROCEDURE_CLOCKS = ("identification", "notice_min", "plan")
 # The phase dates in the order the campaign runs through them.
 PHASES = ("starts_on", "mobilisation_by", "visits_confirmed_by", "visits_checked_by")
 
@@ -26,6 +28,15 @@ class CampaignDates(BaseModel):
     immediate_fix_days: Annotated[int, Field(ge=1, le=30)] = Field(
         description="立行立改 items are due this many days after confirmation")
     immediate_fix_unit: DeadlineUnit = DeadlineUnit.CALENDAR_DAYS
+    identification_days: Annotated[int | None, Field(ge=1, le=365)] = Field(
+        default=None, description="识别认定: from the day a risk is found to county approval, at most this long")
+    identification_unit: DeadlineUnit | None = None
+    notice_min_days: Annotated[int | None, Field(ge=1, le=60)] = Field(
+        default=None, description="公示: at least this long, counting the day it is posted")
+    notice_min_unit: DeadlineUnit | None = None
+    plan_days: Annotated[int | None, Field(ge=1, le=365)] = Field(
+        default=None, description="一户一策: the assistance plan is due this long after approval")
+    plan_unit: DeadlineUnit | None = None
 
     @model_validator(mode="after")
     def _in_order(self) -> Self:
@@ -35,6 +46,9 @@ class CampaignDates(BaseModel):
                 raise ValueError(f"{later} ({getattr(self, later)}) is before {earlier} ({getattr(self, earlier)})")
         if self.rectification_by < self.starts_on:
             raise ValueError("rectification_by is before the campaign starts")
+        for clock in PROCEDURE_CLOCKS:
+            if (getattr(self, f"{clock}_days") is None) != (getattr(self, f"{clock}_unit") is None):
+                raise ValueError(f"{clock}_days and {clock}_unit are given together or not at all")
         return self
 
 
@@ -63,6 +77,12 @@ class CampaignUpdate(BaseModel):
     rectification_final_by: date | None = None
     immediate_fix_days: Annotated[int | None, Field(ge=1, le=30)] = None
     immediate_fix_unit: DeadlineUnit | None = None
+    identification_days: Annotated[int | None, Field(ge=1, le=365)] = None
+    identification_unit: DeadlineUnit | None = None
+    notice_min_days: Annotated[int | None, Field(ge=1, le=60)] = None
+    notice_min_unit: DeadlineUnit | None = None
+    plan_days: Annotated[int | None, Field(ge=1, le=365)] = None
+    plan_unit: DeadlineUnit | None = None
 
 
 class CampaignRead(CampaignCreate):

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from services.ledger.campaigns.models import Campaign
 from services.ledger.campaigns.repository import CampaignRepository
 from services.ledger.campaigns.schemas import (
+    PROCEDURE_CLOCKS,
     CampaignCreate,
     CampaignDates,
     CampaignRead,
@@ -44,14 +45,26 @@ def _row(data: CampaignCreate, *, origin: str, by: str) -> Campaign:
                     updated_by=by)
 
 
+
 async def seed_packaged(session: AppSession) -> int:
-    """Copy packaged campaigns missing from the table; returns how many were added. Safe to rerun."""
+    """Copy packaged campaigns missing from the table; returns how many were added. Safe to rerun.
+
+    A stored campaign that predates the procedure's clocks gets the packaged ones, clock by clock,
+    where it has none; a clock an admin set is never overwritten.
+    """
     repository = CampaignRepository(session)
     added = 0
     for data in packaged_campaigns():
-        if await repository.find(data.code, data.region) is None:
+        stored = await repository.find(data.code, data.region)
+        if stored is None:
             repository.add(_row(data, origin="packaged", by="system:ledger.seed_campaigns"))
             added += 1
+            continue
+        for clock_name in PROCEDURE_CLOCKS:
+            days, unit = f"{clock_name}_days", f"{clock_name}_unit"
+            if getattr(stored, days) is None and getattr(data, days) is not None:
+                setattr(stored, days, getattr(data, days))
+                setattr(stored, unit, getattr(data, unit).value)
     await session.flush()
     return added
 

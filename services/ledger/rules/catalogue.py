@@ -6,9 +6,9 @@ rule that fires again adds its evidence to the open problem. Each quotes the cla
 evidence. Visit findings are rules too, one per finding code intake sends (``finding.<code>``);
 a code the table does not know yet still raises a household ⑩ problem under ``finding.unlisted``.
 
-The last three rules are fed by the identification procedure and by alerts, which do not publish
-their events yet: they are listed (``active: false``) so the table says what is coming, and fire
-nothing until then.
+The 15-day rule is filed by the identification procedure when a case is approved after its due day.
+The last two rules are fed by assistance plans and by alerts, which do not publish their events yet:
+they are listed (``active: false``) so the table says what is coming, and fire nothing until then.
 """
 
 from __future__ import annotations
@@ -99,9 +99,9 @@ RULES: tuple[Rule, ...] = (
          "走访发现（{finding_code}）：{message}（{field}）", (VISIT,),
          note="any finding code this table does not list yet; the code is kept in the evidence"),
     Rule("identification.over_15_days", ProblemLevel.VILLAGE, V.IDENTIFICATION, ProblemSource.RULE,
-         "新识别监测对象从发现风险到识别纳入是否控制在15天以内。", "户主{head}识别纳入超过15天",
-         ("case.closed", "alert.raised"), active=False,
-         note="fed by identification cases and alerts, which publish nothing yet"),
+         "新识别监测对象从发现风险到识别纳入是否控制在15天以内。", "户主{head}（{group}）识别纳入超过时限：{detail}",
+         ("case.closed",),
+         note="filed when an identification case is approved after its due day (the campaign's clock)"),
     Rule("assistance.plan_over_10_days", ProblemLevel.VILLAGE, V.ASSISTANCE_AND_ELIMINATION, ProblemSource.RULE,
          "新识别监测对象是否在10天内完成“一户一策”帮扶计划制定和帮扶措施申报。", "户主{head}帮扶计划超过10天未制定",
          ("case.step_recorded", "alert.raised"), active=False,

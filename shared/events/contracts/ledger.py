@@ -1,4 +1,4 @@
-"""Events the ledger service publishes: problems recorded and verified, deadlines scheduled and met."""
+"""Events the ledger service publishes: problems recorded and verified, cases of the procedure, deadlines."""
 
 from __future__ import annotations
 
@@ -125,4 +125,97 @@ class DeadlineMet(EventPayload):
         "key": "rectification:1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
         "met_on": "2024-09-18",
         "late": False,
+    }
+
+
+@contract("case.opened", 1)
+class CaseOpened(EventPayload):
+    """A case of the procedure opened: an identification (识别) or a risk elimination (风险消除).
+
+    ``started_on`` is the day the risk was found, the application made or the warning received;
+    ``due_on`` the last day for county approval (None when the campaign sets no clock).
+    """
+
+    case_id: uuid.UUID
+    kind: str
+    household_id: uuid.UUID
+    org_code: str
+    source: str
+    started_on: date
+    due_on: date | None = None
+    green_channel: bool = False
+
+    example = {
+        "case_id": "4d5e6f70-8192-4a3b-9c4d-5e6f708192a3",
+        "kind": "identification",
+        "household_id": "9b2e4f70-1c3a-4d5e-8f60-7a1b2c3d4e5f",
+        "org_code": "500151108201",
+        "source": "visit",
+        "started_on": "2024-09-05",
+        "due_on": "2024-09-20",
+        "green_channel": False,
+    }
+
+
+@contract("case.step_recorded", 1)
+class CaseStepRecorded(EventPayload):
+    """One step of a case recorded: the transition, the states it moved between, its date and who recorded it."""
+
+    case_id: uuid.UUID
+    kind: str
+    household_id: uuid.UUID
+    org_code: str
+    seq: int
+    transition: str
+    from_state: str
+    to_state: str
+    happened_on: date
+    recorded_by: str
+
+    example = {
+        "case_id": "4d5e6f70-8192-4a3b-9c4d-5e6f708192a3",
+        "kind": "identification",
+        "household_id": "9b2e4f70-1c3a-4d5e-8f60-7a1b2c3d4e5f",
+        "org_code": "500151108201",
+        "seq": 4,
+        "transition": "post_notice",
+        "from_state": "appraised",
+        "to_state": "under_notice",
+        "happened_on": "2024-09-09",
+        "recorded_by": "user-500151108201-wang",
+    }
+
+
+@contract("case.closed", 1)
+class CaseClosed(EventPayload):
+    """A case ended: ``identified``, ``rejected``, ``withdrawn``, ``eliminated`` or ``rolled_back``.
+
+    ``overdue`` says the case ended after its due day (an identification approved on day 16, say).
+    The household's monitoring status in the ledger follows from these events.
+    """
+
+    case_id: uuid.UUID
+    kind: str
+    household_id: uuid.UUID
+    org_code: str
+    outcome: str
+    closed_on: date
+    started_on: date
+    due_on: date | None = None
+    overdue: bool = False
+    monitoring_type: str | None = None
+    reason: str | None = None
+
+    example = {
+        "case_id": "4d5e6f70-8192-4a3b-9c4d-5e6f708192a3",
+        "kind": "identification",
+        "household_id": "9b2e4f70-1c3a-4d5e-8f60-7a1b2c3d4e5f",
+        "org_code": "500151108201",
+        "outcome": "identified",
+        "closed_on": "2024-09-18",
+        "started_on": "2024-09-05",
+        "due_on": "2024-09-20",
+        "overdue": False,
+        "monitoring_type": "marginal",
+        "reason": None,
     }

@@ -1,0 +1,81 @@
+"""Queries on cases and their steps."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, func, or_, select
+
+from services.ledger.cases.models import Case, CaseStep
+from shared.data.database import AppSession
+
+NOTICE_STATES = ("under_notice", "objected")
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    org: str | None = None
+    kind: str | None = None
+    state: str | None = None
+    household_id: uuid.UUID | None = None
+    green_channel: bool | None = None
+    overdue: bool | None = None
+    today: date | None = None
+
+    def apply(self, query: Select) -> Select:
+        if self.org:
+            query = query.where(Case.org_code.startswith(self.org))
+        if self.kind is not None:
+            query = query.where(Case.kind == self.kind)
+        if self.state is not None:
+            query = query.where(Case.state == self.state)
+        if self.household_id is not None:
+            query = query.where(Case.household_id == self.household_id)
+        if self.green_channel is not None:
+            query = query.where(Case.green_channel.is_(self.green_channel))
+        if self.overdue is not None and self.today is not None:
+            # Open past the due day, or closed after it: the overrun stays visible once closed.
+            late = (Case.due_on.is_not(None)
+                    & or_(Case.closed_on.is_(None) & (Case.due_on < self.today), Case.closed_on > Case.due_on))
+            query = query.where(late if self.overdue else ~late)
+        return query
+
+
+class CaseRepository:
+    def __init__(self, session: AppSession) -> None:
+        self.session = session
+
+    async def get(self, case_id: uuid.UUID, *, for_update: bool = False) -> Case | None:
+        query = select(Case).where(Case.id == case_id)
+        if for_update:
+            # Two cadres recording at once: the second waits here, then sees the case the first left.
+            query = query.with_for_update()
+        return (await self.session.scalars(query)).first()
+
+    async def open_case(self, kind: str, household_id: uuid.UUID, *, for_update: bool = False) -> Case | None:
+        query = select(Case).where(Case.open_key == f"{kind}:{household_id}")
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.scalars(query)).first()
+
+    async def of_household(self, household_id: uuid.UUID) -> Sequence[Case]:
+        query = select(Case).where(Case.household_id == household_id).order_by(Case.started_on, Case.created_at)
+        return (await self.session.scalars(query)).all()
+
+    async def steps(self, case_id: uuid.UUID) -> Sequence[CaseStep]:
+        query = select(CaseStep).where(CaseStep.case_id == case_id).order_by(CaseStep.seq)
+        return (await self.session.scalars(query)).all()
+
+    async def under_notice(self, village: str) -> Sequence[Case]:
+        query = (select(Case).where(Case.org_code == village, Case.state.in_(NOTICE_STATES))
+                 .order_by(Case.notice_starts_on, Case.head_name, Case.id))
+        return (await self.session.scalars(query)).all()
+
+    async def page(self, criteria: CaseFilter, *, limit: int, offset: int) -> tuple[Sequence[Case], int]:
+        total = (await self.session.execute(criteria.apply(select(func.count()).select_from(Case)))).scalar_one()
+        rows = await self.session.scalars(criteria.apply(select(Case))
+                                          .order_by(Case.started_on, Case.id).limit(limit).offset(offset))
+        return rows.all(), total

@@ -1,0 +1,80 @@
+"""Two cadres recording the same step at the same moment, each on its own connection: one step is stored.
+
+The ``system`` fixture binds every session to one connection, which serialises everything; here the
+ledger runs alone on its own engine, committing for real, and its tables are emptied afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import date, datetime
+
+import httpx
+import pytest
+import pytest_asyncio
+import sqlalchemy as sa
+
+from services.ledger.campaigns.service import seed_packaged
+from services.ledger.cases.schemas import CaseSource
+from services.ledger.cases.service import open_identification
+from shared.domain.clock import SHANGHAI, clock
+from shared.domain.enums import Role
+from shared.domain.workdays import WorkdayCalendar
+from shared.events.transports import InProcessTransport
+from shared.runtime.app import create_root_app
+from shared.runtime.definition import load_service
+from shared.runtime.service_runtime import ServiceRuntime
+from shared.security.auth import issue_token, system_principal
+
+pytestmark = pytest.mark.asyncio
+
+VILLAGE = "500151108203"
+LIVE_TABLES = ("ledger_case_steps", "ledger_cases", "ledger_campaigns", "audit_entries", "outbox_events")
+
+
+@pytest_asyncio.fixture
+async def live_ledger(migrated_databases, platform_settings):
+    runtime = ServiceRuntime(load_service("ledger"), platform_settings, InProcessTransport(deferred=True),
+                             database_url=migrated_databases["ledger"])
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_root_app([runtime])),
+                               base_url="http://fangfan.test")
+    try:
+        async with runtime.db.transaction(system_principal("tests")) as session:
+            await seed_packaged(session)
+        yield runtime, client
+    finally:
+        await client.aclose()
+        async with runtime.db.engine.begin() as connection:
+            for table in LIVE_TABLES:
+                await connection.execute(sa.text(f"DELETE FROM {table}"))
+        await runtime.db.dispose()
+
+
+async def scalar(runtime, sql: str) -> int:
+    async with runtime.db.engine.connect() as connection:
+        return (await connection.execute(sa.text(sql))).scalar_one()
+
+
+async def test_two_cadres_recording_the_same_step_at_once_one_succeeds_the_other_gets_a_409(live_ledger):
+    runtime, client = live_ledger
+    with clock.frozen(datetime(2024, 9, 10, 9, 0, tzinfo=SHANGHAI)):
+        # Issued on the service clock, so the tokens are valid on the day the test sets.
+        cadres = [{"Authorization": "Bearer " + issue_token(runtime.platform, name=name, role=Role.VILLAGE_CADRE,
+                                                            org_code=VILLAGE, user_id=f"u-{n}")}
+                  for n, name in enumerate(("王一", "王二"))]
+        for round_ in range(3):  # several rounds: each must end with one step whichever request wins
+            async with runtime.db.transaction(system_principal("tests")) as session:
+                case, _ = await open_identification(
+                    session, household_id=uuid.uuid4(), org_code=VILLAGE, source=CaseSource.APPLICATION,
+                    started_on=date(2024, 9, 5), evidence={"key": f"application:{round_}"},
+                    calendar=WorkdayCalendar())
+            body = {"transition": "apply", "on": "2024-09-06", "place": "村委会", "evidence_refs": ["申请书"]}
+            responses = await asyncio.gather(*(client.post(f"/ledger/cases/{case.id}/steps", json=body,
+                                                           headers=headers) for headers in cadres))
+            assert sorted(r.status_code for r in responses) == [200, 409], [r.text for r in responses]
+            refused = next(r for r in responses if r.status_code == 409).json()
+            assert "from applied" in refused["detail"]
+    assert await scalar(runtime, "SELECT count(*) FROM ledger_case_steps") == 3
+    assert await scalar(runtime, "SELECT count(*) FROM outbox_events WHERE type = 'case.step_recorded'") == 3
+    assert await scalar(runtime, "SELECT max(version) FROM ledger_cases") == 1

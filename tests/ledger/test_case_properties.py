@@ -1,0 +1,96 @@
+"""Property tests of the procedure: random sequences of transitions and dates against the table.
+
+They drive :func:`services.ledger.cases.service.advance`, the check-and-move every recorded step goes
+through, on cases held in memory: whatever is asked, in whatever order and with whatever dates, the
+case only ever moves along the table and the recorded dates keep their order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from services.ledger.campaigns.models import Campaign
+from services.ledger.cases.machine import MACHINES
+from services.ledger.cases.models import Case
+from services.ledger.cases.schemas import StepCreate
+from services.ledger.cases.service import advance
+from shared.domain.workdays import WorkdayCalendar
+from shared.errors import Conflict, InvalidInput
+
+START, TODAY = date(2024, 9, 5), date(2024, 10, 20)
+CALENDAR = WorkdayCalendar()
+CAMPAIGN = Campaign(code="2024", name="t", year=2024, region="500151", org_code="500151000000", income_year=2024,
+                    ruleset_version="2024.1", source="t", starts_on=date(2024, 8, 23),
+                    mobilisation_by=date(2024, 8, 25), visits_confirmed_by=date(2024, 9, 12),
+                    visits_checked_by=date(2024, 9, 20), rectification_by=date(2024, 9, 20),
+                    rectification_final_by=date(2024, 10, 31), immediate_fix_days=1,
+                    immediate_fix_unit="calendar_days", identification_days=15,
+                    identification_unit="calendar_days", notice_min_days=5, notice_min_unit="calendar_days",
+                    plan_days=10, plan_unit="calendar_days", origin="packaged", updated_by="t")
+
+NAMES = sorted({t.name for m in MACHINES.values() for t in m.transitions} | {"approve", "skip_ahead"})
+step_requests = st.lists(st.tuples(st.sampled_from(NAMES), st.integers(min_value=-3, max_value=8),
+                                   st.booleans()), max_size=30)
+
+
+def new_case(kind: str) -> Case:
+    return Case(household_id=uuid.uuid4(), org_code="500151108201", kind=kind, state=MACHINES[kind].initial,
+                source="visit", started_on=START, opened_by="t", opened_by_name="t", evidence=[], risk_causes=[])
+
+
+def request(name: str, on: date, complete: bool) -> StepCreate:
+    extra = {"reason": "原因", "resolution": "处理结果", "monitoring_type": "marginal"} if complete else {}
+    return StepCreate(transition=name, on=on, place="村委会", **extra)
+
+
+@settings(max_examples=300, deadline=None)
+@given(kind=st.sampled_from(sorted(MACHINES)), requests=step_requests)
+def test_a_case_moves_only_along_the_table_and_its_dates_never_run_backwards(kind, requests):
+    machine = MACHINES[kind]
+    edges = {(source, t.name, t.target) for t in machine.transitions for source in t.sources}
+    states = {s.code for s in machine.states}
+    case, day, recorded = new_case(kind), START, []
+    for name, delta, complete in requests:
+        before = (case.state, case.version, case.last_step_on, case.notice_ends_on, case.objection_open)
+        on = day + timedelta(days=delta)
+        try:
+            transition, _ = advance(case, request(name, on, complete), campaign=CAMPAIGN, calendar=CALENDAR,
+                                    today=TODAY)
+        except (Conflict, InvalidInput):
+            # A refused step leaves the case exactly as it was.
+            assert (case.state, case.version, case.last_step_on, case.notice_ends_on,
+                    case.objection_open) == before
+            continue
+        assert (before[0], transition.name, case.state) in edges
+        if transition.name in ("township_review", "township_reject"):
+            assert on > case.notice_ends_on and before[0] == "under_notice"
+        if transition.name == "object":
+            assert case.notice_starts_on <= on <= case.notice_ends_on
+        recorded.append(on)
+        day = on
+    assert case.state in states
+    assert case.version == len(recorded)
+    assert recorded == sorted(recorded)
+    assert all(START <= on <= TODAY for on in recorded)
+    if machine.state(case.state).terminal:
+        assert machine.allowed_from(case.state) == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(gaps=st.lists(st.integers(min_value=0, max_value=4), min_size=6, max_size=6))
+def test_the_township_review_is_never_dated_within_a_notice_however_the_steps_are_spaced(gaps):
+    case, day = new_case("identification"), START
+    path = ["apply", "verify", "appraise", "post_notice", "township_review", "county_approve"]
+    for name, gap in zip(path, gaps):
+        day += timedelta(days=gap)
+        try:
+            advance(case, request(name, day, True), campaign=CAMPAIGN, calendar=CALENDAR, today=TODAY)
+        except Conflict:
+            assert name == "township_review" and day <= case.notice_ends_on
+            return
+    assert case.state == "identified"
+    assert case.notice_ends_on == case.notice_starts_on + timedelta(days=4)
