@@ -18,11 +18,23 @@ router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 
+
+
+def _inline_schema(model) -> dict:
+    """The model's schema written in place (the route reads its raw body to check the signature, so FastAPI
+    registers no component for it); the enumerations it names are components of their own already."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    return schema
+
+
+_WARNING = _inline_schema(WarningIn)
 _BODY_DOC = {
+    # Documented in its batch form, the one every client can generate; a single warning object or a bare
+    # list of them is accepted as well (the description says so).
     "requestBody": {"required": True, "content": {"application/json": {"schema": {
-        "oneOf": [WarningIn.model_json_schema(ref_template="#/components/schemas/{model}"),
-                  {"type": "object", "properties": {"warnings": {"type": "array", "items": {
-                      "$ref": "#/components/schemas/WarningIn"}}}, "required": ["warnings"]}]}}}},
+        "title": "WarningBatch", "type": "object", "required": ["warnings"],
+        "properties": {"warnings": {"type": "array", "minItems": 1, "items": _WARNING}}}}}},
     # A department authenticates by its signature (Standard Webhooks), not by a bearer token.
     "x-roles": ["department"],
     "security": [],
