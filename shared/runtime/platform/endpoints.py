@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from starlette.responses import JSONResponse, Response
 
@@ -58,6 +58,12 @@ async def check_redis(runtime: ServiceRuntime) -> str | None:
 
 
 class AuditEntryRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": "3f0c2b7e-8a51-4d6e-9c1f-2a7b5e0d9c44", "at": "2026-03-12T09:30:00+08:00",
+                      "actor_id": "u-500151108201-017", "actor_name": "王春梅", "actor_role": "village_cadre",
+                      "request_id": "c7d1e2f3a4b5", "action": "update", "entity": "household",
+                      "entity_id": "9b2d4c6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f", "org_code": "500151108201",
+                      "changes": {"phone": ["138****1024", "139****2048"]}}]})
+
     id: uuid.UUID
     at: datetime
     actor_id: str
@@ -72,6 +78,11 @@ class AuditEntryRead(BaseModel):
 
 
 class FailedEventRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": "5d8e1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b", "event_id": "0f1e2d3c-4b5a-4968-8776-655443322110",
+                      "event_type": "intake.household.updated", "consumer": "income.reassess_on_household_change",
+                      "error": "IntegrityError: duplicate key value", "attempts": 5,
+                      "failed_at": "2026-03-12T10:02:11+08:00", "replayed_at": None}]})
+
     id: uuid.UUID
     event_id: uuid.UUID
     event_type: str
@@ -83,23 +94,31 @@ class FailedEventRead(BaseModel):
 
 
 class ReplayResult(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": "5d8e1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b", "outcome": "handled"}]})
+
     id: uuid.UUID
     outcome: Outcome
 
 
 class ProbeSent(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"event_id": "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d", "origin": "intake"}]})
+
     event_id: uuid.UUID
     origin: str
 
 
 class ProbeReceiptRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"event_id": "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d", "origin": "intake", "received_by": "ledger",
+                      "received_at": "2026-03-12T10:05:00+08:00"}]})
+
     event_id: uuid.UUID
     origin: str
     received_by: str
     received_at: datetime
 
 
-@router.get("/healthz", summary="Liveness: the process answers")
+@router.get("/healthz", summary="Liveness: the process answers",
+            responses={200: {"content": {"application/json": {"example": {"status": "ok", "service": "intake"}}}}})
 async def healthz(runtime: Runtime) -> dict[str, str]:
     return {"status": "ok", "service": runtime.name}
 
