@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class UnvisitedHousehold(BaseModel):
@@ -33,6 +33,27 @@ class VillageCoverage(CoverageCounts):
 
 
 class CoverageReport(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"org_code": "500151108",
+                                                       "campaign_starts_on": "2026-03-01",
+                                                       "totals": {"households": 212,
+                                                                  "visited": 187,
+                                                                  "by_method": {"home_visit": 160, "online_inquiry": 19, "village_assessment": 8},
+                                                                  "key_target_households": 41,
+                                                                  "key_target_visited_in_person": 39,
+                                                                  "not_visited": 25},
+                                                       "villages": [{"households": 212,
+                                                                     "visited": 187,
+                                                                     "by_method": {"home_visit": 160, "online_inquiry": 19, "village_assessment": 8},
+                                                                     "key_target_households": 41,
+                                                                     "key_target_visited_in_person": 39,
+                                                                     "not_visited": 25,
+                                                                     "org_code": "500151108201",
+                                                                     "name": "石岗村",
+                                                                     "unvisited": [{"household_id": "2c4e6a8b-0d1f-4a3b-9c5d-7e9f1a2b3c4d",
+                                                                                    "household_number": "5001511082010112",
+                                                                                    "head_name": "陈光明",
+                                                                                    "group_name": "五组"}]}]}]})
+
     org_code: str
     campaign_starts_on: date
     totals: CoverageCounts

@@ -69,6 +69,16 @@ class MemberBase(MemberDetails):
 class MemberCreate(MemberBase):
     """家庭成员 to add: the 18-character ID number gives birth date and sex."""
 
+    model_config = ConfigDict(json_schema_extra={'examples': [{'name': '张秀英',
+                                                       'relation': 'spouse',
+                                                       'id_number': '500151198009232626',
+                                                       'phone': '13908231024',
+                                                       'labour_capacity': 'weak',
+                                                       'weak_reason': 'illness',
+                                                       'remarks': '慢性肾病，长期服药',
+                                                       'months_in_household': 12,
+                                                       'enlisted_sharing_income': False}]})
+
     id_number: str = Field(min_length=1, max_length=40)
     phone: Phone | None = None
 
@@ -87,6 +97,8 @@ class MemberCreate(MemberBase):
 class MemberUpdate(_Input):
     """Changes to a member; omitted fields stay, ``null`` clears an optional one."""
 
+    model_config = ConfigDict(json_schema_extra={'examples': [{'labour_capacity': 'ordinary', 'weak_reason': None, 'remarks': '病情稳定，可从事轻体力劳动'}]})
+
     name: PersonName | None = None
     relation: Relation | None = None
     id_number: str | None = Field(default=None, min_length=1, max_length=40)
@@ -103,6 +115,8 @@ class MemberUpdate(_Input):
 class MemberRemoval(_Input):
     """Why a member left the household (death, marriage out, moved household…)."""
 
+    model_config = ConfigDict(json_schema_extra={'examples': [{'reason': '2026年2月婚嫁迁出至潼南区'}]})
+
     reason: Text
 
 
@@ -116,6 +130,24 @@ class HouseholdBase(_Input):
 
 class HouseholdCreate(HouseholdBase):
     """农户 to register in a village, with every member and exactly one head (户主)."""
+
+    model_config = ConfigDict(json_schema_extra={'examples': [{'org_code': '500151108201',
+                                                       'household_number': '5001511082010037',
+                                                       'group_name': '三组',
+                                                       'household_kinds': ['poverty_alleviated'],
+                                                       'key_target_groups': ['low_income_group'],
+                                                       'location': {'latitude': 29.7581, 'longitude': 106.2423, 'coordinate_system': 'wgs84'},
+                                                       'members': [{'name': '李建国',
+                                                                    'relation': 'head',
+                                                                    'id_number': '500151197804122317',
+                                                                    'phone': '13808231024',
+                                                                    'labour_capacity': 'skilled',
+                                                                    'skilled_trade': 'electrician'},
+                                                                   {'name': '李浩然',
+                                                                    'relation': 'son',
+                                                                    'id_number': '500151200506183511',
+                                                                    'labour_capacity': 'ordinary',
+                                                                    'months_in_household': 10}]}]})
 
     org_code: OrgCode
     household_number: HouseholdNumber
@@ -140,6 +172,11 @@ class HouseholdCreate(HouseholdBase):
 class HouseholdUpdate(_Input):
     """Changes to a household's register data; omitted fields stay."""
 
+    model_config = ConfigDict(json_schema_extra={'examples': [{'group_name': '四组',
+                                                       'household_kinds': ['poverty_alleviated', 'monitored'],
+                                                       'risk_status': 'unresolved',
+                                                       'key_target_groups': ['monitored']}]})
+
     group_name: GroupName | None = None
     household_kinds: HouseholdKinds | None = Field(default=None, min_length=1)
     risk_status: RiskStatus | None = None
@@ -148,6 +185,22 @@ class HouseholdUpdate(_Input):
 
 
 class MemberRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={'examples': [{'id': '5f2b8c1e-3d4a-4e6b-9c7d-1a2b3c4d5e6f',
+                                                       'household_id': '9b2d4c6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f',
+                                                       'name': '李建国',
+                                                       'relation': 'head',
+                                                       'id_number': '500151********2317',
+                                                       'birth_date': '1978-04-12',
+                                                       'sex': '男',
+                                                       'labour_capacity': 'skilled',
+                                                       'skilled_trade': 'electrician',
+                                                       'trade_note': None,
+                                                       'weak_reason': None,
+                                                       'remarks': None,
+                                                       'months_in_household': 12,
+                                                       'enlisted_sharing_income': False,
+                                                       'phone': '138****1024'}]})
+
     id: uuid.UUID
     household_id: uuid.UUID
     name: str
@@ -172,6 +225,34 @@ class LocationRead(BaseModel):
 
 
 class HouseholdRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={'examples': [{'id': '9b2d4c6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f',
+                                                       'org_code': '500151108201',
+                                                       'village_name': '石岗村',
+                                                       'household_number': '5001511082010037',
+                                                       'group_name': '三组',
+                                                       'head_name': '李建国',
+                                                       'household_kinds': ['poverty_alleviated'],
+                                                       'risk_status': None,
+                                                       'key_target_groups': ['low_income_group'],
+                                                       'location': {'latitude': 29.7581, 'longitude': 106.2423, 'coordinate_system': 'wgs84'},
+                                                       'members': [{'id': '5f2b8c1e-3d4a-4e6b-9c7d-1a2b3c4d5e6f',
+                                                                    'household_id': '9b2d4c6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f',
+                                                                    'name': '李建国',
+                                                                    'relation': 'head',
+                                                                    'id_number': '500151********2317',
+                                                                    'birth_date': '1978-04-12',
+                                                                    'sex': '男',
+                                                                    'labour_capacity': 'skilled',
+                                                                    'skilled_trade': 'electrician',
+                                                                    'trade_note': None,
+                                                                    'weak_reason': None,
+                                                                    'remarks': None,
+                                                                    'months_in_household': 12,
+                                                                    'enlisted_sharing_income': False,
+                                                                    'phone': '138****1024'}],
+                                                       'created_at': '2026-03-02T09:15:00+08:00',
+                                                       'updated_at': '2026-03-12T16:40:00+08:00'}]})
+
     id: uuid.UUID
     org_code: str
     village_name: str | None
@@ -188,6 +269,39 @@ class HouseholdRead(BaseModel):
 
 
 class HouseholdPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={'examples': [{'items': [{'id': '9b2d4c6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f',
+                                                                  'org_code': '500151108201',
+                                                                  'village_name': '石岗村',
+                                                                  'household_number': '5001511082010037',
+                                                                  'group_name': '三组',
+                                                                  'head_name': '李建国',
+                                                                  'household_kinds': ['poverty_alleviated'],
+                                                                  'risk_status': None,
+                                                                  'key_target_groups': ['low_income_group'],
+                                                                  'location': {'latitude': 29.7581,
+                                                                               'longitude': 106.2423,
+                                                                               'coordinate_system': 'wgs84'},
+                                                                  'members': [{'id': '5f2b8c1e-3d4a-4e6b-9c7d-1a2b3c4d5e6f',
+                                                                               'household_id': '9b2d4c6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f',
+                                                                               'name': '李建国',
+                                                                               'relation': 'head',
+                                                                               'id_number': '500151********2317',
+                                                                               'birth_date': '1978-04-12',
+                                                                               'sex': '男',
+                                                                               'labour_capacity': 'skilled',
+                                                                               'skilled_trade': 'electrician',
+                                                                               'trade_note': None,
+                                                                               'weak_reason': None,
+                                                                               'remarks': None,
+                                                                               'months_in_household': 12,
+                                                                               'enlisted_sharing_income': False,
+                                                                               'phone': '138****1024'}],
+                                                                  'created_at': '2026-03-02T09:15:00+08:00',
+                                                                  'updated_at': '2026-03-12T16:40:00+08:00'}],
+                                                       'total': 1,
+                                                       'limit': 50,
+                                                       'offset': 0}]})
+
     items: list[HouseholdRead]
     total: int
     limit: int
@@ -196,6 +310,11 @@ class HouseholdPage(BaseModel):
 
 class MemberReveal(BaseModel):
     """A member's clear ID number and phone (an audited read)."""
+
+    model_config = ConfigDict(json_schema_extra={'examples': [{'member_id': '5f2b8c1e-3d4a-4e6b-9c7d-1a2b3c4d5e6f',
+                                                       'name': '李建国',
+                                                       'id_number': '500151197804122317',
+                                                       'phone': '13808231024'}]})
 
     member_id: uuid.UUID
     name: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.errors import FieldError
 
@@ -74,6 +74,36 @@ class ImportSummary(BaseModel):
 
 class ImportReport(BaseModel):
     """The report of an import: totals first, then the rows (all of them, or only the rejected ones)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"summary": {"dry_run": True,
+                                                                   "format": "xlsx",
+                                                                   "rows": 3,
+                                                                   "households_created": 1,
+                                                                   "households_updated": 1,
+                                                                   "households_unchanged": 0,
+                                                                   "members_created": 3,
+                                                                   "members_updated": 1,
+                                                                   "members_unchanged": 2,
+                                                                   "rejected_rows": 1,
+                                                                   "stopped": None,
+                                                                   "rows_not_applied": 0,
+                                                                   "ignored_columns": ["备注2"]},
+                                                       "rows": [{"row": 4,
+                                                                 "household_number": "5001511082010037",
+                                                                 "village_code": "500151108201",
+                                                                 "name": "李建国",
+                                                                 "action": "update",
+                                                                 "household_action": "update",
+                                                                 "errors": []},
+                                                                {"row": 5,
+                                                                 "household_number": "5001511082010038",
+                                                                 "village_code": "500151108201",
+                                                                 "name": "周玉兰",
+                                                                 "action": "rejected",
+                                                                 "household_action": None,
+                                                                 "errors": [{"field": "id_number",
+                                                                             "type": "rule",
+                                                                             "message": "周玉兰: ID number check character should be 6, got 0"}]}]}]})
 
     summary: ImportSummary
     rows: list[ImportRow]

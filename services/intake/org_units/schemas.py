@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class OrgUnitRead(BaseModel):
@@ -16,5 +16,15 @@ class OrgUnitRead(BaseModel):
 
 class OrgUnitNode(OrgUnitRead):
     """An org unit with the units directly under it."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"org_code": "500151108",
+                                                       "name": "高楼镇",
+                                                       "level": "township",
+                                                       "parent_code": "500151",
+                                                       "children": [{"org_code": "500151108201",
+                                                                     "name": "石岗村",
+                                                                     "level": "village",
+                                                                     "parent_code": "500151108",
+                                                                     "children": []}]}]})
 
     children: list[OrgUnitNode] = Field(default_factory=list)
