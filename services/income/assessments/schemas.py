@@ -68,7 +68,22 @@ class CalculationRequest(BaseModel):
     whose income year contains today) and ``ruleset_version`` (default: the newest) pick the version.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"org_code": "500151108201",
+                                                       "year": 2024,
+                                                       "declaration": {"members": [{"member_id": "5f2b8c1e-3d4a-4e6b-9c7d-1a2b3c4d5e6f",
+                                                                                    "months_in_household": 12},
+                                                                                   {"member_id": "6a3c9d2f-4e5b-4f7c-8d8e-2b3c4d5e6f70",
+                                                                                    "months_in_household": 12},
+                                                                                   {"name": "李浩然", "months_in_household": 8}],
+                                                                       "public_welfare_jobs": [{"post": "forest_ranger", "amount": "6000"}],
+                                                                       "other_wage_jobs": [{"place": "in_province_outside_county",
+                                                                                            "amount": "18000",
+                                                                                            "food_and_lodging_cost": "2400",
+                                                                                            "travel_cost": "300"}],
+                                                                       "transfer_items": [{"kind": "pension", "amount": "2280"}],
+                                                                       "production_items": [{"kind": "cash_sales",
+                                                                                             "industry": "柑橘",
+                                                                                             "amount": "5200"}]}}]})
 
     org_code: OrgCode | None = None
     year: MonitoringYear | None = None
@@ -90,6 +105,93 @@ class CalculationRequest(BaseModel):
 class CalculationRead(IncomeAssessment):
     """The computed figures, classifications and the line-by-line breakdown (nothing is stored)."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"ruleset_year": 2024,
+                                                       "ruleset_region": "500151",
+                                                       "ruleset_version": "2024.1",
+                                                       "monitoring_line": "8300.00",
+                                                       "low_income_line": "13032.00",
+                                                       "wage_income": "21300.00",
+                                                       "property_income": "0.00",
+                                                       "transfer_income": "2280.00",
+                                                       "production_income": "5200.00",
+                                                       "production_expense": "0.00",
+                                                       "net_income": "28780.00",
+                                                       "compliant_expenses": "0.00",
+                                                       "member_months": 32,
+                                                       "household_size": "2.6667",
+                                                       "per_capita_net_income": "10792.50",
+                                                       "per_capita_after_compliant_expenses": "10792.50",
+                                                       "bracket": "10000_12000",
+                                                       "below_monitoring_line": False,
+                                                       "in_low_income_group": True,
+                                                       "household_members": [{"member": "5f2b8c1e-3d4a-4e6b-9c7d-1a2b3c4d5e6f",
+                                                                              "months_in_household": 12,
+                                                                              "months_counted": 12,
+                                                                              "rule": "household.months_in_household"},
+                                                                             {"member": "6a3c9d2f-4e5b-4f7c-8d8e-2b3c4d5e6f70",
+                                                                              "months_in_household": 12,
+                                                                              "months_counted": 12,
+                                                                              "rule": "household.months_in_household"},
+                                                                             {"member": "李浩然",
+                                                                              "months_in_household": 8,
+                                                                              "months_counted": 8,
+                                                                              "rule": "household.months_in_household"}],
+                                                       "breakdown": [{"section": "wage",
+                                                                      "item": "forest_ranger",
+                                                                      "source": "public_welfare_jobs.0",
+                                                                      "label": "公益性岗位收入（护林员）",
+                                                                      "amount": "6000.00",
+                                                                      "counted_amount": "6000.00",
+                                                                      "counted": True,
+                                                                      "rule": "wage.public_welfare_job",
+                                                                      "explanation": "Cash pay from a public-welfare post counts in full as wage "
+                                                                                     "income."},
+                                                                     {"section": "wage",
+                                                                      "item": "in_province_outside_county",
+                                                                      "source": "other_wage_jobs.0",
+                                                                      "label": "县外省内务工工资性收入",
+                                                                      "amount": "18000.00",
+                                                                      "counted_amount": "15300.00",
+                                                                      "counted": True,
+                                                                      "rule": "wage.net_of_employment_costs",
+                                                                      "explanation": "Wage income outside the county counts net of necessary food, "
+                                                                                     "lodging and return travel costs. Cash wage 18000.00 less "
+                                                                                     "employment costs 2700.00 (food and lodging 2400.00 + travel "
+                                                                                     "300.00) = 15300.00."},
+                                                                     {"section": "transfer",
+                                                                      "item": "pension",
+                                                                      "source": "transfer_items.0",
+                                                                      "label": "养老金或离退休金（含高龄津贴）",
+                                                                      "amount": "2280.00",
+                                                                      "counted_amount": "2280.00",
+                                                                      "counted": True,
+                                                                      "rule": "transfer.pension",
+                                                                      "explanation": "Pensions and retirement pay, old-age allowances included, "
+                                                                                     "count as transfer income."},
+                                                                     {"section": "production",
+                                                                      "item": "cash_sales",
+                                                                      "source": "production_items.0",
+                                                                      "label": "变现收入（柑橘）",
+                                                                      "amount": "5200.00",
+                                                                      "counted_amount": "5200.00",
+                                                                      "counted": True,
+                                                                      "rule": "production.cash_sales",
+                                                                      "explanation": "Cash actually received from production counts as production "
+                                                                                     "income."},
+                                                                     {"section": "production_expense",
+                                                                      "item": "total",
+                                                                      "source": "production_expense.total",
+                                                                      "label": "生产经营性支出（合计）",
+                                                                      "amount": "0",
+                                                                      "counted_amount": "0",
+                                                                      "counted": True,
+                                                                      "rule": "production_expense.total",
+                                                                      "explanation": "Total production expense as recorded: running costs, "
+                                                                                     "depreciation, taxes and contract fees."}],
+                                                       "basis": "declaration",
+                                                       "income_class": "low_income_group",
+                                                       "below_13000": True}]})
+
     basis: AssessmentBasis
     income_class: IncomeClass
     below_13000: bool | None = Field(
@@ -101,7 +203,22 @@ class CalculationRead(IncomeAssessment):
 class DeclarationAssessmentCreate(BaseModel):
     """A household's itemised income (附件5) for a monitoring year, to be stored as its assessment."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"org_code": "500151108201",
+                                                       "year": 2024,
+                                                       "declaration": {"members": [{"member_id": "5f2b8c1e-3d4a-4e6b-9c7d-1a2b3c4d5e6f",
+                                                                                    "months_in_household": 12},
+                                                                                   {"member_id": "6a3c9d2f-4e5b-4f7c-8d8e-2b3c4d5e6f70",
+                                                                                    "months_in_household": 12},
+                                                                                   {"name": "李浩然", "months_in_household": 8}],
+                                                                       "public_welfare_jobs": [{"post": "forest_ranger", "amount": "6000"}],
+                                                                       "other_wage_jobs": [{"place": "in_province_outside_county",
+                                                                                            "amount": "18000",
+                                                                                            "food_and_lodging_cost": "2400",
+                                                                                            "travel_cost": "300"}],
+                                                                       "transfer_items": [{"kind": "pension", "amount": "2280"}],
+                                                                       "production_items": [{"kind": "cash_sales",
+                                                                                             "industry": "柑橘",
+                                                                                             "amount": "5200"}]}}]})
 
     org_code: OrgCode
     year: MonitoringYear
@@ -111,7 +228,34 @@ class DeclarationAssessmentCreate(BaseModel):
 class AssessmentRead(BaseModel):
     """One stored assessment: its figures, classification and the rule-set version it used."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{"id": "4e7a1c2b-9d3f-4a5e-8b6c-1d2e3f4a5b6c",
+                                                       "household_id": "9b2d4c6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f",
+                                                       "org_code": "500151108201",
+                                                       "year": 2024,
+                                                       "basis": "declaration",
+                                                       "origin": "declaration",
+                                                       "ruleset_region": "500151",
+                                                       "ruleset_version": "2024.1",
+                                                       "observed_at": "2026-03-12T10:30:00+08:00",
+                                                       "assessed_at": "2026-03-12T10:31:05+08:00",
+                                                       "assessed_by": "u-500151108201-017",
+                                                       "is_latest": True,
+                                                       "source_visit_id": None,
+                                                       "previous_assessment_id": "2a1b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+                                                       "reassessment_id": None,
+                                                       "member_months": 32,
+                                                       "net_income": "28780.00",
+                                                       "compliant_expenses": "0.00",
+                                                       "per_capita_net_income": "10792.50",
+                                                       "per_capita_after_compliant_expenses": "10792.50",
+                                                       "bracket": "10000_12000",
+                                                       "below_13000": True,
+                                                       "below_monitoring_line": False,
+                                                       "in_low_income_group": True,
+                                                       "classification_certain": True,
+                                                       "income_class": "low_income_group",
+                                                       "previous_class": "above_low_income_line",
+                                                       "explanation": None}]})
 
     id: uuid.UUID
     household_id: uuid.UUID
@@ -146,6 +290,136 @@ class AssessmentRead(BaseModel):
 class AssessmentDetail(AssessmentRead):
     """An assessment with its inputs and, for computed figures, the breakdown rebuilt from them."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": "4e7a1c2b-9d3f-4a5e-8b6c-1d2e3f4a5b6c",
+                                                       "household_id": "9b2d4c6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f",
+                                                       "org_code": "500151108201",
+                                                       "year": 2024,
+                                                       "basis": "declaration",
+                                                       "origin": "declaration",
+                                                       "ruleset_region": "500151",
+                                                       "ruleset_version": "2024.1",
+                                                       "observed_at": "2026-03-12T10:30:00+08:00",
+                                                       "assessed_at": "2026-03-12T10:31:05+08:00",
+                                                       "assessed_by": "u-500151108201-017",
+                                                       "is_latest": True,
+                                                       "source_visit_id": None,
+                                                       "previous_assessment_id": "2a1b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+                                                       "reassessment_id": None,
+                                                       "member_months": 32,
+                                                       "net_income": "28780.00",
+                                                       "compliant_expenses": "0.00",
+                                                       "per_capita_net_income": "10792.50",
+                                                       "per_capita_after_compliant_expenses": "10792.50",
+                                                       "bracket": "10000_12000",
+                                                       "below_13000": True,
+                                                       "below_monitoring_line": False,
+                                                       "in_low_income_group": True,
+                                                       "classification_certain": True,
+                                                       "income_class": "low_income_group",
+                                                       "previous_class": "above_low_income_line",
+                                                       "explanation": None,
+                                                       "inputs": {"declaration": {"members": [{"member_id": "5f2b8c1e-3d4a-4e6b-9c7d-1a2b3c4d5e6f",
+                                                                                               "months_in_household": 12},
+                                                                                              {"member_id": "6a3c9d2f-4e5b-4f7c-8d8e-2b3c4d5e6f70",
+                                                                                               "months_in_household": 12},
+                                                                                              {"name": "李浩然", "months_in_household": 8}],
+                                                                                  "public_welfare_jobs": [{"post": "forest_ranger",
+                                                                                                           "amount": "6000"}],
+                                                                                  "other_wage_jobs": [{"place": "in_province_outside_county",
+                                                                                                       "amount": "18000",
+                                                                                                       "food_and_lodging_cost": "2400",
+                                                                                                       "travel_cost": "300"}],
+                                                                                  "transfer_items": [{"kind": "pension", "amount": "2280"}],
+                                                                                  "production_items": [{"kind": "cash_sales",
+                                                                                                        "industry": "柑橘",
+                                                                                                        "amount": "5200"}]}},
+                                                       "computation": {"ruleset_year": 2024,
+                                                                       "ruleset_region": "500151",
+                                                                       "ruleset_version": "2024.1",
+                                                                       "monitoring_line": "8300.00",
+                                                                       "low_income_line": "13032.00",
+                                                                       "wage_income": "21300.00",
+                                                                       "property_income": "0.00",
+                                                                       "transfer_income": "2280.00",
+                                                                       "production_income": "5200.00",
+                                                                       "production_expense": "0.00",
+                                                                       "net_income": "28780.00",
+                                                                       "compliant_expenses": "0.00",
+                                                                       "member_months": 32,
+                                                                       "household_size": "2.6667",
+                                                                       "per_capita_net_income": "10792.50",
+                                                                       "per_capita_after_compliant_expenses": "10792.50",
+                                                                       "bracket": "10000_12000",
+                                                                       "below_monitoring_line": False,
+                                                                       "in_low_income_group": True,
+                                                                       "household_members": [{"member": "5f2b8c1e-3d4a-4e6b-9c7d-1a2b3c4d5e6f",
+                                                                                              "months_in_household": 12,
+                                                                                              "months_counted": 12,
+                                                                                              "rule": "household.months_in_household"},
+                                                                                             {"member": "6a3c9d2f-4e5b-4f7c-8d8e-2b3c4d5e6f70",
+                                                                                              "months_in_household": 12,
+                                                                                              "months_counted": 12,
+                                                                                              "rule": "household.months_in_household"},
+                                                                                             {"member": "李浩然",
+                                                                                              "months_in_household": 8,
+                                                                                              "months_counted": 8,
+                                                                                              "rule": "household.months_in_household"}],
+                                                                       "breakdown": [{"section": "wage",
+                                                                                      "item": "forest_ranger",
+                                                                                      "source": "public_welfare_jobs.0",
+                                                                                      "label": "公益性岗位收入（护林员）",
+                                                                                      "amount": "6000.00",
+                                                                                      "counted_amount": "6000.00",
+                                                                                      "counted": True,
+                                                                                      "rule": "wage.public_welfare_job",
+                                                                                      "explanation": "Cash pay from a public-welfare post counts in "
+                                                                                                     "full as wage income."},
+                                                                                     {"section": "wage",
+                                                                                      "item": "in_province_outside_county",
+                                                                                      "source": "other_wage_jobs.0",
+                                                                                      "label": "县外省内务工工资性收入",
+                                                                                      "amount": "18000.00",
+                                                                                      "counted_amount": "15300.00",
+                                                                                      "counted": True,
+                                                                                      "rule": "wage.net_of_employment_costs",
+                                                                                      "explanation": "Wage income outside the county counts net of "
+                                                                                                     "necessary food, lodging and return travel "
+                                                                                                     "costs. Cash wage 18000.00 less employment "
+                                                                                                     "costs 2700.00 (food and lodging 2400.00 + "
+                                                                                                     "travel 300.00) = 15300.00."},
+                                                                                     {"section": "transfer",
+                                                                                      "item": "pension",
+                                                                                      "source": "transfer_items.0",
+                                                                                      "label": "养老金或离退休金（含高龄津贴）",
+                                                                                      "amount": "2280.00",
+                                                                                      "counted_amount": "2280.00",
+                                                                                      "counted": True,
+                                                                                      "rule": "transfer.pension",
+                                                                                      "explanation": "Pensions and retirement pay, old-age "
+                                                                                                     "allowances included, count as transfer "
+                                                                                                     "income."},
+                                                                                     {"section": "production",
+                                                                                      "item": "cash_sales",
+                                                                                      "source": "production_items.0",
+                                                                                      "label": "变现收入（柑橘）",
+                                                                                      "amount": "5200.00",
+                                                                                      "counted_amount": "5200.00",
+                                                                                      "counted": True,
+                                                                                      "rule": "production.cash_sales",
+                                                                                      "explanation": "Cash actually received from production counts "
+                                                                                                     "as production income."},
+                                                                                     {"section": "production_expense",
+                                                                                      "item": "total",
+                                                                                      "source": "production_expense.total",
+                                                                                      "label": "生产经营性支出（合计）",
+                                                                                      "amount": "0",
+                                                                                      "counted_amount": "0",
+                                                                                      "counted": True,
+                                                                                      "rule": "production_expense.total",
+                                                                                      "explanation": "Total production expense as recorded: running "
+                                                                                                     "costs, depreciation, taxes and contract "
+                                                                                                     "fees."}]}}]})
+
     inputs: dict[str, Any]
     computation: IncomeAssessment | None
 
@@ -172,6 +446,44 @@ class YearAssessment(BaseModel):
 class HouseholdIncomeHistory(BaseModel):
     """A household's latest assessment per monitoring year, and every assessment on request."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"household_id": "9b2d4c6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f",
+                                                       "years": [{"year": 2024,
+                                                                  "assessment": {"id": "4e7a1c2b-9d3f-4a5e-8b6c-1d2e3f4a5b6c",
+                                                                                 "household_id": "9b2d4c6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f",
+                                                                                 "org_code": "500151108201",
+                                                                                 "year": 2024,
+                                                                                 "basis": "declaration",
+                                                                                 "origin": "declaration",
+                                                                                 "ruleset_region": "500151",
+                                                                                 "ruleset_version": "2024.1",
+                                                                                 "observed_at": "2026-03-12T10:30:00+08:00",
+                                                                                 "assessed_at": "2026-03-12T10:31:05+08:00",
+                                                                                 "assessed_by": "u-500151108201-017",
+                                                                                 "is_latest": True,
+                                                                                 "source_visit_id": None,
+                                                                                 "previous_assessment_id": "2a1b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+                                                                                 "reassessment_id": None,
+                                                                                 "member_months": 32,
+                                                                                 "net_income": "28780.00",
+                                                                                 "compliant_expenses": "0.00",
+                                                                                 "per_capita_net_income": "10792.50",
+                                                                                 "per_capita_after_compliant_expenses": "10792.50",
+                                                                                 "bracket": "10000_12000",
+                                                                                 "below_13000": True,
+                                                                                 "below_monitoring_line": False,
+                                                                                 "in_low_income_group": True,
+                                                                                 "classification_certain": True,
+                                                                                 "income_class": "low_income_group",
+                                                                                 "previous_class": "above_low_income_line",
+                                                                                 "explanation": None},
+                                                                  "change_from_previous_year": {"previous_year": 2023,
+                                                                                                "previous_assessment_id": "2a1b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+                                                                                                "previous_per_capita_net_income": "13650.00",
+                                                                                                "per_capita_net_income": "10792.50",
+                                                                                                "absolute_change": "-2857.50",
+                                                                                                "percent_change": "-20.93"}}],
+                                                       "assessments": None}]})
+
     household_id: uuid.UUID
     years: list[YearAssessment]
     assessments: list[AssessmentRead] | None = None
@@ -193,6 +505,19 @@ class IncomeDrop(BaseModel):
 
 class IncomeDropPage(BaseModel):
     """One page, in household order; pass ``next_after`` as ``after`` for the next page."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"year": 2024,
+                                                       "min_drop_percent": "10",
+                                                       "next_after": None,
+                                                       "items": [{"household_id": "9b2d4c6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f",
+                                                                  "org_code": "500151108201",
+                                                                  "year": 2024,
+                                                                  "assessment_id": "4e7a1c2b-9d3f-4a5e-8b6c-1d2e3f4a5b6c",
+                                                                  "per_capita_net_income": "10792.50",
+                                                                  "previous_assessment_id": "2a1b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+                                                                  "previous_per_capita_net_income": "13650.00",
+                                                                  "absolute_change": "-2857.50",
+                                                                  "drop_percent": "20.93"}]}]})
 
     year: int
     min_drop_percent: Decimal

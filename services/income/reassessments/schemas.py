@@ -16,7 +16,7 @@ from shared.domain.org_codes import OrgPrefix
 class ReassessmentCreate(BaseModel):
     """Recompute the latest assessments of ``year`` under ``org_prefix`` with ``version`` (default: newest)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"year": 2024, "org_prefix": "500151108", "version": "2024.2"}]})
 
     year: int = Field(ge=2000, le=2100)
     org_prefix: OrgPrefix | None = Field(default=None,
@@ -27,7 +27,18 @@ class ReassessmentCreate(BaseModel):
 class ClassChange(BaseModel):
     """A household whose class changed: above ↔ below the monitoring line, in/out of the low-income group."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{"household_id": "9b2d4c6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f",
+                                                       "org_code": "500151108201",
+                                                       "assessment_id": "4e7a1c2b-9d3f-4a5e-8b6c-1d2e3f4a5b6c",
+                                                       "previous_assessment_id": "2a1b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+                                                       "previous_class": "above_low_income_line",
+                                                       "income_class": "low_income_group",
+                                                       "per_capita_net_income": "10792.50",
+                                                       "bracket": "10000_12000",
+                                                       "below_monitoring_line": False,
+                                                       "in_low_income_group": True,
+                                                       "classification_certain": True,
+                                                       "ruleset_version": "2024.2"}]})
 
     household_id: uuid.UUID
     org_code: str
@@ -47,7 +58,19 @@ class ReassessmentRead(BaseModel):
     """What a reassessment did. ``changes`` lists the first class changes; all are under
     ``/reassessments/{id}/changes``."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{"id": "8c7b6a5d-4e3f-4a2b-9c1d-0e9f8a7b6c5d",
+                                                       "org_prefix": "500151108",
+                                                       "year": 2024,
+                                                       "requested_version": "2024.2",
+                                                       "requested_by": "u-500151-001",
+                                                       "started_at": "2026-03-20T14:00:00+08:00",
+                                                       "finished_at": "2026-03-20T14:00:41+08:00",
+                                                       "examined": 212,
+                                                       "already_current": 0,
+                                                       "not_covered": 0,
+                                                       "reassessed": 212,
+                                                       "changed": 9,
+                                                       "needs_verification": 3}]})
 
     id: uuid.UUID
     org_prefix: str
@@ -70,5 +93,19 @@ class ReassessmentReport(ReassessmentRead):
 
 
 class ClassChangePage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [{"household_id": "9b2d4c6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f",
+                                                                  "org_code": "500151108201",
+                                                                  "assessment_id": "4e7a1c2b-9d3f-4a5e-8b6c-1d2e3f4a5b6c",
+                                                                  "previous_assessment_id": "2a1b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+                                                                  "previous_class": "above_low_income_line",
+                                                                  "income_class": "low_income_group",
+                                                                  "per_capita_net_income": "10792.50",
+                                                                  "bracket": "10000_12000",
+                                                                  "below_monitoring_line": False,
+                                                                  "in_low_income_group": True,
+                                                                  "classification_certain": True,
+                                                                  "ruleset_version": "2024.2"}],
+                                                       "next_after": None}]})
+
     items: list[ClassChange]
     next_after: uuid.UUID | None
