@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Self
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.domain.deadlines import DeadlineUnit
 
@@ -53,6 +53,28 @@ class CampaignDates(BaseModel):
 
 
 class CampaignCreate(CampaignDates):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "2025",
+                                                       "name": "2025年防止返贫大走访大排查",
+                                                       "year": 2025,
+                                                       "region": "500151",
+                                                       "income_year": 2025,
+                                                       "ruleset_version": "2025.1",
+                                                       "source": "西河府〔2025〕62号",
+                                                       "starts_on": "2025-08-20",
+                                                       "mobilisation_by": "2025-08-22",
+                                                       "visits_confirmed_by": "2025-09-10",
+                                                       "visits_checked_by": "2025-09-18",
+                                                       "rectification_by": "2025-09-18",
+                                                       "rectification_final_by": "2025-10-31",
+                                                       "immediate_fix_days": 1,
+                                                       "immediate_fix_unit": "calendar_days",
+                                                       "identification_days": 15,
+                                                       "identification_unit": "calendar_days",
+                                                       "notice_min_days": 5,
+                                                       "notice_min_unit": "calendar_days",
+                                                       "plan_days": 10,
+                                                       "plan_unit": "calendar_days"}]})
+
     code: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z._-]+$")]
     name: Annotated[str, Field(min_length=1, max_length=80)]
     year: Annotated[int, Field(ge=2000, le=2100)]
@@ -64,6 +86,10 @@ class CampaignCreate(CampaignDates):
 
 class CampaignUpdate(BaseModel):
     """A change to a campaign; the dates are checked together with those not changed."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"visits_checked_by": "2024-09-25",
+                                                       "rectification_by": "2024-09-25",
+                                                       "source": "西河府〔2024〕90号，延期通知〔2024〕97号"}]})
 
     name: Annotated[str | None, Field(min_length=1, max_length=80)] = None
     income_year: Annotated[int | None, Field(ge=2000, le=2100)] = None
@@ -86,6 +112,32 @@ class CampaignUpdate(BaseModel):
 
 
 class CampaignRead(CampaignCreate):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "2024",
+                                                       "name": "大走访大排查大整改",
+                                                       "year": 2024,
+                                                       "region": "500151",
+                                                       "income_year": 2024,
+                                                       "ruleset_version": "2024.1",
+                                                       "source": "西河府〔2024〕90号, after 铜农委〔2024〕131号: 五、时间安排 and 四（三）",
+                                                       "starts_on": "2024-08-23",
+                                                       "mobilisation_by": "2024-08-25",
+                                                       "visits_confirmed_by": "2024-09-12",
+                                                       "visits_checked_by": "2024-09-20",
+                                                       "rectification_by": "2024-09-20",
+                                                       "rectification_final_by": "2024-10-31",
+                                                       "immediate_fix_days": 1,
+                                                       "immediate_fix_unit": "calendar_days",
+                                                       "identification_days": 15,
+                                                       "identification_unit": "calendar_days",
+                                                       "notice_min_days": 5,
+                                                       "notice_min_unit": "calendar_days",
+                                                       "plan_days": 10,
+                                                       "plan_unit": "calendar_days",
+                                                       "id": "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                                                       "origin": "packaged",
+                                                       "updated_by": "system",
+                                                       "updated_at": "2024-08-20T08:00:00+08:00"}]})
+
     id: uuid.UUID
     origin: str
     updated_by: str

@@ -40,7 +40,23 @@ DATE_RULES = ["a step's date is not in the future", "not before the day the case
               "not before the case's previous step"]
 
 
-@router.get("/cases/procedure", summary="The procedure as data: states, transitions, guards, effects")
+# An excerpt of what /cases/procedure answers: one machine, two of its states, one transition.
+PROCEDURE_EXAMPLE = {
+    "machines": [{"kind": "identification", "label": "监测对象识别认定", "initial": "opened",
+                  "states": [{"code": "opened", "label": "已发现风险", "terminal": False, "outcome": None},
+                             {"code": "applied", "label": "已申请和授权承诺", "terminal": False, "outcome": None}],
+                  "transitions": [{"name": "apply", "label": "农户申请和授权承诺", "from": ["opened"], "to": "applied",
+                                   "roles": ["village_cadre", "town_staff", "district_admin"], "guards": [],
+                                   "effects": [], "requires": []}]}],
+    "guards": {"within_notice": "an objection is dated within the notice (its last day included)"},
+    "effects": {"resolve_objection": "the objection's resolution is recorded"},
+    "required_fields": {"reason": "why (rejection, withdrawal, objection)"},
+    "date_rules": ["a step's date is not in the future"],
+}
+
+
+@router.get("/cases/procedure", summary="The procedure as data: states, transitions, guards, effects",
+            responses={200: {"content": {"application/json": {"example": PROCEDURE_EXAMPLE}}}})
 async def procedure(_: AnyRole) -> dict:
     return {"machines": [m.as_data() for m in MACHINES.values()], "guards": GUARDS, "effects": EFFECTS,
             "required_fields": REQUIRED_FIELDS, "date_rules": DATE_RULES}

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.domain.enums import LabeledEnum, MonitoringObjectType, RiskCause
 from shared.domain.plausible import PlausibleDate
@@ -33,6 +33,12 @@ OPENED_BY_HAND = (CaseSource.APPLICATION, CaseSource.ASSISTANCE_APPLICANT)
 class CaseCreate(BaseModel):
     """An identification case opened by hand: a household's application, or a new 低保/特困 applicant."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"household_id": "9b2d4c6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f",
+                                                       "source": "application",
+                                                       "started_on": "2026-03-05",
+                                                       "risk_causes": ["illness"],
+                                                       "evidence_refs": ["scan-申请书-20260305"]}]})
+
     household_id: uuid.UUID
     source: CaseSource = Field(description="application (农户申请) or assistance_applicant (同步研判)")
     started_on: PlausibleDate = Field(description="the day the household applied or the department reported it")
@@ -52,6 +58,12 @@ class CaseCreate(BaseModel):
 
 class StepCreate(BaseModel):
     """One transition of the procedure, as it happened: its date, the place, the evidence."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"transition": "township_review",
+                                                       "on": "2026-03-23",
+                                                       "place": "高楼镇人民政府",
+                                                       "evidence_refs": ["scan-乡镇审核表-20260323"],
+                                                       "note": "联审会议通过"}]})
 
     transition: Annotated[str, Field(min_length=1, max_length=40, description="a transition of the procedure")]
     on: PlausibleDate = Field(description="the day it happened: not in the future, not before the previous step")
@@ -91,6 +103,54 @@ class StepRead(BaseModel):
 
 
 class CaseRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": "7d6e5f4a-3b2c-4d1e-9f0a-1b2c3d4e5f6a",
+                                                       "kind": "identification",
+                                                       "household_id": "9b2d4c6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f",
+                                                       "org_code": "500151108201",
+                                                       "state": "under_notice",
+                                                       "state_label": "公示中",
+                                                       "source": "application",
+                                                       "started_on": "2026-03-05",
+                                                       "head_name": "李建国",
+                                                       "group_name": "三组",
+                                                       "risk_causes": ["illness"],
+                                                       "green_channel": False,
+                                                       "green_channel_reason": None,
+                                                       "evidence": [{"key": "application:2026-03-05",
+                                                                     "source": "application",
+                                                                     "observed_on": "2026-03-05",
+                                                                     "detail": "农户申请",
+                                                                     "refs": ["scan-申请书-20260305"]}],
+                                                       "due_on": "2026-03-20",
+                                                       "due_days": 15,
+                                                       "due_unit": "calendar_days",
+                                                       "overdue": False,
+                                                       "days_over": 0,
+                                                       "notice_starts_on": "2026-03-16",
+                                                       "notice_ends_on": "2026-03-20",
+                                                       "objection_open": False,
+                                                       "last_step_on": "2026-03-16",
+                                                       "monitoring_type": None,
+                                                       "outcome": None,
+                                                       "closed_on": None,
+                                                       "plan_due_on": None,
+                                                       "allowed_transitions": ["object", "township_review", "township_reject", "withdraw"],
+                                                       "version": 4,
+                                                       "created_at": "2026-03-05T15:02:00+08:00",
+                                                       "steps": [{"seq": 4,
+                                                                  "transition": "post_notice",
+                                                                  "from_state": "appraised",
+                                                                  "to_state": "under_notice",
+                                                                  "happened_on": "2026-03-16",
+                                                                  "place": "石岗村村委会公示栏",
+                                                                  "evidence_refs": ["photo-20260316-0412"],
+                                                                  "note": "公示期5天",
+                                                                  "details": {"notice_ends_on": "2026-03-20"},
+                                                                  "recorded_by": "u-500151108201-017",
+                                                                  "recorded_by_name": "王春梅",
+                                                                  "recorded_by_role": "village_cadre",
+                                                                  "recorded_at": "2026-03-16T17:20:00+08:00"}]}]})
+
     id: uuid.UUID
     kind: str
     household_id: uuid.UUID
@@ -125,6 +185,57 @@ class CaseRead(BaseModel):
 
 
 class CasePage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [{"id": "7d6e5f4a-3b2c-4d1e-9f0a-1b2c3d4e5f6a",
+                                                                  "kind": "identification",
+                                                                  "household_id": "9b2d4c6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f",
+                                                                  "org_code": "500151108201",
+                                                                  "state": "under_notice",
+                                                                  "state_label": "公示中",
+                                                                  "source": "application",
+                                                                  "started_on": "2026-03-05",
+                                                                  "head_name": "李建国",
+                                                                  "group_name": "三组",
+                                                                  "risk_causes": ["illness"],
+                                                                  "green_channel": False,
+                                                                  "green_channel_reason": None,
+                                                                  "evidence": [{"key": "application:2026-03-05",
+                                                                                "source": "application",
+                                                                                "observed_on": "2026-03-05",
+                                                                                "detail": "农户申请",
+                                                                                "refs": ["scan-申请书-20260305"]}],
+                                                                  "due_on": "2026-03-20",
+                                                                  "due_days": 15,
+                                                                  "due_unit": "calendar_days",
+                                                                  "overdue": False,
+                                                                  "days_over": 0,
+                                                                  "notice_starts_on": "2026-03-16",
+                                                                  "notice_ends_on": "2026-03-20",
+                                                                  "objection_open": False,
+                                                                  "last_step_on": "2026-03-16",
+                                                                  "monitoring_type": None,
+                                                                  "outcome": None,
+                                                                  "closed_on": None,
+                                                                  "plan_due_on": None,
+                                                                  "allowed_transitions": ["object", "township_review", "township_reject", "withdraw"],
+                                                                  "version": 4,
+                                                                  "created_at": "2026-03-05T15:02:00+08:00",
+                                                                  "steps": [{"seq": 4,
+                                                                             "transition": "post_notice",
+                                                                             "from_state": "appraised",
+                                                                             "to_state": "under_notice",
+                                                                             "happened_on": "2026-03-16",
+                                                                             "place": "石岗村村委会公示栏",
+                                                                             "evidence_refs": ["photo-20260316-0412"],
+                                                                             "note": "公示期5天",
+                                                                             "details": {"notice_ends_on": "2026-03-20"},
+                                                                             "recorded_by": "u-500151108201-017",
+                                                                             "recorded_by_name": "王春梅",
+                                                                             "recorded_by_role": "village_cadre",
+                                                                             "recorded_at": "2026-03-16T17:20:00+08:00"}]}],
+                                                       "total": 1,
+                                                       "limit": 50,
+                                                       "offset": 0}]})
+
     items: list[CaseRead]
     total: int
     limit: int
@@ -145,6 +256,17 @@ class NoticeEntry(BaseModel):
 
 
 class Notice(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"village": "500151108201",
+                                                       "as_of": "2026-03-17",
+                                                       "entries": [{"case_id": "7d6e5f4a-3b2c-4d1e-9f0a-1b2c3d4e5f6a",
+                                                                    "kind": "identification",
+                                                                    "procedure": "防止返贫监测对象识别",
+                                                                    "head_name": "李建国",
+                                                                    "group_name": "三组",
+                                                                    "reason": "因病导致收入下降",
+                                                                    "notice_starts_on": "2026-03-16",
+                                                                    "notice_ends_on": "2026-03-20"}]}]})
+
     village: str
     as_of: date
     entries: list[NoticeEntry]
