@@ -34,7 +34,8 @@ _BODY_DOC = {
     # list of them is accepted as well (the description says so).
     "requestBody": {"required": True, "content": {"application/json": {"schema": {
         "title": "WarningBatch", "type": "object", "required": ["warnings"],
-        "properties": {"warnings": {"type": "array", "minItems": 1, "items": _WARNING}}}}}},
+        "properties": {"warnings": {"type": "array", "minItems": 1, "items": _WARNING}}},
+        "example": {"warnings": WarningIn.model_json_schema()["examples"]}}}},
     # A department authenticates by its signature (Standard Webhooks), not by a bearer token.
     "x-roles": ["department"],
     "security": [],
