@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from pydantic import BaseModel, ValidationError
 
 from shared.events.transports import InProcessTransport
 from shared.runtime.app import create_service_app
@@ -88,3 +89,28 @@ def test_the_walker_notices_a_missing_example():
             "type": "array", "items": {"$ref": "#/components/schemas/B"}}}}}}}}},
         "components": {"schemas": {"A": {"type": "object"}, "B": {"type": "object", "examples": [{"b": 1}]}}}}
     assert _missing(document) == ["POST /x request"]
+
+
+def _models_with_examples() -> list[type[BaseModel]]:
+    found, queue = [], [BaseModel]
+    while queue:
+        cls = queue.pop()
+        queue.extend(cls.__subclasses__())
+        extra = cls.model_config.get("json_schema_extra") if cls is not BaseModel else None
+        if isinstance(extra, dict) and extra.get("examples") and cls.__module__.startswith(("services.", "shared.")):
+            found.append(cls)
+    return found
+
+
+def test_every_example_is_accepted_by_its_own_model(documents):
+    # ``documents`` has loaded every service, so every model is imported by now.
+    models = _models_with_examples()
+    assert len(models) > 50
+    refused = []
+    for model in models:
+        for example in model.model_config["json_schema_extra"]["examples"]:
+            try:
+                model.model_validate(example)
+            except ValidationError as exc:
+                refused.append(f"{model.__module__}.{model.__name__}: {exc.errors()[0]['msg']}")
+    assert refused == []
