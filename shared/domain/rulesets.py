@@ -15,6 +15,7 @@ its table; intake screens visits against the packaged file plus the versions it 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, Sequence
 from datetime import date
@@ -101,34 +102,10 @@ class BracketBounds(BaseModel):
 class RuleSet(BaseModel):
     """收入测算口径 of one monitoring year (监测年度) in one region, one version."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra={"examples": [{"year": 2024,
-                                                       "region": "500151",
-                                                       "version": "2024.2",
-                                                       "source": "区乡村振兴局关于调整2024年度防止返贫监测范围的通知",
-                                                       "monitoring_line": "8300.00",
-                                                       "low_income_line": "13032.00",
-                                                       "low_income_line_income_year": 2023,
-                                                       "income_year_start": "2023-10-01",
-                                                       "income_year_end": "2024-09-30",
-                                                       "brackets": [{"code": "8300_10000",
-                                                                     "lower_exclusive": "8300.00",
-                                                                     "upper_inclusive": "10000.00"},
-                                                                    {"code": "10000_12000",
-                                                                     "lower_exclusive": "10000.00",
-                                                                     "upper_inclusive": "12000.00"},
-                                                                    {"code": "12000_16000",
-                                                                     "lower_exclusive": "12000.00",
-                                                                     "upper_inclusive": "16000.00"},
-                                                                    {"code": "16000_20000",
-                                                                     "lower_exclusive": "16000.00",
-                                                                     "upper_inclusive": "20000.00"},
-                                                                    {"code": "20000_30000",
-                                                                     "lower_exclusive": "20000.00",
-                                                                     "upper_inclusive": "30000.00"},
-                                                                    {"code": "over_30000", "lower_exclusive": "30000.00", "upper_inclusive": None}],
-                                                       "below_13000_threshold": "13000.00",
-                                                       "gps_max_accuracy_m": 50,
-                                                       "gps_max_distance_m": 500}]})
+    # The example is the packaged rule set itself: its figures live in the data file, never in code.
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=lambda schema: schema.update(
+        examples=[json.loads(resources.files("shared.domain").joinpath("rulesets.json").read_text("utf-8"))
+                  ["rulesets"][0]]))
 
     year: int = Field(ge=2000, le=2100)
     region: str = Field(pattern=r"^[0-9]*$")

@@ -37,7 +37,7 @@ class PendingVisitPage(BaseModel):
                                                                   "reason": "no rule set of 500151108201 covers 2026-10-08",
                                                                   "pending_since": "2026-10-08T10:31:04+08:00"}],
                                                        "total": 1,
-                                                       "limit": 50,
+                                                       "limit": 20,
                                                        "offset": 0}]})
 
     items: list[PendingVisitRead]

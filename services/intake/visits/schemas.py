@@ -148,7 +148,7 @@ class VisitPage(BaseModel):
                                                                                            "high_income_member": False},
                                                                            "risk": {"has_risk": False}}}],
                                                        "total": 1,
-                                                       "limit": 50,
+                                                       "limit": 20,
                                                        "offset": 0}]})
 
     items: list[VisitRead]
