@@ -21,6 +21,9 @@ from typing import Protocol
 from shared.domain.money import to_fen
 
 MONTHS_PER_YEAR = 12
+# The most members one household declares, on a visit form or to the income calculator: a real
+# household holds a handful; the bound keeps one request from costing seconds of everyone's time.
+MAX_MEMBERS = 60
 # 60 digits keep the quotient far closer to its true value than half a fen is to any non-half
 # figure, so rounding it rounds exactly as the true fraction would.
 _PRECISION = 60

@@ -51,6 +51,7 @@ from shared.domain.enums import (
     WeakLabourReason,
 )
 from shared.domain.geo import distance_m, to_wgs84
+from shared.domain.household_income import MAX_MEMBERS
 from shared.domain.idnumber import InvalidIdNumber, mask_sensitive_text, parse_id_number
 from shared.domain.money import SignedYuan, Yuan, to_fen
 from shared.domain.phones import Phone
@@ -556,9 +557,9 @@ class VisitForm(_FormModel):
     household_kinds: Annotated[HouseholdKinds, Field(min_length=1)]
     risk_status: RiskStatus | None = None
     key_target_groups: Annotated[KeyTargetGroups, Field(min_length=1)]
-    members: list[VerifiedMember] = Field(min_length=1)
+    members: list[VerifiedMember] = Field(min_length=1, max_length=MAX_MEMBERS)
     # Registered members the visit found gone; every other registered member belongs in ``members``.
-    removed_members: list[RemovedMember] | None = None
+    removed_members: list[RemovedMember] | None = Field(default=None, max_length=MAX_MEMBERS)
     income: Income
     guarantees: Guarantees
     self_coping: SelfCoping

@@ -17,6 +17,7 @@ from shared.domain.enums import (
     VerificationMethod,
 )
 from shared.domain.geo import wgs84_to_gcj02
+from shared.domain.household_income import MAX_MEMBERS
 from shared.domain.visit_form import GpsFix, VisitForm
 from tests.factories.id_numbers import valid_id_number, with_wrong_check_character
 from tests.factories.visit_forms import (
@@ -804,3 +805,13 @@ def test_names_of_every_script_and_with_a_middle_dot_are_accepted():
 def test_an_amount_in_full_width_digits_is_refused_naming_the_field(field):
     form = valid_visit_form(income=valid_income(bracket=None, amounts=valid_income_amounts(**{field: "１２３"})))
     assert error_at(form, ("income", "amounts", field))["type"] == "ascii_amount"
+
+
+def test_a_household_declares_at_most_as_many_members_as_income_assesses():
+    """A visit the income service would refuse is refused at the door, naming the list and its bound."""
+    others = [valid_member(id_number=valid_id_number(date(1990, 1, 1) if i % 2 else date(1991, 2, 2), "male",
+                                                     serial=i + 10), name=f"李{i}", relation="son")
+              for i in range(MAX_MEMBERS)]
+    error = error_at(valid_visit_form(members=[valid_member(), *others]), ("members",))
+    assert error["type"] == "too_long" and str(MAX_MEMBERS) in error["msg"]
+    assert VisitForm.model_validate(valid_visit_form(members=[valid_member(), *others[:MAX_MEMBERS - 1]]))

@@ -21,6 +21,7 @@ from pydantic import (
 
 from shared.domain.enums import IncomeBracket, LabeledEnum
 from shared.domain.household_income import (
+    MAX_MEMBERS,
     MONTHS_PER_YEAR,
     EmptyHousehold,
     household_months,
@@ -28,10 +29,9 @@ from shared.domain.household_income import (
 from shared.domain.money import Yuan
 from shared.domain.plausible import PersonName
 
-# Bounds of what one household declares. A list of a real declaration holds a handful of entries; these
-# leave ample room (the intake register takes up to 40 members at once) while a declaration of
-# 100,000 items, which took seconds of every other request's time, is refused at the door.
-MAX_MEMBERS = 60
+# Bounds of what one household declares (members: shared with the visit form). A list of a real
+# declaration holds a handful of entries; these leave ample room while a declaration of 100,000
+# items, which took seconds of every other request's time, is refused at the door.
 MAX_ITEMS = 60
 
 
