@@ -27,6 +27,9 @@ from shared.runtime.service_runtime import ServiceRuntime
 from shared.runtime.settings import SERVICE_NAMES, PlatformSettings
 from shared.security.auth import issue_token
 
+# Across the whole run, no log line may hold a clear ID number or mobile number.
+pytest_plugins = ["tests.sensitive_output"]
+
 PG_URL = os.environ.get("FANGFAN_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("FANGFAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
