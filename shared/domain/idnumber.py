@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from pydantic import AfterValidator, StringConstraints
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidComponent
 
@@ -119,3 +120,11 @@ def mask_sensitive_values(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [mask_sensitive_values(item) for item in value]
     return value
+
+
+def free_text(max_length: int = 500) -> Any:
+    """The type of text a person typed (remarks, notes, measures, reasons): stripped, 1 to ``max_length``
+    characters, and any ID number or mobile number in it masked on receipt, so the clear value is never
+    stored (the fields made for those numbers hold them, encrypted)."""
+    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
+                     AfterValidator(mask_sensitive_text)]

@@ -26,7 +26,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    StringConstraints,
     ValidationError,
     model_validator,
 )
@@ -52,7 +51,11 @@ from shared.domain.enums import (
 )
 from shared.domain.geo import distance_m, to_wgs84
 from shared.domain.household_income import MAX_MEMBERS
-from shared.domain.idnumber import InvalidIdNumber, mask_sensitive_text, parse_id_number
+from shared.domain.idnumber import (
+    InvalidIdNumber,
+    free_text,
+    parse_id_number,
+)
 from shared.domain.money import SignedYuan, Yuan, to_fen
 from shared.domain.phones import Phone
 from shared.domain.plausible import (
@@ -105,8 +108,7 @@ def check_household_kinds(kinds: list[HouseholdKind]) -> list[HouseholdKind]:
 
 # Free text may not hold an ID number or a mobile number: one typed into it is masked on receipt, so
 # the clear value is never stored (the member's own id_number and phone fields are for those).
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
-                 AfterValidator(mask_sensitive_text)]
+Text = free_text(500)
 IdNumber = Annotated[str, AfterValidator(_valid_id_number)]
 # Areas are kept to the hundredth of a mu, written alike however they were given (as amounts are).
 Mu = Annotated[AsciiDecimal, Field(ge=0, max_digits=10, decimal_places=2), AfterValidator(to_fen)]

@@ -18,9 +18,10 @@ from shared.domain.enums import (
     VillageProblemType,
 )
 from shared.domain.examples import example_of
+from shared.domain.idnumber import free_text
 
-Text = Annotated[str, Field(min_length=1, max_length=1000)]
-ShortText = Annotated[str, Field(min_length=1, max_length=500)]
+Text = free_text(1000)
+ShortText = free_text(500)
 
 
 class ProblemCreate(BaseModel):

@@ -9,8 +9,9 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.domain.enums import RectificationStatus
+from shared.domain.idnumber import free_text
 
-Text = Annotated[str, Field(min_length=1, max_length=1000)]
+Text = free_text(1000)
 Reason = Annotated[str, Field(min_length=1, max_length=500)]
 
 
