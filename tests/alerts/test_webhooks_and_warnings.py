@@ -193,3 +193,33 @@ async def test_signatures_this_service_makes_verify_with_the_standard_library():
     headers = signed_headers(secret, message_id="msg_1", timestamp=datetime.now(SHANGHAI), body=body)
     assert Webhook(secret).verify(body, headers) == {"type": "alert.raised"}
     assert date.today()  # the library checks against the wall clock, which signing used
+
+
+async def test_oversized_malformed_and_empty_messages_are_refused_whole_and_store_nothing(alerts):
+    """Correctly signed, but not a message: too large (413), not JSON, not UTF-8, nested past any reason, or
+    holding no warning (422 naming the body). None stores a warning or takes its message id."""
+    from services.alerts.webhooks.endpoints import MAX_BODY_BYTES
+    from services.alerts.webhooks.signatures import signed_headers
+
+    department = await register_department(alerts)
+
+    async def signed(raw: bytes, message_id: str):
+        headers = signed_headers(department["secret"], message_id=message_id, timestamp=clock.now(),
+                                 body=raw.decode("utf-8", "replace"))
+        return await alerts.client.post(WEBHOOK, params={"department": department["code"]}, content=raw,
+                                        headers=headers | {"content-type": "application/json"})
+
+    oversized = await signed(b"[" + b" " * MAX_BODY_BYTES + b"]", "msg_big")
+    assert oversized.status_code == 413, oversized.text
+    for index, raw in enumerate((b'{"warnings": [', b"[" * 100_000, b"[]", b'{"warnings": []}')):
+        refused = await signed(raw, f"msg_bad_{index}")
+        assert refused.status_code == 422, (raw[:40], refused.text)
+        assert refused.json()["fields"][0]["field"] == "body"
+    # Bytes that are not UTF-8 cannot even be checked against a signature: refused as unauthenticated.
+    not_text = await signed("[{\"id\": \"\xff\"}]".encode("latin-1"), "msg_not_text")
+    assert not_text.status_code == 401 and "not UTF-8" in not_text.json()["detail"]
+    assert await warnings_of(alerts) == []
+    # A refused message did not use up its id: the department may send it again, well formed.
+    resent = await send(alerts, department["code"], department["secret"], warning_row(next_id_number()),
+                        message_id="msg_bad_0")
+    assert resent.status_code == 202, resent.text

@@ -198,3 +198,32 @@ async def test_a_refused_claim_is_a_401_with_the_reason(system):
     assert response.status_code == 401
     body = response.json()
     assert body["error"] == "NotAuthenticated" and "name must be at most 120 characters" in body["detail"]
+
+
+@pytest.mark.parametrize("algorithm", ["none", "HS512", "HS384"])
+def test_a_token_in_another_algorithm_is_refused_even_with_valid_claims(algorithm):
+    """``alg: none`` (no signature at all) and a different HMAC than the deployment's are both refused."""
+    config = settings()
+    now = _now()
+    claims = {"sub": "u1", "name": "王村干", "role": "district_admin", "org": DISTRICT, "iss": config.jwt_issuer,
+              "iat": now, "exp": now + 600}
+    key = None if algorithm == "none" else config.jwt_secret.get_secret_value()
+    token = jwt.encode(claims, key, algorithm=algorithm)
+    with pytest.raises(NotAuthenticated) as refused:
+        decode_token(config, token)
+    assert refused.value.status_code == 401
+
+
+@pytest.mark.asyncio
+async def test_a_token_for_a_role_or_org_it_does_not_hold_changes_nothing(system):
+    """A valid token is held to its own role and org: a cadre cannot act as the township or another village."""
+    from tests.factories.intake import household_payload
+
+    cadre = system.headers("village_cadre", VILLAGE)
+    other_village = await system.client.post("/intake/households", json=household_payload("500151108202"),
+                                             headers=cadre)
+    assert other_village.status_code in (403, 404), other_village.text
+    district_only = await system.client.post("/ledger/households/rebuild", headers=cadre)
+    assert district_only.status_code == 403, district_only.text
+    listed = await system.client.get("/intake/households", headers=system.headers("town_staff", "500151108000"))
+    assert listed.json()["total"] == 0
