@@ -57,8 +57,9 @@ class EliminationFacts:
     latest_income_year: int | None
     above_line_since: date | None  # first day of the latest unbroken run of assessments above the line
     latest_visit_on: date | None
+    latest_visit_risk: bool = False  # the latest visit still judges a risk: the identified one is not gone
     shortfalls: tuple[str, ...] = ()  # the guarantees the latest visit found short
-    risky_visits: tuple[RiskyVisit, ...] = field(default=())  # risk judged on visits since identification
+    new_risks: tuple[RiskyVisit, ...] = field(default=())  # causes judged since identification not identified then
     open_cases: tuple[str, ...] = ()  # kinds of the household's open cases
 
 
@@ -100,7 +101,8 @@ def _guarantees(facts: EliminationFacts) -> str | None:
 
 
 def _no_new_risk(facts: EliminationFacts) -> str | None:
-    found = [f"a risk judged on the visit of {v.visited_on}" for v in facts.risky_visits]
+    found = [f"the latest visit ({facts.latest_visit_on}) still judges a risk"] if facts.latest_visit_risk else []
+    found += [f"a new risk ({'、'.join(v.causes)}) judged on the visit of {v.visited_on}" for v in facts.new_risks]
     found += [f"an open {kind} case" for kind in facts.open_cases]
     return "; ".join(found) or None
 
@@ -112,7 +114,8 @@ CONDITIONS: tuple[Condition, ...] = (
               _income),
     Condition("guarantees.secured", "the latest visit finds the three guarantees and drinking water secured",
               _guarantees),
-    Condition("risk.none_new", "no risk judged on a visit since identification and no open case", _no_new_risk),
+    Condition("risk.none_new", "the latest visit judges no risk, no visit since identification judged a risk of "
+              "another cause than those identified, and no case is open", _no_new_risk),
 )
 
 
@@ -122,8 +125,9 @@ def unmet(facts: EliminationFacts) -> list[tuple[str, str]]:
 
 
 def facts_of(*, proposed_on: date, row: LedgerHousehold, category: LedgerHouseholdCategory | None,
-             decision: HouseholdMonitoring | None, income_months_required: int | None,
-             logged: Sequence[LedgerSourceEvent], open_cases: Sequence[str]) -> EliminationFacts:
+             decision: HouseholdMonitoring | None, identified_causes: Sequence[str],
+             income_months_required: int | None, logged: Sequence[LedgerSourceEvent],
+             open_cases: Sequence[str]) -> EliminationFacts:
     """The facts of one household from its view row, its logged source events and its cases."""
     visits: dict = {}
     for stored in logged:
@@ -150,14 +154,16 @@ def facts_of(*, proposed_on: date, row: LedgerHousehold, category: LedgerHouseho
     identified_on = decision.decided_on if decision is not None and category == decision.category and (
         decision.category == LedgerHouseholdCategory.MONITORED_UNRESOLVED) else None
     latest_visit_on = shanghai_date(row.visited_at) if row.visited_at is not None else None
-    # Since identification when the ledger knows its day, else the latest visit alone.
-    weighed = ([v for v in visits.values() if shanghai_date(v.visited_at) > identified_on] if identified_on
-               else [v for v in visits.values() if v.visit_id == row.visit_id])
-    risky = tuple(sorted((RiskyVisit(shanghai_date(v.visited_at), tuple(v.risk.causes))
-                          for v in weighed if v.risk.has_risk), key=lambda v: v.visited_on))
+    # A risk of a cause the identification did not name, judged since it (when the ledger knows its day).
+    since_identified = [v for v in visits.values() if identified_on and shanghai_date(v.visited_at) > identified_on]
+    new_risks = tuple(sorted((RiskyVisit(shanghai_date(v.visited_at), tuple(c for c in v.risk.causes
+                                                                            if c not in identified_causes))
+                              for v in since_identified if v.risk.has_risk
+                              and set(v.risk.causes) - set(identified_causes)), key=lambda v: v.visited_on))
     shortfalls = tuple(label for name, label in GUARANTEES.items() if (row.visit_guarantees or {}).get(name))
     return EliminationFacts(
         proposed_on=proposed_on, category=category, identified_on=identified_on,
         income_months_required=income_months_required, latest_income_below_line=row.income_below_line,
         latest_income_year=row.income_year, above_line_since=since, latest_visit_on=latest_visit_on,
-        shortfalls=shortfalls, risky_visits=risky, open_cases=tuple(open_cases))
+        latest_visit_risk=bool(row.visit_has_risk), shortfalls=shortfalls, new_risks=new_risks,
+        open_cases=tuple(open_cases))

@@ -33,7 +33,8 @@ GUARDS = {
     "notice_passed": "the step is dated after the notice's last day",
     "within_notice": "an objection is dated within the notice (its last day included)",
     "notice_clock_set": "the campaign of the case sets the notice's minimum length",
-    "still_in_force": "no case of the household was opened after this one: the elimination is its latest decision",
+    "still_in_force": "no other case of the household started on or after this one's start: the elimination is "
+                      "its latest decision",
 }
 
 # What each effect does besides moving the case.

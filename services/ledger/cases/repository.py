@@ -67,9 +67,9 @@ class CaseRepository:
         return (await self.session.scalars(query)).all()
 
     async def opened_after(self, case: Case) -> bool:
-        """Whether the household has a case opened after ``case``."""
+        """Whether the household has another case started on or after the day ``case`` started."""
         query = select(Case.id).where(Case.household_id == case.household_id, Case.id != case.id,
-                                      Case.created_at > case.created_at).limit(1)
+                                      Case.started_on >= case.started_on).limit(1)
         return (await self.session.scalars(query)).first() is not None
 
     async def source_events(self, household_id: uuid.UUID, types: Sequence[str]) -> Sequence[LedgerSourceEvent]:

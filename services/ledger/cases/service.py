@@ -213,8 +213,10 @@ async def open_elimination(session: AppSession, *, data: EliminationCreate) -> t
     decision = await MonitoringRepository(session).get(household.household_id)
     campaign = await campaign_on(session, org_code=household.org_code, day=data.started_on)
     open_cases = [kind for kind in MACHINES if await repository.open_case(kind, household.household_id)]
+    deciding = await repository.get(decision.case_id) if decision is not None else None
     facts = facts_of(proposed_on=data.started_on, row=household,
                      category=category_of(household, decision.category if decision else None), decision=decision,
+                     identified_causes=deciding.risk_causes if deciding is not None else (),
                      income_months_required=campaign.elimination_income_months if campaign else None,
                      logged=await repository.source_events(household.household_id, ("income.assessed",
                                                                                       "visit.submitted")),
