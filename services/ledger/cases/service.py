@@ -213,10 +213,13 @@ async def open_elimination(session: AppSession, *, data: EliminationCreate) -> t
     decision = await MonitoringRepository(session).get(household.household_id)
     campaign = await campaign_on(session, org_code=household.org_code, day=data.started_on)
     open_cases = [kind for kind in MACHINES if await repository.open_case(kind, household.household_id)]
-    deciding = await repository.get(decision.case_id) if decision is not None else None
+    # The causes identified: those of the household's latest identification approved (a rollback reopens it).
+    identifications = [c for c in await repository.of_household(household.household_id)
+                        if c.kind == IDENTIFICATION and c.outcome == "identified"]
+    identified_causes = identifications[-1].risk_causes if identifications else []
     facts = facts_of(proposed_on=data.started_on, row=household,
                      category=category_of(household, decision.category if decision else None), decision=decision,
-                     identified_causes=deciding.risk_causes if deciding is not None else (),
+                     identified_causes=identified_causes,
                      income_months_required=campaign.elimination_income_months if campaign else None,
                      logged=await repository.source_events(household.household_id, ("income.assessed",
                                                                                       "visit.submitted")),
@@ -233,7 +236,7 @@ async def open_elimination(session: AppSession, *, data: EliminationCreate) -> t
                 state=MACHINES[ELIMINATION].initial, open_key=f"{ELIMINATION}:{household.household_id}",
                 source=CaseSource.REQUEST.value, started_on=data.started_on,
                 campaign_id=campaign.id if campaign else None, head_name=household.head_name,
-                group_name=household.group_name, risk_causes=list(household.visit_risk_causes), evidence=[evidence],
+                group_name=household.group_name, risk_causes=list(identified_causes), evidence=[evidence],
                 opened_by=principal.user_id if principal else "system",
                 opened_by_name=principal.name if principal else "system")
     winner = await _insert_open(session, case)
