@@ -8,10 +8,14 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
+from services.ledger.cases.endpoints import router as cases_router
+from services.ledger.cases.models import CaseStep
 from shared.domain.clock import SHANGHAI, clock
 from shared.events.contracts.income import IncomeAssessed
 from shared.events.envelope import Envelope
+from shared.security.auth import system_principal
 from tests.conftest import VILLAGE
 from tests.factories.intake import register_household, visit_form_for
 from tests.factories.ledger import (
@@ -250,3 +254,23 @@ async def test_a_new_risk_after_elimination_opens_a_new_identification_and_the_o
     with clock.frozen(at("2024-11-08")):
         refused = await step(ledger, done["id"], "roll_back", "2024-11-05", explanation="复核不实", expect=409)
     assert "later case" in refused["detail"]
+
+
+async def test_no_route_changes_or_removes_a_step_and_the_orm_refuses_to_even_for_a_rollback(ledger):
+    methods = {method for route in cases_router.routes for method in route.methods}
+    assert methods <= {"GET", "POST"}  # no PUT, PATCH or DELETE on cases or their steps
+    household, done = await eliminated(ledger)
+    with clock.frozen(at("2024-11-08")):
+        await step(ledger, done["id"], "roll_back", "2024-11-05", explanation="复核不实")
+    for change in ("update", "delete"):
+        with pytest.raises(RuntimeError, match="never changed or removed"):
+            async with ledger.runtimes["ledger"].db.transaction(system_principal("tests")) as session:
+                [record] = (await session.scalars(select(CaseStep).where(
+                    CaseStep.case_id == uuid.UUID(done["id"]), CaseStep.transition == "roll_back"))).all()
+                if change == "update":
+                    record.details = {"explanation": "改写"}
+                else:
+                    await session.delete(record)
+                await session.flush()
+    kept = (await ledger.client.get(f"/ledger/cases/{done['id']}", headers=staff(ledger))).json()["steps"][-1]
+    assert (kept["transition"], kept["details"]) == ("roll_back", {"explanation": "复核不实"})
