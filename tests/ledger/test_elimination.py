@@ -12,8 +12,10 @@ from sqlalchemy import select
 
 from services.ledger.cases.endpoints import router as cases_router
 from services.ledger.cases.models import CaseStep
+from services.ledger.cases.repository import MonitoringRepository
 from shared.domain.clock import SHANGHAI, clock
 from shared.events.contracts.income import IncomeAssessed
+from shared.events.contracts.ledger import CaseClosed
 from shared.events.envelope import Envelope
 from shared.security.auth import system_principal
 from tests.conftest import VILLAGE
@@ -274,3 +276,28 @@ async def test_no_route_changes_or_removes_a_step_and_the_orm_refuses_to_even_fo
                 await session.flush()
     kept = (await ledger.client.get(f"/ledger/cases/{done['id']}", headers=staff(ledger))).json()["steps"][-1]
     assert (kept["transition"], kept["details"]) == ("roll_back", {"explanation": "复核不实"})
+
+
+async def test_the_status_holds_the_latest_decision_whatever_order_the_closed_cases_arrive_in(ledger):
+    household_id = uuid.uuid4()
+
+    def closed(outcome: str, closed_on: str, kind: str) -> Envelope:
+        payload = CaseClosed(case_id=uuid.uuid4(), kind=kind, household_id=household_id, org_code=VILLAGE,
+                             outcome=outcome, closed_on=closed_on, started_on="2024-09-05")
+        return Envelope(type="case.closed", version=1, org_code=VILLAGE, source="ledger",
+                        payload=payload.model_dump(mode="json"))
+
+    async def status() -> tuple | None:
+        async with ledger.runtimes["ledger"].db.transaction(system_principal("tests")) as session:
+            row = await MonitoringRepository(session).get(household_id)
+            return (row.category, row.outcome, row.decided_on.isoformat()) if row else None
+
+    consumer = ledger.runtimes["ledger"].consumer
+    await consumer.deliver(closed("rejected", "2024-09-10", "identification"))
+    assert await status() is None  # a rejection decides nothing
+    await consumer.deliver(closed("eliminated", "2024-10-30", "elimination"))
+    await consumer.deliver(closed("identified", "2024-09-16", "identification"))  # older, arriving late
+    assert await status() == ("monitored_resolved", "eliminated", "2024-10-30")
+    await consumer.deliver(closed("withdrawn", "2024-11-02", "identification"))
+    await consumer.deliver(closed("rolled_back", "2024-11-05", "elimination"))
+    assert await status() == ("monitored_unresolved", "rolled_back", "2024-11-05")

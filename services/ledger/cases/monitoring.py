@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
+
 from services.ledger.cases.models import HouseholdMonitoring
 from services.ledger.cases.repository import MonitoringRepository
 from shared.data.database import AppSession
@@ -37,8 +39,16 @@ async def follow(session: AppSession, closed: CaseClosed, *, occurred_at: dateti
         row = HouseholdMonitoring(household_id=closed.household_id, org_code=closed.org_code,
                                   category=category.value, case_id=closed.case_id, outcome=closed.outcome,
                                   decided_on=closed.closed_on, event_at=occurred_at)
-        session.add(row)
-    elif (closed.closed_on, occurred_at) > (row.decided_on, row.event_at):
+        await session.flush()  # earlier pending work must not fail inside (and be blamed on) the savepoint
+        try:
+            async with session.begin_nested():
+                session.add(row)
+                await session.flush()
+            return row
+        except IntegrityError:
+            # Another worker inserted the household's first decision meanwhile: weigh against it.
+            row = await repository.get(closed.household_id, for_update=True)
+    if (closed.closed_on, occurred_at) > (row.decided_on, row.event_at):
         row.category, row.case_id, row.outcome = category.value, closed.case_id, closed.outcome
         row.decided_on, row.event_at, row.updated_at = closed.closed_on, occurred_at, clock.now()
     await session.flush()
