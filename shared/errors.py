@@ -103,7 +103,14 @@ class NotFound(AppError):
 
 
 class Conflict(AppError):
+    """A request the current state refuses; ``conditions`` lists every unmet condition (code, message) when
+    the refusal weighed several, so a client can show them all at once."""
+
     status_code = 409
+
+    def __init__(self, message: str, *, conditions: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.conditions = conditions
 
 
 class InvalidInput(AppError):
@@ -156,6 +163,17 @@ class FieldError(BaseModel):
     message: str = Field(description="the rule that failed, in words")
 
 
+class UnmetCondition(BaseModel):
+    """One condition a 409 found unmet."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"code": "income.above_line_long_enough",
+         "message": "income has been above the line since 2024-07-01, 2 months before 2024-09-10; 6 are required"}]})
+
+    code: str = Field(description="the condition's stable code")
+    message: str = Field(description="what is unmet, in words")
+
+
 class ErrorResponse(BaseModel):
     """The body of every error response."""
 
@@ -169,6 +187,8 @@ class ErrorResponse(BaseModel):
     error: str = Field(description="the error's name: `ValidationError` for every 422, `NotFound`, `Conflict`, …")
     detail: str = Field(description="a short summary; a 422 lists its fields in `fields`")
     fields: list[FieldError] | None = Field(default=None, description="every offending field (422 only)")
+    conditions: list[UnmetCondition] | None = Field(
+        default=None, description="a 409 that weighed several conditions: every one unmet")
     request_id: str | None = Field(default=None, description="the X-Request-ID to quote")
 
 
@@ -181,10 +201,10 @@ def _request_id(request: Request) -> str | None:
     return getattr(request.state, "request_id", None)
 
 
-def _body(request: Request, error: str, detail: str, fields: list[FieldError] | None = None) -> dict:
-    return ErrorResponse(error=error, detail=detail, fields=fields, request_id=_request_id(request)).model_dump(
-        exclude_none=True
-    )
+def _body(request: Request, error: str, detail: str, fields: list[FieldError] | None = None,
+          conditions: list[UnmetCondition] | None = None) -> dict:
+    return ErrorResponse(error=error, detail=detail, fields=fields, conditions=conditions,
+                         request_id=_request_id(request)).model_dump(exclude_none=True)
 
 
 def validation_detail(fields: list[FieldError]) -> str:
@@ -210,7 +230,10 @@ async def handle_app_error(request: Request, exc: AppError) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
     if isinstance(exc, TooManyRequests):
         headers = {"Retry-After": str(exc.retry_after)}
-    return JSONResponse(_body(request, exc.name, exc.message), status_code=exc.status_code, headers=headers)
+    conditions = getattr(exc, "conditions", None)
+    unmet = [UnmetCondition(code=code, message=message) for code, message in conditions] if conditions else None
+    return JSONResponse(_body(request, exc.name, exc.message, conditions=unmet), status_code=exc.status_code,
+                        headers=headers)
 
 
 async def handle_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

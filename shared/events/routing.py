@@ -14,7 +14,8 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "problem.verified": (),
     "case.opened": ("alerts",),
     "case.step_recorded": ("alerts",),
-    "case.closed": ("alerts",),
+    # The ledger consumes its own: the household's monitoring status follows its closed cases.
+    "case.closed": ("alerts", "ledger"),
     "deadline.scheduled": ("alerts",),
     "deadline.met": ("alerts",),
     # Alerts consumes its own: the webhook only stores; matching runs in the worker.

@@ -16,6 +16,7 @@ import pytest_asyncio
 import sqlalchemy as sa
 
 from services.ledger.campaigns.service import seed_packaged
+from services.ledger.cases.models import Case
 from services.ledger.cases.schemas import CaseSource
 from services.ledger.cases.service import open_identification
 from shared.domain.clock import SHANGHAI, clock
@@ -78,3 +79,31 @@ async def test_two_cadres_recording_the_same_step_at_once_one_succeeds_the_other
     assert await scalar(runtime, "SELECT count(*) FROM ledger_case_steps") == 3
     assert await scalar(runtime, "SELECT count(*) FROM outbox_events WHERE type = 'case.step_recorded'") == 3
     assert await scalar(runtime, "SELECT max(version) FROM ledger_cases") == 1
+
+
+async def test_two_approvals_and_two_rollbacks_of_one_elimination_at_once_record_one_each(live_ledger):
+    runtime, client = live_ledger
+    with clock.frozen(datetime(2024, 11, 8, 9, 0, tzinfo=SHANGHAI)):
+        admins = [{"Authorization": "Bearer " + issue_token(runtime.platform, name=name, role=Role.DISTRICT_ADMIN,
+                                                            org_code="500151000000", user_id=f"u-{n}")}
+                  for n, name in enumerate(("李一", "李二"))]
+        async with runtime.db.transaction(system_principal("tests")) as session:
+            # An elimination the township has reviewed (its earlier steps are not what this test is about).
+            case = Case(household_id=uuid.uuid4(), org_code=VILLAGE, kind="elimination", state="township_reviewed",
+                        open_key=None, version=4, source=CaseSource.REQUEST.value, started_on=date(2024, 10, 21),
+                        notice_starts_on=date(2024, 10, 24), notice_ends_on=date(2024, 10, 28),
+                        last_step_on=date(2024, 10, 29), evidence=[], risk_causes=[], opened_by="t",
+                        opened_by_name="t")
+            case.open_key = f"elimination:{case.household_id}"
+            session.add(case)
+        approval = {"transition": "county_approve", "on": "2024-10-30", "place": "区乡村振兴局", "evidence_refs": ["批复"]}
+        rollback = {"transition": "roll_back", "on": "2024-11-05", "place": "村委会", "evidence_refs": ["情况说明"],
+                    "explanation": "风险消除依据不实"}
+        for body, moved_on in ((approval, "from eliminated"), (rollback, "from rolled_back")):
+            responses = await asyncio.gather(*(client.post(f"/ledger/cases/{case.id}/steps", json=body,
+                                                           headers=headers) for headers in admins))
+            assert sorted(r.status_code for r in responses) == [200, 409], [r.text for r in responses]
+            assert moved_on in next(r for r in responses if r.status_code == 409).json()["detail"]
+    assert await scalar(runtime, "SELECT count(*) FROM ledger_case_steps") == 2
+    assert await scalar(runtime, "SELECT count(*) FROM outbox_events WHERE type = 'case.closed'") == 2
+    assert await scalar(runtime, "SELECT version FROM ledger_cases") == 6

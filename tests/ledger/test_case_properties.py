@@ -2,7 +2,8 @@
 
 They drive :func:`services.ledger.cases.service.advance`, the check-and-move every recorded step goes
 through, on cases held in memory: whatever is asked, in whatever order and with whatever dates, the
-case only ever moves along the table and the recorded dates keep their order.
+case only ever moves along the table and the recorded dates keep their order. Both tables are
+walked: identification and risk elimination with its rollback.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ CAMPAIGN = Campaign(code="2024", name="t", year=2024, region="500151", org_code=
 
 NAMES = sorted({t.name for m in MACHINES.values() for t in m.transitions} | {"approve", "skip_ahead"})
 step_requests = st.lists(st.tuples(st.sampled_from(NAMES), st.integers(min_value=-3, max_value=8),
-                                   st.booleans()), max_size=30)
+                                   st.booleans(), st.booleans()), max_size=30)
 
 
 def new_case(kind: str) -> Case:
@@ -43,7 +44,8 @@ def new_case(kind: str) -> Case:
 
 
 def request(name: str, on: date, complete: bool) -> StepCreate:
-    extra = {"reason": "原因", "resolution": "处理结果", "monitoring_type": "marginal"} if complete else {}
+    extra = {"reason": "原因", "resolution": "处理结果", "monitoring_type": "marginal",
+             "explanation": "村级书面说明"} if complete else {}
     return StepCreate(transition=name, on=on, place="村委会", **extra)
 
 
@@ -54,12 +56,12 @@ def test_a_case_moves_only_along_the_table_and_its_dates_never_run_backwards(kin
     edges = {(source, t.name, t.target) for t in machine.transitions for source in t.sources}
     states = {s.code for s in machine.states}
     case, day, recorded = new_case(kind), START, []
-    for name, delta, complete in requests:
+    for name, delta, complete, superseded in requests:
         before = (case.state, case.version, case.last_step_on, case.notice_ends_on, case.objection_open)
         on = day + timedelta(days=delta)
         try:
-            transition, _ = advance(case, request(name, on, complete), campaign=CAMPAIGN, calendar=CALENDAR,
-                                    today=TODAY)
+            transition, details = advance(case, request(name, on, complete), campaign=CAMPAIGN, calendar=CALENDAR,
+                                          today=TODAY, superseded=superseded)
         except (Conflict, InvalidInput):
             # A refused step leaves the case exactly as it was.
             assert (case.state, case.version, case.last_step_on, case.notice_ends_on,
@@ -70,27 +72,58 @@ def test_a_case_moves_only_along_the_table_and_its_dates_never_run_backwards(kin
             assert on > case.notice_ends_on and before[0] == "under_notice"
         if transition.name == "object":
             assert case.notice_starts_on <= on <= case.notice_ends_on
+        if transition.name == "roll_back":  # only an elimination in force, with the village's explanation
+            assert (kind, before[0], superseded, details["explanation"]) == (
+                "elimination", "eliminated", False, "村级书面说明")
         recorded.append(on)
         day = on
     assert case.state in states
     assert case.version == len(recorded)
     assert recorded == sorted(recorded)
     assert all(START <= on <= TODAY for on in recorded)
-    if machine.state(case.state).terminal:
-        assert machine.allowed_from(case.state) == []
+    if machine.final(case.state):
+        assert machine.allowed_from(case.state) == [] and machine.state(case.state).closes
+
+
+PATHS = {"identification": ["apply", "verify", "appraise", "post_notice", "township_review", "county_approve"],
+         "elimination": ["verify", "appraise", "post_notice", "township_review", "county_approve"]}
 
 
 @settings(max_examples=100, deadline=None)
-@given(gaps=st.lists(st.integers(min_value=0, max_value=4), min_size=6, max_size=6))
-def test_the_township_review_is_never_dated_within_a_notice_however_the_steps_are_spaced(gaps):
-    case, day = new_case("identification"), START
-    path = ["apply", "verify", "appraise", "post_notice", "township_review", "county_approve"]
-    for name, gap in zip(path, gaps):
+@given(kind=st.sampled_from(sorted(PATHS)), gaps=st.lists(st.integers(min_value=0, max_value=4), min_size=6,
+                                                          max_size=6))
+def test_the_township_review_is_never_dated_within_a_notice_however_the_steps_are_spaced(kind, gaps):
+    case, day = new_case(kind), START
+    for name, gap in zip(PATHS[kind], gaps):
         day += timedelta(days=gap)
         try:
             advance(case, request(name, day, True), campaign=CAMPAIGN, calendar=CALENDAR, today=TODAY)
         except Conflict:
             assert name == "township_review" and day <= case.notice_ends_on
             return
-    assert case.state == "identified"
+    assert case.state == {"identification": "identified", "elimination": "eliminated"}[kind]
     assert case.notice_ends_on == case.notice_starts_on + timedelta(days=4)
+
+
+@settings(max_examples=150, deadline=None)
+@given(requests=step_requests)
+def test_an_eliminated_case_only_rolls_back_and_a_rolled_back_one_never_moves_again(requests):
+    case, day = new_case("elimination"), START
+    for name, gap in zip(PATHS["elimination"], (1, 1, 1, 5, 1)):
+        day += timedelta(days=gap)
+        advance(case, request(name, day, True), campaign=CAMPAIGN, calendar=CALENDAR, today=TODAY)
+    assert (case.state, case.last_step_on) == ("eliminated", day)
+    for name, delta, complete, superseded in requests:
+        before = (case.state, case.version, case.last_step_on)
+        on = day + timedelta(days=delta)
+        try:
+            transition, _ = advance(case, request(name, on, complete), campaign=CAMPAIGN, calendar=CALENDAR,
+                                    today=TODAY, superseded=superseded)
+        except (Conflict, InvalidInput):
+            assert (case.state, case.version, case.last_step_on) == before
+            continue
+        assert (before[0], transition.name, case.state, superseded) == ("eliminated", "roll_back", "rolled_back",
+                                                                         False)
+        assert complete and on >= before[2]
+        day = on
+    assert case.state in ("eliminated", "rolled_back")

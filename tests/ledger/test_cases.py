@@ -282,6 +282,7 @@ async def test_the_notice_lists_the_village_s_cases_under_notice_and_the_printed
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     html = page.text
     assert head in html and "2024-09-09 至 2024-09-13" in html
+    assert "<title>石鱼村 公示</title>" in html and VILLAGE not in html  # the village's name, as the exports print it
     assert "<script" not in html and "http" not in html.replace('lang="zh-CN"', "")  # nothing fetched from outside
     assert not re.search(r"\d{17}[\dXx]", html), "an ID number"
     assert not re.search(r"\d{6}\*+\d{3}[\dXx]", html), "a masked ID number"
@@ -300,6 +301,17 @@ async def test_the_procedure_is_served_as_data_and_the_readme_shows_the_diagram_
     assert {"name": "township_review", "label": "乡镇联合审核", "from": ["under_notice"], "to": "township_reviewed",
             "roles": ["town_staff", "district_admin"], "guards": ["notice_passed"], "effects": [],
             "requires": []} in identification["transitions"]
+    elimination = machines["elimination"]
+    assert {"name": "roll_back", "label": "风险消除回退", "from": ["eliminated"], "to": "rolled_back",
+            "roles": ["village_cadre", "town_staff", "district_admin"], "guards": ["still_in_force"],
+            "effects": ["close"], "requires": ["explanation"]} in elimination["transitions"]
+    states = {s["code"]: s for s in elimination["states"]}
+    assert "applied" not in states and not any("applied" in t["from"] for t in elimination["transitions"])
+    assert (states["eliminated"]["outcome"], states["eliminated"]["terminal"]) == ("eliminated", False)
+    assert (states["rolled_back"]["outcome"], states["rolled_back"]["terminal"]) == ("rolled_back", True)
+    assert [c["code"] for c in response.json()["elimination_conditions"]] == [
+        "household.unresolved_monitoring_object", "income.above_line_long_enough", "guarantees.secured",
+        "risk.none_new"]
     readme = README.read_text("utf-8")
     for machine in MACHINES.values():
         assert f"```mermaid\n{mermaid(machine)}\n```" in readme, f"the README's {machine.kind} diagram is stale"

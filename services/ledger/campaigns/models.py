@@ -44,6 +44,8 @@ class Campaign(SQLModel, table=True):
     notice_min_unit: str | None = Field(default=None, max_length=20)
     plan_days: int | None = None  # 一户一策 due this long after approval
     plan_unit: str | None = Field(default=None, max_length=20)
+    # Risk elimination: income above the line for at least this many calendar months (None: not set).
+    elimination_income_months: int | None = None
     origin: str = Field(max_length=20)  # packaged | admin
     updated_by: str = Field(max_length=120)
     updated_at: datetime = now_field()

@@ -37,6 +37,8 @@ class CampaignDates(BaseModel):
     plan_days: Annotated[int | None, Field(ge=1, le=365)] = Field(
         default=None, description="一户一策: the assistance plan is due this long after approval")
     plan_unit: DeadlineUnit | None = None
+    elimination_income_months: Annotated[int | None, Field(ge=1, le=60)] = Field(
+        default=None, description="风险消除: income above the line for at least this many calendar months")
 
     @model_validator(mode="after")
     def _in_order(self) -> Self:
@@ -73,7 +75,8 @@ class CampaignCreate(CampaignDates):
                                                        "notice_min_days": 5,
                                                        "notice_min_unit": "calendar_days",
                                                        "plan_days": 10,
-                                                       "plan_unit": "calendar_days"}]})
+                                                       "plan_unit": "calendar_days",
+                                                       "elimination_income_months": 6}]})
 
     code: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z._-]+$")]
     name: Annotated[str, Field(min_length=1, max_length=80)]
@@ -109,6 +112,7 @@ class CampaignUpdate(BaseModel):
     notice_min_unit: DeadlineUnit | None = None
     plan_days: Annotated[int | None, Field(ge=1, le=365)] = None
     plan_unit: DeadlineUnit | None = None
+    elimination_income_months: Annotated[int | None, Field(ge=1, le=60)] = None
 
 
 class CampaignRead(CampaignCreate):
@@ -133,6 +137,7 @@ class CampaignRead(CampaignCreate):
                                                        "notice_min_unit": "calendar_days",
                                                        "plan_days": 10,
                                                        "plan_unit": "calendar_days",
+                                                       "elimination_income_months": 6,
                                                        "id": "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
                                                        "origin": "packaged",
                                                        "updated_by": "system",

@@ -50,7 +50,7 @@ async def seed_packaged(session: AppSession) -> int:
     """Copy packaged campaigns missing from the table; returns how many were added. Safe to rerun.
 
     A stored campaign that predates the procedure's clocks gets the packaged ones, clock by clock,
-    where it has none; a clock an admin set is never overwritten.
+    where it has none (the elimination's income months too); a clock an admin set is never overwritten.
     """
     repository = CampaignRepository(session)
     added = 0
@@ -65,6 +65,8 @@ async def seed_packaged(session: AppSession) -> int:
             if getattr(stored, days) is None and getattr(data, days) is not None:
                 setattr(stored, days, getattr(data, days))
                 setattr(stored, unit, getattr(data, unit).value)
+        if stored.elimination_income_months is None:
+            stored.elimination_income_months = data.elimination_income_months
     await session.flush()
     return added
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.responses import HTMLResponse
 
 from services.ledger.cases import service
+from services.ledger.cases.elimination import CONDITIONS
 from services.ledger.cases.machine import (
     EFFECTS,
     GUARDS,
@@ -22,10 +23,13 @@ from services.ledger.cases.schemas import (
     CaseCreate,
     CasePage,
     CaseRead,
+    EliminationCreate,
     Notice,
     StepCreate,
 )
+from services.ledger.exports.names import OrgNames, org_names
 from services.ledger.rectifications.service import workday_calendar
+from services.ledger.settings import get_ledger_settings
 from shared.data.pagination import PageParams
 from shared.domain.clock import clock
 from shared.errors import error_responses
@@ -52,6 +56,8 @@ PROCEDURE_EXAMPLE = {
     "effects": {"resolve_objection": "the objection's resolution is recorded"},
     "required_fields": {"reason": "why (rejection, withdrawal, objection)"},
     "date_rules": ["a step's date is not in the future"],
+    "elimination_conditions": [{"code": "guarantees.secured",
+                                "requires": "the latest visit finds the three guarantees and drinking water secured"}],
 }
 
 
@@ -59,7 +65,8 @@ PROCEDURE_EXAMPLE = {
             responses={200: {"content": {"application/json": {"example": PROCEDURE_EXAMPLE}}}})
 async def procedure(_: AnyRole) -> dict:
     return {"machines": [m.as_data() for m in MACHINES.values()], "guards": GUARDS, "effects": EFFECTS,
-            "required_fields": REQUIRED_FIELDS, "date_rules": DATE_RULES}
+            "required_fields": REQUIRED_FIELDS, "date_rules": DATE_RULES,
+            "elimination_conditions": [{"code": c.code, "requires": c.requires} for c in CONDITIONS]}
 
 
 async def case_filter(
@@ -93,6 +100,17 @@ async def open_case(session: Session, runtime: Runtime, _: Writer, body: CaseCre
     return case
 
 
+@router.post("/cases/eliminations", status_code=status.HTTP_201_CREATED,
+             summary="Propose a risk elimination (风险消除) for an unresolved monitoring object meeting every condition",
+             responses=error_responses(403, 404, 409, 422) | {200: {"description": "the household's open "
+                                                                                   "elimination case"}})
+async def open_elimination(session: Session, _: Writer, body: EliminationCreate, response: Response) -> CaseRead:
+    case, created = await service.open_elimination(session, data=body)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return case
+
+
 @router.get("/cases/{case_id}", summary="One case with every step", responses=error_responses(404))
 async def get_case(session: Session, _: AnyRole, case_id: uuid.UUID) -> CaseRead:
     return await service.get(session, case_id=case_id)
@@ -119,4 +137,5 @@ async def notices(session: Session, _: AnyRole, village: VillageCode) -> Notice:
             responses=error_responses(422))
 async def printable_notice(session: Session, _: AnyRole, village: VillageCode) -> HTMLResponse:
     notice = await service.notice(session, village=village)
-    return HTMLResponse(render_notice(notice, village_name=village))
+    names = OrgNames(org_names(get_ledger_settings().org_units_file))
+    return HTMLResponse(render_notice(notice, village_name=names.village(village)))

@@ -8,6 +8,12 @@ A plain table rather than a state-machine library: the guards read the case's da
 campaign's clocks, which a library would have us bind into model objects per request, while a
 frozen table is data we can serve as JSON, draw, and walk in property tests without a database.
 
+Two procedures share the table's shape: identification (识别) and risk elimination (风险消除). A state
+with an ``outcome`` closes the case (``case.closed`` reports it); a state with no way out is final.
+An elimination's approval closes its case as ``eliminated``, yet one move stays open from there: the
+rollback (风险消除回退), which closes it again as ``rolled_back`` and returns the household to the
+unresolved monitoring objects.
+
 Every transition also obeys the date rules, which are not listed per transition: its date is not
 in the future, not before the case started, and not before the case's previous step.
 """
@@ -27,6 +33,8 @@ GUARDS = {
     "notice_passed": "the step is dated after the notice's last day",
     "within_notice": "an objection is dated within the notice (its last day included)",
     "notice_clock_set": "the campaign of the case sets the notice's minimum length",
+    "still_in_force": "no other case of the household started on or after this one's start: the elimination is "
+                      "its latest decision",
 }
 
 # What each effect does besides moving the case.
@@ -44,6 +52,7 @@ REQUIRED_FIELDS = {
     "reason": "why (rejection, withdrawal, objection)",
     "resolution": "how the objection was resolved",
     "monitoring_type": "the monitoring-object type (监测对象类型) identified",
+    "explanation": "the village's written explanation of why the elimination was unfounded (风险消除回退)",
 }
 
 
@@ -51,10 +60,10 @@ REQUIRED_FIELDS = {
 class State:
     code: str
     label: str
-    outcome: str | None = None  # set on the terminal states: what case.closed reports
+    outcome: str | None = None  # set on the states that close the case: what case.closed reports
 
     @property
-    def terminal(self) -> bool:
+    def closes(self) -> bool:
         return self.outcome is not None
 
 
@@ -95,6 +104,10 @@ class Machine:
     def allowed_from(self, state: str) -> list[Transition]:
         return [t for t in self.transitions if state in t.sources]
 
+    def final(self, state: str) -> bool:
+        """No move leads out of ``state``."""
+        return not self.allowed_from(state)
+
     def move(self, state: str, name: str) -> Transition:
         """The transition ``name`` from ``state``; :class:`TransitionNotAllowed` if the table has no such move."""
         for transition in self.allowed_from(state):
@@ -105,7 +118,7 @@ class Machine:
     def as_data(self) -> dict:
         return {
             "kind": self.kind, "label": self.label, "initial": self.initial,
-            "states": [{"code": s.code, "label": s.label, "terminal": s.terminal, "outcome": s.outcome}
+            "states": [{"code": s.code, "label": s.label, "terminal": self.final(s.code), "outcome": s.outcome}
                        for s in self.states],
             "transitions": [{"name": t.name, "label": t.label, "from": list(t.sources), "to": t.target,
                              "roles": [r.value for r in t.roles], "guards": list(t.guards),
@@ -113,8 +126,12 @@ class Machine:
         }
 
 
-def _procedure(kind: str, label: str, *, first: tuple[Transition, ...], approved: State) -> Machine:
-    """The shared part of both procedures: appraisal, notice, objections, reviews, rejection, withdrawal."""
+def _procedure(kind: str, label: str, *, first: tuple[Transition, ...], approved: State,
+               after: tuple[Transition, ...] = (), later: tuple[State, ...] = ()) -> Machine:
+    """The shared part of both procedures: appraisal, notice, objections, reviews, rejection, withdrawal.
+
+    ``first`` leads to verification, ``after`` leads on from the approved state into ``later`` states.
+    """
     open_states = ("opened", "applied", "verified", "appraised", "under_notice", "objected", "township_reviewed")
     closing = ("meet_approval_clock", "close")
     transitions = (
@@ -136,6 +153,7 @@ def _procedure(kind: str, label: str, *, first: tuple[Transition, ...], approved
         Transition("county_reject", "区县审核不通过", ("township_reviewed",), "rejected", roles=COUNTY_ROLES,
                    effects=closing, requires=("reason",)),
         Transition("withdraw", "撤回", open_states, "withdrawn", effects=closing, requires=("reason",)),
+        *after,
     )
     states = (
         State("opened", "已发现风险" if kind == "identification" else "已提出风险消除"),
@@ -148,8 +166,10 @@ def _procedure(kind: str, label: str, *, first: tuple[Transition, ...], approved
         approved,
         State("rejected", "审核未通过", outcome="rejected"),
         State("withdrawn", "已撤回", outcome="withdrawn"),
+        *later,
     )
-    used = {s for t in transitions for s in (*t.sources, t.target)}
+    # The states this procedure reaches: withdrawal lists every open state of both, so it is left out.
+    used = {s for t in transitions if t.name != "withdraw" for s in (*t.sources, t.target)} | {"withdrawn"}
     return Machine(kind, label, "opened", tuple(s for s in states if s.code in used),
                    tuple(Transition(t.name, t.label, tuple(s for s in t.sources if s in used), t.target, t.roles,
                                     t.guards, t.effects, t.requires) for t in transitions))
@@ -164,7 +184,12 @@ IDENTIFICATION = _procedure(
 ELIMINATION = _procedure(
     "elimination", "风险消除",
     first=(Transition("verify", "乡村入户核实", ("opened",), "verified"),),
-    approved=State("eliminated", "已标注风险消除", outcome="eliminated"))
+    approved=State("eliminated", "已标注风险消除", outcome="eliminated"),
+    # Any writer may record it: it returns the household to monitoring, which protects it, and it must
+    # carry the village's written explanation.
+    after=(Transition("roll_back", "风险消除回退", ("eliminated",), "rolled_back", guards=("still_in_force",),
+                      effects=("close",), requires=("explanation",)),),
+    later=(State("rolled_back", "已风险消除回退", outcome="rolled_back"),))
 
 MACHINES = {machine.kind: machine for machine in (IDENTIFICATION, ELIMINATION)}
 
@@ -187,6 +212,6 @@ def mermaid(machine: Machine) -> str:
         for source in transition.sources:
             lines.append(f"    {source} --> {transition.target} : {transition.name}")
     for state in machine.states:
-        if state.terminal:
+        if machine.final(state.code):
             lines.append(f"    {state.code} --> [*]")
     return "\n".join(lines)

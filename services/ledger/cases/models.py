@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlmodel import Field
 
-from shared.data.column_types import CodeList, JSONDoc
+from shared.data.column_types import AwareDateTime, CodeList, JSONDoc
 from shared.data.platform_tables import OrgScoped, now_field
 
 
@@ -85,3 +85,21 @@ class CaseStep(OrgScoped, table=True):
 @event.listens_for(CaseStep, "before_delete")
 def _append_only(mapper, connection, target) -> None:
     raise RuntimeError("a case step is never changed or removed")
+
+
+class HouseholdMonitoring(OrgScoped, table=True):
+    """A household's monitoring status as its closed cases decided it (the ledger's 农户类型 follows it).
+
+    One row per household, kept by the ``case.closed`` events: the latest decision, by the day the case
+    closed and then by the time the event occurred, holds, whatever order the events arrive in.
+    """
+
+    __tablename__ = "ledger_household_monitoring"
+
+    household_id: uuid.UUID = Field(primary_key=True)
+    category: str = Field(max_length=30)  # LedgerHouseholdCategory: monitored_unresolved | monitored_resolved
+    case_id: uuid.UUID
+    outcome: str = Field(max_length=20)
+    decided_on: date
+    event_at: datetime = Field(sa_type=AwareDateTime)
+    updated_at: datetime = now_field()

@@ -9,7 +9,8 @@ from datetime import date
 
 from sqlalchemy import Select, func, or_, select
 
-from services.ledger.cases.models import Case, CaseStep
+from services.ledger.cases.models import Case, CaseStep, HouseholdMonitoring
+from services.ledger.households.models import LedgerSourceEvent
 from shared.data.database import AppSession
 
 NOTICE_STATES = ("under_notice", "objected")
@@ -65,6 +66,19 @@ class CaseRepository:
         query = select(Case).where(Case.household_id == household_id).order_by(Case.started_on, Case.created_at)
         return (await self.session.scalars(query)).all()
 
+    async def opened_after(self, case: Case) -> bool:
+        """Whether the household has another case started on or after the day ``case`` started."""
+        query = select(Case.id).where(Case.household_id == case.household_id, Case.id != case.id,
+                                      Case.started_on >= case.started_on).limit(1)
+        return (await self.session.scalars(query)).first() is not None
+
+    async def source_events(self, household_id: uuid.UUID, types: Sequence[str]) -> Sequence[LedgerSourceEvent]:
+        """The household's logged source events of these types, in order of occurrence."""
+        query = (select(LedgerSourceEvent)
+                 .where(LedgerSourceEvent.household_id == household_id, LedgerSourceEvent.event_type.in_(types))
+                 .order_by(LedgerSourceEvent.occurred_at, LedgerSourceEvent.event_id))
+        return (await self.session.scalars(query)).all()
+
     async def steps(self, case_id: uuid.UUID) -> Sequence[CaseStep]:
         query = select(CaseStep).where(CaseStep.case_id == case_id).order_by(CaseStep.seq)
         return (await self.session.scalars(query)).all()
@@ -79,3 +93,27 @@ class CaseRepository:
         rows = await self.session.scalars(criteria.apply(select(Case))
                                           .order_by(Case.started_on, Case.id).limit(limit).offset(offset))
         return rows.all(), total
+
+
+class MonitoringRepository:
+    """The monitoring status each household's closed cases decided (see :mod:`services.ledger.cases.monitoring`)."""
+
+    def __init__(self, session: AppSession) -> None:
+        self.session = session
+
+    async def get(self, household_id: uuid.UUID, *, for_update: bool = False) -> HouseholdMonitoring | None:
+        query = select(HouseholdMonitoring).where(HouseholdMonitoring.household_id == household_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.scalars(query)).first()
+
+    async def category(self, household_id: uuid.UUID) -> str | None:
+        """The 农户类型 the household's cases decided, None while none decided one."""
+        row = await self.get(household_id)
+        return row.category if row is not None else None
+
+    async def categories(self, household_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+        if not household_ids:
+            return {}
+        query = select(HouseholdMonitoring).where(HouseholdMonitoring.household_id.in_(list(household_ids)))
+        return {row.household_id: row.category for row in (await self.session.scalars(query)).all()}

@@ -74,6 +74,9 @@ class StepCreate(BaseModel):
     reason: Text | None = Field(default=None, description="rejection, withdrawal or objection: why")
     resolution: Text | None = Field(default=None, description="an objection's resolution")
     monitoring_type: MonitoringObjectType | None = Field(default=None, description="county approval: 监测对象类型")
+    explanation: Text | None = Field(
+        default=None, description="rollback (风险消除回退): the village's written explanation of why the elimination "
+                                  "was unfounded")
     notice_ends_on: PlausibleDate | None = Field(
         default=None, description="posting a notice: its last day, if longer than the campaign's minimum")
 
@@ -81,8 +84,12 @@ class StepCreate(BaseModel):
 class EliminationCreate(BaseModel):
     """A risk elimination proposed for an identified household, on the day the village proposed it."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"household_id": "9b2d4c6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f",
+                                                       "started_on": "2024-10-21",
+                                                       "evidence_refs": ["scan-风险消除申请-20241021"]}]})
+
     household_id: uuid.UUID
-    started_on: PlausibleDate
+    started_on: PlausibleDate = Field(description="the day the village proposed the elimination")
     evidence_refs: Annotated[list[EvidenceRef], Field(max_length=50)] = []
 
 

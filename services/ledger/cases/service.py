@@ -5,6 +5,9 @@
   The start date is the trigger's own day. The campaign of that day and region gives the clock from
   start to county approval, announced as ``deadline.scheduled``; approval or rejection is
   ``deadline.met``, late or not, and a case past its due day still proceeds.
+- **Elimination.** An elimination case opens only for an unresolved monitoring object that meets
+  every condition of :mod:`services.ledger.cases.elimination`; otherwise a 409 lists each unmet one.
+  Approval closes it ``eliminated``; a rollback (风险消除回退) closes it again ``rolled_back``.
 - **Steps.** A step locks the case row, checks the move against the table (409 naming the state and
   the moves allowed), the date rules (422), the guards, then writes the step with the case's next
   version (unique per case) and publishes ``case.step_recorded``; a terminal state closes the case
@@ -20,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.ledger.campaigns.models import Campaign
 from services.ledger.campaigns.service import campaign_on
+from services.ledger.cases.elimination import facts_of, unmet
 from services.ledger.cases.machine import (
     MACHINES,
     Machine,
@@ -27,18 +31,24 @@ from services.ledger.cases.machine import (
     TransitionNotAllowed,
 )
 from services.ledger.cases.models import Case, CaseStep
-from services.ledger.cases.repository import CaseFilter, CaseRepository
+from services.ledger.cases.repository import (
+    CaseFilter,
+    CaseRepository,
+    MonitoringRepository,
+)
 from services.ledger.cases.schemas import (
     CaseCreate,
     CasePage,
     CaseRead,
     CaseSource,
+    EliminationCreate,
     Notice,
     NoticeEntry,
     StepCreate,
     StepRead,
 )
 from services.ledger.households.repository import HouseholdViewRepository
+from services.ledger.households.service import category_of
 from services.ledger.problems.service import file_firing
 from services.ledger.rules.catalogue import rule
 from services.ledger.rules.evaluate import Context, Firing
@@ -60,6 +70,7 @@ from shared.security.auth import Principal
 
 SOURCE = "ledger"
 IDENTIFICATION = "identification"
+ELIMINATION = "elimination"
 OPEN_KEY = "uq_ledger_cases_open_key"
 OPEN_KEY_COLUMNS = ("ledger_cases.open_key",)
 
@@ -124,6 +135,15 @@ async def open_identification(session: AppSession, *, household_id: uuid.UUID, o
         case.due_days, unit = identification_clock
         case.due_unit = unit.value
         case.due_on = due_date(started_on, case.due_days, unit, calendar)
+    winner = await _insert_open(session, case)
+    if winner is not None:
+        return _add_evidence(winner, evidence, risk_causes), False
+    await _announce_opening(session, case, campaign)
+    return case, True
+
+
+async def _insert_open(session: AppSession, case: Case) -> Case | None:
+    """Insert an open case under its unique key; the open case that won instead when another was first."""
     await session.flush()  # earlier pending work must not fail inside (and be blamed on) the savepoint
     try:
         async with session.begin_nested():
@@ -132,10 +152,8 @@ async def open_identification(session: AppSession, *, household_id: uuid.UUID, o
     except IntegrityError as exc:
         if not violates(exc, OPEN_KEY, OPEN_KEY_COLUMNS):
             raise
-        winner = await repository.open_case(IDENTIFICATION, household_id, for_update=True)
-        return _add_evidence(winner, evidence, risk_causes), False
-    await _announce_opening(session, case, campaign)
-    return case, True
+        return await CaseRepository(session).open_case(case.kind, case.household_id, for_update=True)
+    return None
 
 
 def _add_evidence(case: Case, evidence: dict, risk_causes) -> Case:
@@ -178,6 +196,56 @@ async def open_by_hand(session: AppSession, *, data: CaseCreate, calendar: Workd
     return await read(session, case), created
 
 
+async def open_elimination(session: AppSession, *, data: EliminationCreate) -> tuple[CaseRead, bool]:
+    """An elimination case for a household meeting every condition; 409 listing each unmet one otherwise.
+
+    A household with an open elimination case gets that case back (not a second one).
+    """
+    household = await HouseholdViewRepository(session).get(data.household_id)
+    if household is None:
+        raise NotFound(f"the ledger has heard of no household {data.household_id} in your scope")
+    if data.started_on > clock.today():
+        raise InvalidInput("body.started_on", f"{data.started_on} is in the future")
+    repository = CaseRepository(session)
+    existing = await repository.open_case(ELIMINATION, household.household_id)
+    if existing is not None:
+        return await read(session, existing), False
+    decision = await MonitoringRepository(session).get(household.household_id)
+    campaign = await campaign_on(session, org_code=household.org_code, day=data.started_on)
+    open_cases = [kind for kind in MACHINES if await repository.open_case(kind, household.household_id)]
+    # The causes identified: those of the household's latest identification approved (a rollback reopens it).
+    identifications = [c for c in await repository.of_household(household.household_id)
+                        if c.kind == IDENTIFICATION and c.outcome == "identified"]
+    identified_causes = identifications[-1].risk_causes if identifications else []
+    facts = facts_of(proposed_on=data.started_on, row=household,
+                     category=category_of(household, decision.category if decision else None), decision=decision,
+                     identified_causes=identified_causes,
+                     income_months_required=campaign.elimination_income_months if campaign else None,
+                     logged=await repository.source_events(household.household_id, ("income.assessed",
+                                                                                      "visit.submitted")),
+                     open_cases=open_cases)
+    if failed := unmet(facts):
+        raise Conflict(f"the household does not meet {len(failed)} condition(s) of risk elimination: "
+                       + ", ".join(code for code, _ in failed), conditions=failed)
+    principal = session.principal
+    evidence = {"key": f"{CaseSource.REQUEST.value}:{data.started_on}", "source": CaseSource.REQUEST.value,
+                "observed_on": data.started_on.isoformat(), "detail": CaseSource.REQUEST.label,
+                "refs": list(data.evidence_refs),
+                "income_above_line_since": facts.above_line_since.isoformat()}
+    case = Case(household_id=household.household_id, org_code=household.org_code, kind=ELIMINATION,
+                state=MACHINES[ELIMINATION].initial, open_key=f"{ELIMINATION}:{household.household_id}",
+                source=CaseSource.REQUEST.value, started_on=data.started_on,
+                campaign_id=campaign.id if campaign else None, head_name=household.head_name,
+                group_name=household.group_name, risk_causes=list(identified_causes), evidence=[evidence],
+                opened_by=principal.user_id if principal else "system",
+                opened_by_name=principal.name if principal else "system")
+    winner = await _insert_open(session, case)
+    if winner is not None:
+        return await read(session, winner), False
+    await _announce_opening(session, case, campaign)
+    return await read(session, case), True
+
+
 # --- steps ---------------------------------------------------------------------------------------------
 
 
@@ -204,8 +272,12 @@ def _check_required(transition: Transition, data: StepCreate) -> None:
             raise InvalidInput(f"body.{name}", f"{transition.name} needs {name}")
 
 
-def _check_guards(case: Case, transition: Transition, data: StepCreate, campaign: Campaign | None) -> None:
+def _check_guards(case: Case, transition: Transition, data: StepCreate, campaign: Campaign | None,
+                  superseded: bool) -> None:
     for guard in transition.guards:
+        if guard == "still_in_force" and superseded:
+            raise Conflict("a later case of the household follows this one: roll back only the household's latest "
+                           "decision")
         if guard == "notice_passed" and not (case.notice_ends_on and data.on > case.notice_ends_on):
             raise Conflict(f"the notice runs until {case.notice_ends_on}: {transition.name} can be recorded from "
                            f"{case.notice_ends_on + timedelta(days=1)}, not for {data.on}")
@@ -228,16 +300,17 @@ def _notice_end(case: Case, data: StepCreate, campaign: Campaign, calendar: Work
 
 
 def advance(case: Case, data: StepCreate, *, campaign: Campaign | None, calendar: WorkdayCalendar,
-            today: date) -> tuple[Transition, dict]:
+            today: date, superseded: bool = False) -> tuple[Transition, dict]:
     """Check one step against the table, the date rules and the guards, and move the case (no database).
 
     Raises 409 (a move the table does not allow, a guard that fails) or 422 (a date, a missing field)
     and leaves the case as it was. Returns the transition and the details the step records.
+    ``superseded`` says the household has a case opened after this one (the ``still_in_force`` guard).
     """
     transition = transition_of(MACHINES[case.kind], case.state, data.transition)
     _check_required(transition, data)
     check_dates(case, data.on, today)
-    _check_guards(case, transition, data, campaign)
+    _check_guards(case, transition, data, campaign, superseded)
     details = _apply_effects(case, transition, data, campaign, calendar)
     case.state, case.version, case.last_step_on = transition.target, case.version + 1, data.on
     return transition, details
@@ -251,7 +324,9 @@ async def record_step(session: AppSession, *, principal: Principal, case_id: uui
         raise NotFound(f"no case {case_id} in your scope")
     campaign = await session.get(Campaign, case.campaign_id) if case.campaign_id else None
     from_state = case.state
-    transition, details = advance(case, data, campaign=campaign, calendar=calendar, today=clock.today())
+    superseded = await repository.opened_after(case)
+    transition, details = advance(case, data, campaign=campaign, calendar=calendar, today=clock.today(),
+                                  superseded=superseded)
     step = CaseStep(case_id=case.id, org_code=case.org_code, seq=case.version, transition=transition.name,
                     from_state=from_state, to_state=transition.target, happened_on=data.on, place=data.place,
                     evidence_refs=list(data.evidence_refs), note=data.note, details=details,
@@ -271,7 +346,7 @@ async def record_step(session: AppSession, *, principal: Principal, case_id: uui
 def _apply_effects(case: Case, transition: Transition, data: StepCreate, campaign: Campaign | None,
                    calendar: WorkdayCalendar) -> dict:
     details: dict = {}
-    for name in ("reason", "resolution"):
+    for name in ("reason", "resolution", "explanation"):
         if getattr(data, name) is not None and name in transition.requires:
             details[name] = getattr(data, name)
     if data.monitoring_type is not None and "monitoring_type" in transition.requires:
@@ -303,7 +378,7 @@ async def _after_effects(session: AppSession, case: Case, transition: Transition
             org_code=case.org_code, source=SOURCE)
     if "close" in transition.effects:
         await _close(session, case, on=data.on, outcome=MACHINES[case.kind].state(transition.target).outcome,
-                     reason=data.reason, late=late, campaign=campaign)
+                     reason=data.reason or data.explanation, late=late, campaign=campaign)
 
 
 async def _close(session: AppSession, case: Case, *, on: date, outcome: str, reason: str | None, late: bool,

@@ -1,9 +1,17 @@
-"""Event handlers that open identification cases: a risk found on a visit, income below the line, a warning."""
+"""Event handlers of cases: a risk found on a visit, income below the line or a warning opens an identification;
+a closed case sets the household's monitoring status.
+
+Whether a household is an unresolved monitoring object is read with the status its cases decided
+(:mod:`services.ledger.cases.monitoring`) before the register's, so a household whose risk was
+eliminated gets a new identification (风险再标注) from a new risk, and one just identified gets none.
+"""
 
 from __future__ import annotations
 
 import structlog
 
+from services.ledger.cases.monitoring import follow
+from services.ledger.cases.repository import MonitoringRepository
 from services.ledger.cases.schemas import CaseSource
 from services.ledger.cases.service import open_identification
 from services.ledger.households.repository import HouseholdViewRepository
@@ -15,6 +23,7 @@ from shared.domain.enums import LedgerHouseholdCategory
 from shared.events.contracts.alerts import WarningVerified
 from shared.events.contracts.income import IncomeAssessed
 from shared.events.contracts.intake import VisitSubmitted
+from shared.events.contracts.ledger import CaseClosed
 from shared.events.envelope import Envelope
 from shared.runtime.settings import get_platform_settings
 from shared.runtime.tasks import event_handler
@@ -36,7 +45,8 @@ async def case_from_visit(session: AppSession, envelope: Envelope) -> None:
     identification (风险再标注); an unresolved one is already monitored and gets none.
     """
     visit = envelope.read(VisitSubmitted)
-    category = ledger_category(visit.household_kinds, visit.risk_status)
+    decided = await MonitoringRepository(session).category(visit.household_id)
+    category = ledger_category(visit.household_kinds, visit.risk_status, decided)
     if not visit.risk.has_risk or category in (None, UNRESOLVED):
         return
     day = shanghai_date(visit.visited_at)
@@ -59,7 +69,8 @@ async def case_from_income(session: AppSession, envelope: Envelope) -> None:
     if not income.below_monitoring_line or income.is_latest is False:
         return
     row = await HouseholdViewRepository(session).get(income.household_id)
-    category = ledger_category(row.household_kinds, row.risk_status) if row is not None else None
+    decided = await MonitoringRepository(session).category(income.household_id)
+    category = ledger_category(row.household_kinds, row.risk_status, decided) if row is not None else None
     if category in (None, UNRESOLVED) or row.removed:
         if category is None:
             log.info("income_case_waits_for_household", household_id=str(income.household_id))
@@ -79,7 +90,9 @@ async def case_from_warning(session: AppSession, envelope: Envelope) -> None:
     """A department warning checked and found to show a risk starts a case on the day it was received."""
     warning = envelope.read(WarningVerified)
     row = await HouseholdViewRepository(session).get(warning.household_id)
-    if row is not None and ledger_category(row.household_kinds, row.risk_status) == UNRESOLVED:
+    decided = await MonitoringRepository(session).category(warning.household_id)
+    kinds, risk_status = (row.household_kinds, row.risk_status) if row is not None else ([], None)
+    if ledger_category(kinds, risk_status, decided) == UNRESOLVED:
         return
     evidence = {"key": f"warning:{warning.warning_id}", "source": CaseSource.WARNING.value,
                 "observed_on": warning.received_on.isoformat(),
@@ -89,3 +102,9 @@ async def case_from_warning(session: AppSession, envelope: Envelope) -> None:
                               source=CaseSource.WARNING, started_on=warning.received_on, evidence=evidence,
                               calendar=_calendar(), head_name=row.head_name if row else None,
                               group_name=row.group_name if row else None)
+
+
+@event_handler("case.closed", name="cases.follow_status")
+async def status_from_case(session: AppSession, envelope: Envelope) -> None:
+    """A closed case sets the household's monitoring status (identified, eliminated, rolled back)."""
+    await follow(session, envelope.read(CaseClosed), occurred_at=envelope.occurred_at)

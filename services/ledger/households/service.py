@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from services.ledger.cases.repository import MonitoringRepository
 from services.ledger.households.models import LedgerHousehold, LedgerSourceEvent
 from services.ledger.households.repository import (
     HouseholdViewRepository,
@@ -33,8 +34,15 @@ from shared.events.contracts.intake import HouseholdChanged, VisitSubmitted
 from shared.events.envelope import Envelope
 
 
-def ledger_category(kinds: list[str], risk_status: str | None) -> LedgerHouseholdCategory | None:
-    """农户类型 of 附件3: exactly one of four, from the household's kinds and risk status; None if unknown."""
+def ledger_category(kinds: list[str], risk_status: str | None,
+                    decided: str | None = None) -> LedgerHouseholdCategory | None:
+    """农户类型 of 附件3: exactly one of four, from the household's kinds and risk status; None if unknown.
+
+    ``decided`` is the status the household's cases decided (:mod:`services.ledger.cases.monitoring`):
+    when there is one it holds over the register's.
+    """
+    if decided is not None:
+        return LedgerHouseholdCategory(decided)
     if not kinds:
         return None
     if HouseholdKind.MONITORED in kinds:
@@ -46,8 +54,13 @@ def ledger_category(kinds: list[str], risk_status: str | None) -> LedgerHousehol
     return LedgerHouseholdCategory.GENERAL
 
 
-def category_of(row: LedgerHousehold) -> LedgerHouseholdCategory | None:
-    return ledger_category(row.household_kinds, row.risk_status)
+def category_of(row: LedgerHousehold, decided: str | None = None) -> LedgerHouseholdCategory | None:
+    return ledger_category(row.household_kinds, row.risk_status, decided)
+
+
+async def current_category(session: AppSession, row: LedgerHousehold) -> LedgerHouseholdCategory | None:
+    """The household's 农户类型 now: its cases' decision, else the register's."""
+    return category_of(row, await MonitoringRepository(session).category(row.household_id))
 
 
 async def _row_for(session: AppSession, household_id: uuid.UUID, org_code: str) -> LedgerHousehold:
@@ -152,19 +165,21 @@ async def rebuild(session: AppSession, *, progress: Callable[[int, int], Awaitab
     return {"events_replayed": replayed, "households_before": removed, "households": households}
 
 
-def household_read(row: LedgerHousehold) -> LedgerHouseholdRead:
-    category = category_of(row)
+def household_read(row: LedgerHousehold, decided: str | None = None) -> LedgerHouseholdRead:
+    category = category_of(row, decided)
     return LedgerHouseholdRead.model_validate(row, from_attributes=True).model_copy(
         update={"category": category, "category_label": category.label if category else None})
 
 
 async def list_households(session: AppSession, *, org: str | None, limit: int, offset: int) -> LedgerHouseholdPage:
     rows, total = await HouseholdViewRepository(session).page(org=org, limit=limit, offset=offset)
-    return LedgerHouseholdPage(items=[household_read(row) for row in rows], total=total, limit=limit, offset=offset)
+    decided = await MonitoringRepository(session).categories([row.household_id for row in rows])
+    return LedgerHouseholdPage(items=[household_read(row, decided.get(row.household_id)) for row in rows],
+                               total=total, limit=limit, offset=offset)
 
 
 async def get_household(session: AppSession, *, household_id: uuid.UUID) -> LedgerHouseholdRead:
     row = await HouseholdViewRepository(session).get(household_id)
     if row is None:
         raise NotFound(f"the ledger has heard of no household {household_id} in your scope")
-    return household_read(row)
+    return household_read(row, await MonitoringRepository(session).category(household_id))

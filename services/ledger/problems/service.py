@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from services.ledger.campaigns.models import Campaign
 from services.ledger.campaigns.service import campaign_on, get_campaign
 from services.ledger.households.repository import HouseholdViewRepository
-from services.ledger.households.service import category_of
+from services.ledger.households.service import current_category
 from services.ledger.problems.history import record_history
 from services.ledger.problems.models import Problem
 from services.ledger.problems.repository import ProblemFilter, ProblemRepository
@@ -165,7 +165,7 @@ async def create_problem(session: AppSession, *, principal: Principal, data: Pro
         campaign = await campaign_on(session, org_code=org_code, day=clock.today())
         if campaign is None:
             raise InvalidInput("body.campaign_id", f"no campaign has begun for {org_code}; name one")
-    category = category_of(household) if household is not None else None
+    category = await current_category(session, household) if household is not None else None
     problem = Problem(
         campaign_id=campaign.id, org_code=org_code, level=data.level.value, problem_type=data.problem_type,
         description=data.description, remarks=data.remarks, source=ProblemSource.MANUAL.value,

@@ -6,7 +6,7 @@ import structlog
 
 from services.ledger.campaigns.service import campaign_of_income_year, campaign_on
 from services.ledger.households.models import LedgerHousehold
-from services.ledger.households.service import category_of
+from services.ledger.households.service import current_category
 from services.ledger.problems.models import Problem
 from services.ledger.problems.service import file_firing
 from services.ledger.rules.catalogue import RULES
@@ -55,9 +55,9 @@ def _latest_income(row: LedgerHousehold) -> IncomeFacts | None:
                        event_id=None, below_line=bool(row.income_below_line), per_capita=row.income_per_capita)
 
 
-def context_of(row: LedgerHousehold) -> Context:
+async def context_of(session: AppSession, row: LedgerHousehold) -> Context:
     return Context(household_id=row.household_id, org_code=row.org_code, head_name=row.head_name,
-                   group_name=row.group_name, category=category_of(row))
+                   group_name=row.group_name, category=await current_category(session, row))
 
 
 async def weigh(session: AppSession, row: LedgerHousehold, *, visit: VisitFacts | None = None,
@@ -69,7 +69,7 @@ async def weigh(session: AppSession, row: LedgerHousehold, *, visit: VisitFacts 
     """
     if row.removed:
         return []
-    context = context_of(row)
+    context = await context_of(session, row)
     firings: list[Firing] = []
     visits = [visit] if visit is not None else []
     latest_visit = _latest_visit(row)
