@@ -44,6 +44,13 @@ class Campaign(SQLModel, table=True):
     notice_min_unit: str | None = Field(default=None, max_length=20)
     plan_days: int | None = None  # 一户一策 due this long after approval
     plan_unit: str | None = Field(default=None, max_length=20)
+    # The follow-up of an identified household (amounts in their unit, e.g. months).
+    assessment_from_days: int | None = None  # identified this long ago: yearly risk assessments are owed
+    assessment_from_unit: str | None = Field(default=None, max_length=20)
+    assessment_days: int | None = None  # the next assessment is due this long after approval or the last one
+    assessment_unit: str | None = Field(default=None, max_length=20)
+    review_after_days: int | None = None  # unresolved this long after approval: 户户过筛 review
+    review_after_unit: str | None = Field(default=None, max_length=20)
     origin: str = Field(max_length=20)  # packaged | admin
     updated_by: str = Field(max_length=120)
     updated_at: datetime = now_field()

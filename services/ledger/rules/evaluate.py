@@ -33,6 +33,7 @@ class Context:
     head_name: str | None
     group_name: str | None
     category: LedgerHouseholdCategory | None
+    development_covered: bool = False  # its current assistance plan has a development measure
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,8 @@ def visit_firings(facts: VisitFacts, context: Context) -> list[Firing]:
     if facts.has_risk and context.category == CATEGORY.MONITORED_RESOLVED:
         reason = f"{day}走访研判出现新增风险（{_causes(facts.causes)}）"
         fire("elimination.unstable", reason, reason=reason)
-    if facts.members is not None and context.category == CATEGORY.MONITORED_UNRESOLVED:
+    if facts.members is not None and context.category == CATEGORY.MONITORED_UNRESOLVED \
+            and not context.development_covered:
         able = [name for name, capacity in facts.members if capacity in WORKING]
         if able:
             fire("development.no_measure", f"{day} 走访：有劳动能力 {'、'.join(able)}", members="、".join(able))
