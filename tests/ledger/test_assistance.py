@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -16,12 +16,13 @@ from services.ledger.households.service import (
 from shared.domain.clock import SHANGHAI, clock
 from shared.domain.deadlines import DeadlineUnit, add_months, due_date
 from tests.conftest import VILLAGE
-from tests.factories.intake import member_payload, next_id_number
+from tests.factories.intake import member_payload, next_id_number, visit_form_for
 from tests.factories.ledger import (
     outbox_envelopes,
     problems_of,
     registered_with_visit,
     republished,
+    submit_visit,
 )
 from tests.ledger.test_cases import (
     admin,
@@ -319,3 +320,91 @@ async def test_a_case_unresolved_two_years_after_approval_is_flagged_for_review_
                                          headers=staff(ledger))).json()
     assert after["total"] == 0
     assert await met(ledger, review_key) == [{"key": review_key, "met_on": "2026-09-20", "late": False}]
+
+
+# --- the plan and the household's later visits and register ----------------------------------------------
+
+
+async def become_monitored(system, household: dict, risk_status: str = "unresolved") -> None:
+    changed = await system.client.patch(f"/intake/households/{household['id']}", headers=staff(system), json={
+        "household_kinds": ["monitored"], "risk_status": risk_status})
+    assert changed.status_code == 200, changed.text
+    await system.settle()
+
+
+async def later_visit(system, household: dict, visited_at: str, *, monitored: bool = False,
+                      **member_overrides) -> None:
+    if monitored:
+        household = household | {"household_kinds": ["monitored"], "risk_status": "unresolved"}
+    form = visit_form_for(household, visited_at=visited_at)
+    form["members"] = [m | member_overrides for m in form["members"]]
+    await submit_visit(system, form)
+    await system.settle()
+
+
+async def test_the_visit_rule_of_development_measures_is_quiet_for_a_household_whose_plan_has_one(ledger):
+    household, case = await identified(ledger)
+    with on("2024-09-20"):
+        await post_plan(ledger, plan_body(case))
+    await become_monitored(ledger, household)
+    await later_visit(ledger, household, "2024-09-22T10:00:00+08:00", monitored=True)
+    assert "development.no_measure" not in {p["rule_code"] for p in await problems_of(ledger, household["id"])}
+
+    other, other_case = await identified(ledger)  # the same, with a plan of protective measures only
+    with on("2024-09-20"):
+        await post_plan(ledger, plan_body(other_case, measures=[PROTECTIVE]))
+    await become_monitored(ledger, other)
+    await later_visit(ledger, other, "2024-09-22T10:00:00+08:00", monitored=True)
+    [development] = [p for p in await problems_of(ledger, other["id"]) if p["rule_code"] == "development.no_measure"]
+    assert development["evidence_count"] == 2  # the plan's revision, and the later visit
+
+
+async def test_a_later_visit_finding_labour_capacity_flags_the_plan_that_has_no_development_measure(ledger):
+    household, case = await identified(ledger, members=no_labour_members())
+    with on("2024-09-20"):
+        plan = await post_plan(ledger, plan_body(case, measures=[PROTECTIVE]))
+    assert (plan["labour"], plan["flags"]) == ("no_labour", [])
+
+    await later_visit(ledger, household, "2024-09-25T10:00:00+08:00", labour_capacity="ordinary")
+    got = (await ledger.client.get(f"/ledger/plans/{plan['id']}", headers=staff(ledger))).json()
+    assert (got["labour"], got["flags"], got["labour_mismatch"], got["revision"]) == (
+        "has_labour", ["no_development_measure"], True, 1)
+    assert got["revisions"][0]["flags"] == []  # the revision stays as it was recorded
+    [development] = [p for p in await problems_of(ledger, household["id"])
+                     if p["rule_code"] == "development.no_measure"]
+    assert development["evidence_count"] == 1
+
+    # An older visit arriving late changes nothing: the view keeps the newer visit's labour capacity.
+    await later_visit(ledger, household, "2024-09-23T10:00:00+08:00", labour_capacity="none")
+    again = (await ledger.client.get(f"/ledger/plans/{plan['id']}", headers=staff(ledger))).json()
+    assert (again["labour"], again["flags"]) == ("has_labour", ["no_development_measure"])
+
+
+async def test_a_risk_marked_resolved_ends_the_follow_up_and_meets_what_it_owed(ledger):
+    household, case = await identified(ledger)
+    await follow(ledger, "2025-03-17")
+    key = f"case:{case['id']}:assessment:1"
+    assert len(await scheduled(ledger, key)) == 1
+
+    await become_monitored(ledger, household, risk_status="resolved")  # the register says so today
+    resolved = clock.today()
+    await follow(ledger, (resolved - timedelta(days=1)).isoformat())  # not resolved yet on the day before
+    assert await met(ledger, key) == []
+    await follow(ledger, resolved.isoformat())
+    await follow(ledger, (resolved + timedelta(days=1)).isoformat())
+
+    assert await met(ledger, key) == [{"key": key, "met_on": resolved.isoformat(), "late": True}]
+    rows = (await ledger.client.get("/ledger/follow-ups", headers=staff(ledger))).json()["items"]
+    [row] = [r for r in rows if r["case_id"] == case["id"]]
+    assert (row["resolved_on"], row["assessment_due_on"]) == (resolved.isoformat(), None)
+    flagged = (await ledger.client.get("/ledger/follow-ups", params={"flagged": "true"}, headers=staff(ledger))).json()
+    assert case["id"] not in [r["case_id"] for r in flagged["items"]]  # a resolved case awaits no review
+
+
+async def test_the_rule_table_lists_the_plan_rules_as_active(ledger):
+    rules = {r["code"]: r for r in (await ledger.client.get("/ledger/rules", headers=cadre(ledger))).json()}
+    late, cover = rules["assistance.plan_over_10_days"], rules["protection.no_cover"]
+    assert (late["active"], late["level"], late["problem_type"], late["triggers"]) == (
+        True, "village", "assistance_and_elimination", ["assistance_plan"])
+    assert (cover["active"], cover["level"], cover["problem_type"]) == (True, "household", "other")
+    assert "assistance_plan" in rules["development.no_measure"]["triggers"]

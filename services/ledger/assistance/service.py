@@ -334,14 +334,16 @@ async def _schedule_next_assessment(session: AppSession, case: Case, follow_up: 
                     basis=f"campaign {campaign.code} assessment_days", rule_code=ASSESSMENT_RULE)
 
 
-async def _resolved_on(session: AppSession, case: Case) -> date | None:
+async def _resolved_on(session: AppSession, case: Case, today: date) -> date | None:
+    """The day the case's risk was resolved by ``today``: an elimination approved, or the register saying so."""
     eliminated = await AssistanceRepository(session).eliminated_on(case.household_id, case.closed_on)
-    if eliminated is not None:
+    if eliminated is not None and eliminated <= today:
         return eliminated
     household = await HouseholdViewRepository(session).get(case.household_id)
     if (household is not None and household.register_as_of is not None
             and category_of(household) == LedgerHouseholdCategory.MONITORED_RESOLVED):
-        return max(shanghai_date(household.register_as_of), case.closed_on)
+        day = max(shanghai_date(household.register_as_of), case.closed_on)
+        return day if day <= today else None
     return None
 
 
@@ -363,7 +365,7 @@ async def follow(session: AppSession, *, case: Case, today: date, calendar: Work
         await session.flush()
     if follow_up.resolved_on is not None:
         return follow_up
-    resolved = await _resolved_on(session, case)
+    resolved = await _resolved_on(session, case, today)
     if resolved is not None:
         await _end(session, follow_up, resolved)
         return follow_up
