@@ -307,8 +307,8 @@ async def test_a_case_unresolved_two_years_after_approval_is_flagged_for_review_
         flagged = (await ledger.client.get("/ledger/follow-ups", params={"flagged": "true"},
                                            headers=staff(ledger))).json()
     [row] = flagged["items"]
-    assert (row["case_id"], row["review_due_on"], row["review_flagged_on"]) == (case["id"], "2026-09-16",
-                                                                                 "2026-09-17")
+    assert (row["case_id"], row["review_due_on"], row["review_flagged_on"], row["review_by"]) == (
+        case["id"], "2026-09-16", "2026-09-17", "2027-09-16")
     [review] = await scheduled(ledger, review_key)
     assert (review["due"], review["counted_from"], review["kind"]) == ("2027-09-16", "2026-09-16", "two_year_review")
 

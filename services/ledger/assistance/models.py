@@ -113,6 +113,7 @@ class CaseFollowUp(OrgScoped, table=True):
     review_key: str | None = Field(default=None, max_length=80)
     review_due_on: date | None = None
     review_flagged_on: date | None = None
+    review_by: date | None = None  # the review's due day, announced when the case is flagged
     reviewed_on: date | None = None
     resolved_on: date | None = None
     updated_at: datetime = now_field()

@@ -228,7 +228,8 @@ FOLLOW_UP_EXAMPLE = {"case_id": "7d6e5f4a-3b2c-4d1e-9f0a-1b2c3d4e5f6a",
                      "household_id": "9b2d4c6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f", "org_code": "500151108201",
                      "identified_on": "2024-09-16", "assessments": 1, "last_assessed_on": "2025-09-10",
                      "assessment_due_on": "2026-09-10", "assessment_overdue": False,
-                     "review_due_on": "2026-09-16", "review_flagged_on": "2026-09-17", "reviewed_on": None,
+                     "review_due_on": "2026-09-16", "review_flagged_on": "2026-09-17", "review_by": "2027-09-16",
+                     "reviewed_on": None,
                      "resolved_on": None}
 
 
@@ -248,6 +249,7 @@ class FollowUpRead(BaseModel):
     review_due_on: date | None = Field(description="the 2-year mark: unresolved by then, reviewed household by "
                                                    "household")
     review_flagged_on: date | None = Field(description="the day the case was found unresolved past the mark")
+    review_by: date | None = Field(description="the review's due day (one assessment clock after the mark)")
     reviewed_on: date | None
     resolved_on: date | None
 

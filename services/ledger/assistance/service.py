@@ -378,8 +378,8 @@ async def follow(session: AppSession, *, case: Case, today: date, calendar: Work
         follow_up.review_flagged_on = today
         review_clock = clock_of(campaign, "assessment") or clock_of(campaign, "review_after")
         follow_up.review_key = review_key(case.id)
-        due = due_date(follow_up.review_due_on, *review_clock, calendar)
-        await _schedule(session, case, key=follow_up.review_key, kind="two_year_review", due=due,
+        follow_up.review_by = due_date(follow_up.review_due_on, *review_clock, calendar)
+        await _schedule(session, case, key=follow_up.review_key, kind="two_year_review", due=follow_up.review_by,
                         amount=review_clock[0], unit=review_clock[1], counted_from=follow_up.review_due_on,
                         basis=f"campaign {campaign.code} review_after_days, then assessment_days",
                         rule_code=REVIEW_RULE)
@@ -395,7 +395,7 @@ async def _end(session: AppSession, follow_up: CaseFollowUp, resolved: date) -> 
     if follow_up.assessment_key is not None:
         owed.append((follow_up.assessment_key, follow_up.assessment_due_on))
     if follow_up.review_key is not None and follow_up.reviewed_on is None:
-        owed.append((follow_up.review_key, None))
+        owed.append((follow_up.review_key, follow_up.review_by))
     for key, due in owed:
         await publish(session, DeadlineMet(key=key, met_on=resolved, late=due is not None and resolved > due),
                       org_code=follow_up.org_code, source=SOURCE)
@@ -430,7 +430,8 @@ async def record_assessment(session: AppSession, *, data: AssessmentCreate,
     if data.kind == AssessmentKind.REVIEW and follow_up.reviewed_on is None:
         follow_up.reviewed_on = data.assessed_on
         if follow_up.review_key is not None:
-            await publish(session, DeadlineMet(key=follow_up.review_key, met_on=data.assessed_on, late=False),
+            late = follow_up.review_by is not None and data.assessed_on > follow_up.review_by
+            await publish(session, DeadlineMet(key=follow_up.review_key, met_on=data.assessed_on, late=late),
                           org_code=case.org_code, source=SOURCE)
     session.add(assessment)
     follow_up.assessments += 1

@@ -134,6 +134,7 @@ def upgrade() -> None:
         sa.Column("review_key", sa.String(80), nullable=True),
         sa.Column("review_due_on", sa.Date(), nullable=True),
         sa.Column("review_flagged_on", sa.Date(), nullable=True),
+        sa.Column("review_by", sa.Date(), nullable=True),
         sa.Column("reviewed_on", sa.Date(), nullable=True),
         sa.Column("resolved_on", sa.Date(), nullable=True),
         sa.Column("updated_at", AwareDateTime(), nullable=False),
