@@ -93,6 +93,12 @@ async def follow(system, as_of: str) -> None:
                                                       as_of=date.fromisoformat(as_of))
 
 
+async def daily_scan(system, day: str) -> None:
+    """The scheduled scan's tick of that day (06:20 in Shanghai), fanning out to each village."""
+    tick = datetime.fromisoformat(day).replace(hour=6, minute=20, tzinfo=SHANGHAI)
+    assert await system.runtimes["ledger"].jobs.fire("assistance.follow_up_scan", tick=tick) == "succeeded"
+
+
 # --- labour capacity -------------------------------------------------------------------------------------
 
 
@@ -260,10 +266,10 @@ async def test_assessments_are_owed_yearly_from_half_a_year_after_approval_and_e
     _, case = await identified(ledger)
     first_key = f"case:{case['id']}:assessment:1"
 
-    await follow(ledger, "2025-03-16")  # half a year to the day: not yet over it
+    await daily_scan(ledger, "2025-03-16")  # half a year to the day: not yet over it
     assert await scheduled(ledger, first_key) == []
-    await follow(ledger, "2025-03-17")
-    await follow(ledger, "2025-03-18")  # the same deadline is announced once
+    await daily_scan(ledger, "2025-03-17")
+    await daily_scan(ledger, "2025-03-18")  # the same deadline is announced once
     [first] = await scheduled(ledger, first_key)
     assert (first["due"], first["amount"], first["unit"], first["counted_from"], first["kind"]) == (
         "2025-09-16", 12, "calendar_months", "2024-09-16", "risk_assessment")

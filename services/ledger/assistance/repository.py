@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, distinct, func, select
+from sqlalchemy import Select, func, select
 
 from services.ledger.assistance.models import (
     AssistancePlan,
@@ -127,7 +127,7 @@ class AssistanceRepository:
         return (await self.session.scalars(select(Case).where(Case.id == case_id))).first()
 
     async def villages_with_identified_cases(self) -> Sequence[str]:
-        query = select(distinct(Case.org_code)).where(Case.outcome == IDENTIFIED).order_by(Case.org_code)
+        query = select(Case.org_code).where(Case.outcome == IDENTIFIED).distinct().order_by(Case.org_code)
         return (await self.session.scalars(query)).all()
 
     async def identified_cases_of(self, village: str) -> Sequence[Case]:
