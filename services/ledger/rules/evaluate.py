@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from services.ledger.households.service import ABLE
 from services.ledger.rules.catalogue import Rule, rule, rule_for_finding
 from shared.domain.clock import shanghai_date
-from shared.domain.enums import LabourCapacity, LedgerHouseholdCategory, RiskCause
+from shared.domain.enums import LedgerHouseholdCategory, RiskCause
 
 CATEGORY = LedgerHouseholdCategory
-WORKING = {LabourCapacity.ORDINARY.value, LabourCapacity.SKILLED.value}
+WORKING = ABLE  # who counts as able to work is the household view's one rule
 GUARANTEE_RULES = {"dropout": "guarantee.dropout", "uninsured": "guarantee.uninsured",
                    "housing_unsafe": "guarantee.housing_unsafe", "water_unsafe": "guarantee.water_unsafe"}
 
