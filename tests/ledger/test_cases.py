@@ -311,7 +311,7 @@ async def test_the_procedure_is_served_as_data_and_the_readme_shows_the_diagram_
     assert (states["rolled_back"]["outcome"], states["rolled_back"]["terminal"]) == ("rolled_back", True)
     assert [c["code"] for c in response.json()["elimination_conditions"]] == [
         "household.unresolved_monitoring_object", "income.above_line_long_enough", "guarantees.secured",
-        "risk.none_new"]
+        "risk.none_new", "protection.no_labour_covered"]
     readme = README.read_text("utf-8")
     for machine in MACHINES.values():
         assert f"```mermaid\n{mermaid(machine)}\n```" in readme, f"the README's {machine.kind} diagram is stale"

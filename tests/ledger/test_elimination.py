@@ -26,6 +26,13 @@ from tests.factories.ledger import (
     submit_visit,
     troubled_visit,
 )
+from tests.ledger.test_assistance import (
+    PROTECTIVE,
+    no_labour_members,
+    plan_body,
+    post_plan,
+)
+from tests.ledger.test_assistance import identified as identified_with_plan_due
 from tests.ledger.test_cases import (
     admin,
     cadre,
@@ -301,3 +308,21 @@ async def test_the_status_holds_the_latest_decision_whatever_order_the_closed_ca
     await consumer.deliver(closed("withdrawn", "2024-11-02", "identification"))
     await consumer.deliver(closed("rolled_back", "2024-11-05", "elimination"))
     assert await status() == ("monitored_unresolved", "rolled_back", "2024-11-05")
+
+
+async def test_a_whole_household_without_labour_on_protective_cover_is_never_eliminated(ledger):
+    """Income above the line, guarantees secured, no new risk: still refused while the household, with no
+    member able to work, lives on the protective cover of its plan (兜底保障)."""
+    household, case = await identified_with_plan_due(ledger, members=no_labour_members())
+    with clock.frozen(at("2024-09-21")):
+        await post_plan(ledger, plan_body(case, measures=(PROTECTIVE,)))
+    [campaign] = (await ledger.client.get("/ledger/campaigns", headers=staff(ledger))).json()
+    changed = await ledger.client.patch(f"/ledger/campaigns/{campaign['id']}", headers=admin(ledger),
+                                        json={"elimination_income_months": 1})
+    assert changed.status_code == 200, changed.text
+    await submit_visit(ledger, clean_visit(household, "2024-09-20"))
+    await ledger.settle()
+    with clock.frozen(at("2024-11-01")):
+        refused = await propose(ledger, household["id"], "2024-10-21", expect=409)
+    assert [c["code"] for c in refused["conditions"]] == ["protection.no_labour_covered"]
+    assert "protective cover" in refused["conditions"][0]["message"]

@@ -112,7 +112,8 @@ HEAD_NAME = "钟离秋实"  # a name nothing else in the test database carries
 # What the world's objects are known by: none may appear in an outsider's answer.
 MARKER_KEYS = ("household_id", "member_id", "visit_id", "assessment_id", "problem_id", "rectification_id",
                "case_id", "warning_id", "alert_id", "delivery_id", "subscription_id", "job_id", "failure_id",
-               "reassessment_id", "department_id", "event_id", "household_number", "head_name", "refused_message_id")
+               "reassessment_id", "department_id", "event_id", "household_number", "head_name", "refused_message_id",
+               "plan_id")
 # Body fields that refer to an object or org; a 422 on one of them "outside your scope" is a refusal.
 REFERENCE_FIELDS = {"household_id", "org_code", "org_prefix", "village", "case_id", "problem_id"}
 
@@ -165,6 +166,8 @@ async def build_world(system) -> dict[str, dict[str, str]]:
                                                 income=amounts_income(wage_income="60000")))
     pending = visit_submitted(visited_at="2024-10-15T10:00:00+08:00", household_id=uuid.UUID(household_id))
     await publish_visit(system, pending)  # after the packaged income year: it waits for a rule set
+    identified_id, identified_case_id, plan_id = await _identified_with_plan(system)
+
     department = await register_department(system)
     refused = await send(system, department["code"], department["secret"], [], message_id="msg_scope_refused",
                          sign_with="whsec_" + "A" * 32)
@@ -194,8 +197,9 @@ async def build_world(system) -> dict[str, dict[str, str]]:
     world: dict[str, dict[str, str]] = {
         "intake": {"household_id": household_id, "member_id": member["id"], "visit_id": visits["items"][0]["id"]},
         "income": {"household_id": household_id, "assessment_id": assessments["years"][0]["assessment"]["id"]},
-        "ledger": {"household_id": household_id, "problem_id": problems[0]["id"], "case_id": cases[0]["id"],
-                   "rectification_id": verified.json()["rectification_id"]},
+        # The ledger's household and case are the identified ones: its plan, assessment and follow-up name them.
+        "ledger": {"household_id": identified_id, "problem_id": problems[0]["id"], "case_id": identified_case_id,
+                   "rectification_id": verified.json()["rectification_id"], "plan_id": plan_id},
         "alerts": {"household_id": household_id, "warning_id": warnings[0]["id"], "alert_id": alerts[0]["id"],
                    "delivery_id": deliveries[0]["id"], "subscription_id": subscription.json()["id"],
                    "department_id": department["id"]},
@@ -212,6 +216,34 @@ async def build_world(system) -> dict[str, dict[str, str]]:
         world[service] |= {"household_number": household["household_number"], "head_name": HEAD_NAME}
     world["alerts"]["refused_message_id"] = "msg_scope_refused"
     return world
+
+
+async def _identified_with_plan(system) -> tuple[str, str, str]:
+    """A second household of the village, identified, with its plan, an assessment and what it owes next."""
+    town, admin = system.headers("town_staff", TOWNSHIP), system.headers("district_admin", DISTRICT)
+    household, _ = await registered_with_visit(system)
+    await system.settle()
+    [case] = (await system.client.get("/ledger/cases", params={"household_id": household["id"]},
+                                      headers=town)).json()["items"]
+    for transition, day, headers, extra in (
+            ("apply", 6, town, {}), ("verify", 7, town, {}), ("appraise", 8, town, {}), ("post_notice", 9, town, {}),
+            ("township_review", 14, town, {}), ("county_approve", 16, admin, {"monitoring_type": "marginal"})):
+        step = await system.client.post(f"/ledger/cases/{case['id']}/steps", headers=headers, json={
+            "transition": transition, "on": f"2024-09-{day:02d}", "place": "村委会"} | extra)
+        assert step.status_code == 200, step.text
+    measure = {"type": "development", "content": "安排公益性岗位", "helper_name": "刘志强",
+               "helper_unit": "西河镇农业服务中心", "starts_on": "2024-09-20"}
+    plan = await system.client.post("/ledger/plans", headers=town, json={
+        "case_id": case["id"], "drawn_up_on": "2024-09-20", "helper_name": "刘志强",
+        "helper_unit": "西河镇农业服务中心", "measures": [measure]})
+    assert plan.status_code == 201, plan.text
+    assessed = await system.client.post("/ledger/assessments", headers=town, json={
+        "case_id": case["id"], "kind": "yearly", "assessed_on": "2024-10-10", "risk_present": True,
+        "conclusion": "继续监测帮扶", "assessor_name": "刘志强", "assessor_unit": "西河镇农业服务中心"})
+    assert assessed.status_code == 201, assessed.text
+    await system.runtimes["ledger"].jobs.run_untracked("assistance.follow_village", {"village": VILLAGE},
+                                                      as_of=date(2025, 4, 1))
+    return household["id"], case["id"], plan.json()["id"]
 
 
 async def _platform_rows(system, service: str) -> dict[str, str]:

@@ -46,6 +46,13 @@ class Campaign(SQLModel, table=True):
     plan_unit: str | None = Field(default=None, max_length=20)
     # Risk elimination: income above the line for at least this many calendar months (None: not set).
     elimination_income_months: int | None = None
+    # The follow-up of an identified household (amounts in their unit, e.g. months).
+    assessment_from_days: int | None = None  # identified this long ago: yearly risk assessments are owed
+    assessment_from_unit: str | None = Field(default=None, max_length=20)
+    assessment_days: int | None = None  # the next assessment is due this long after approval or the last one
+    assessment_unit: str | None = Field(default=None, max_length=20)
+    review_after_days: int | None = None  # unresolved this long after approval: 户户过筛 review
+    review_after_unit: str | None = Field(default=None, max_length=20)
     origin: str = Field(max_length=20)  # packaged | admin
     updated_by: str = Field(max_length=120)
     updated_at: datetime = now_field()

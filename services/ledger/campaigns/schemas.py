@@ -10,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.domain.deadlines import DeadlineUnit
 
-# The identification procedure's clocks, each a number of days and its unit.
-PROCEDURE_CLOCKS = ("identification", "notice_min", "plan")
+# The identification procedure's clocks and those of the follow-up of an identified household, each an
+# amount (``<clock>_days``, whatever its unit) and its unit.
+PROCEDURE_CLOCKS = ("identification", "notice_min", "plan", "assessment_from", "assessment", "review_after")
 # The phase dates in the order the campaign runs through them.
 PHASES = ("starts_on", "mobilisation_by", "visits_confirmed_by", "visits_checked_by")
 
@@ -39,6 +40,16 @@ class CampaignDates(BaseModel):
     plan_unit: DeadlineUnit | None = None
     elimination_income_months: Annotated[int | None, Field(ge=1, le=60)] = Field(
         default=None, description="风险消除: income above the line for at least this many calendar months")
+    assessment_from_days: Annotated[int | None, Field(ge=1, le=365)] = Field(
+        default=None, description="风险评估: a case identified this long ago owes yearly risk assessments")
+    assessment_from_unit: DeadlineUnit | None = None
+    assessment_days: Annotated[int | None, Field(ge=1, le=365)] = Field(
+        default=None, description="风险评估: the next assessment is due this long after approval or the previous one")
+    assessment_unit: DeadlineUnit | None = None
+    review_after_days: Annotated[int | None, Field(ge=1, le=365)] = Field(
+        default=None, description="户户过筛: a case unresolved this long after approval is reviewed household by "
+                                  "household")
+    review_after_unit: DeadlineUnit | None = None
 
     @model_validator(mode="after")
     def _in_order(self) -> Self:
@@ -76,7 +87,14 @@ class CampaignCreate(CampaignDates):
                                                        "notice_min_unit": "calendar_days",
                                                        "plan_days": 10,
                                                        "plan_unit": "calendar_days",
-                                                       "elimination_income_months": 6}]})
+                                                       "elimination_income_months": 6,
+
+                                                       "assessment_from_days": 6,
+                                                       "assessment_from_unit": "calendar_months",
+                                                       "assessment_days": 12,
+                                                       "assessment_unit": "calendar_months",
+                                                       "review_after_days": 24,
+                                                       "review_after_unit": "calendar_months"}]})
 
     code: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z._-]+$")]
     name: Annotated[str, Field(min_length=1, max_length=80)]
@@ -113,6 +131,12 @@ class CampaignUpdate(BaseModel):
     plan_days: Annotated[int | None, Field(ge=1, le=365)] = None
     plan_unit: DeadlineUnit | None = None
     elimination_income_months: Annotated[int | None, Field(ge=1, le=60)] = None
+    assessment_from_days: Annotated[int | None, Field(ge=1, le=365)] = None
+    assessment_from_unit: DeadlineUnit | None = None
+    assessment_days: Annotated[int | None, Field(ge=1, le=365)] = None
+    assessment_unit: DeadlineUnit | None = None
+    review_after_days: Annotated[int | None, Field(ge=1, le=365)] = None
+    review_after_unit: DeadlineUnit | None = None
 
 
 class CampaignRead(CampaignCreate):
@@ -138,6 +162,12 @@ class CampaignRead(CampaignCreate):
                                                        "plan_days": 10,
                                                        "plan_unit": "calendar_days",
                                                        "elimination_income_months": 6,
+                                                       "assessment_from_days": 6,
+                                                       "assessment_from_unit": "calendar_months",
+                                                       "assessment_days": 12,
+                                                       "assessment_unit": "calendar_months",
+                                                       "review_after_days": 24,
+                                                       "review_after_unit": "calendar_months",
                                                        "id": "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
                                                        "origin": "packaged",
                                                        "updated_by": "system",

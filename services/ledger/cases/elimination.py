@@ -61,6 +61,8 @@ class EliminationFacts:
     shortfalls: tuple[str, ...] = ()  # the guarantees the latest visit found short
     new_risks: tuple[RiskyVisit, ...] = field(default=())  # causes judged since identification not identified then
     open_cases: tuple[str, ...] = ()  # kinds of the household's open cases
+    # The whole household has no labour capacity and its current plan gives it protective cover (兜底保障).
+    no_labour_on_protective_cover: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,13 @@ def _no_new_risk(facts: EliminationFacts) -> str | None:
     return "; ".join(found) or None
 
 
+def _not_on_protective_cover(facts: EliminationFacts) -> str | None:
+    if facts.no_labour_on_protective_cover:
+        return ("the whole household has no labour capacity and its assistance plan gives it protective cover "
+                "(保障性帮扶): its risk stays marked while the cover lasts")
+    return None
+
+
 CONDITIONS: tuple[Condition, ...] = (
     Condition("household.unresolved_monitoring_object", "an identified, unresolved monitoring object", _unresolved),
     Condition("income.above_line_long_enough",
@@ -116,6 +125,8 @@ CONDITIONS: tuple[Condition, ...] = (
               _guarantees),
     Condition("risk.none_new", "the latest visit judges no risk, no visit since identification judged a risk of "
               "another cause than those identified, and no case is open", _no_new_risk),
+    Condition("protection.no_labour_covered", "not a whole household without labour capacity on protective "
+              "cover", _not_on_protective_cover),
 )
 
 
@@ -127,7 +138,7 @@ def unmet(facts: EliminationFacts) -> list[tuple[str, str]]:
 def facts_of(*, proposed_on: date, row: LedgerHousehold, category: LedgerHouseholdCategory | None,
              decision: HouseholdMonitoring | None, identified_causes: Sequence[str],
              income_months_required: int | None, logged: Sequence[LedgerSourceEvent],
-             open_cases: Sequence[str]) -> EliminationFacts:
+             open_cases: Sequence[str], no_labour_on_protective_cover: bool = False) -> EliminationFacts:
     """The facts of one household from its view row, its logged source events and its cases."""
     visits: dict = {}
     for stored in logged:
@@ -166,4 +177,4 @@ def facts_of(*, proposed_on: date, row: LedgerHousehold, category: LedgerHouseho
         income_months_required=income_months_required, latest_income_below_line=row.income_below_line,
         latest_income_year=row.income_year, above_line_since=since, latest_visit_on=latest_visit_on,
         latest_visit_risk=bool(row.visit_has_risk), shortfalls=shortfalls, new_risks=new_risks,
-        open_cases=tuple(open_cases))
+        open_cases=tuple(open_cases), no_labour_on_protective_cover=no_labour_on_protective_cover)

@@ -21,6 +21,8 @@ from datetime import date, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from services.ledger.assistance.repository import AssistanceRepository
+from services.ledger.assistance.schemas import MeasureType
 from services.ledger.campaigns.models import Campaign
 from services.ledger.campaigns.service import campaign_on
 from services.ledger.cases.elimination import facts_of, unmet
@@ -48,7 +50,10 @@ from services.ledger.cases.schemas import (
     StepRead,
 )
 from services.ledger.households.repository import HouseholdViewRepository
-from services.ledger.households.service import category_of
+from services.ledger.households.service import (
+    category_of,
+    whole_household_without_labour,
+)
 from services.ledger.problems.service import file_firing
 from services.ledger.rules.catalogue import rule
 from services.ledger.rules.evaluate import Context, Firing
@@ -196,6 +201,13 @@ async def open_by_hand(session: AppSession, *, data: CaseCreate, calendar: Workd
     return await read(session, case), created
 
 
+async def _no_labour_on_protective_cover(session: AppSession, household) -> bool:
+    if not whole_household_without_labour(household):
+        return False
+    plan = await AssistanceRepository(session).current_plan_of_household(household.household_id)
+    return plan is not None and plan.has_measure(MeasureType.PROTECTIVE)
+
+
 async def open_elimination(session: AppSession, *, data: EliminationCreate) -> tuple[CaseRead, bool]:
     """An elimination case for a household meeting every condition; 409 listing each unmet one otherwise.
 
@@ -223,7 +235,8 @@ async def open_elimination(session: AppSession, *, data: EliminationCreate) -> t
                      income_months_required=campaign.elimination_income_months if campaign else None,
                      logged=await repository.source_events(household.household_id, ("income.assessed",
                                                                                       "visit.submitted")),
-                     open_cases=open_cases)
+                     open_cases=open_cases, no_labour_on_protective_cover=await _no_labour_on_protective_cover(
+                         session, household))
     if failed := unmet(facts):
         raise Conflict(f"the household does not meet {len(failed)} condition(s) of risk elimination: "
                        + ", ".join(code for code, _ in failed), conditions=failed)

@@ -39,6 +39,10 @@ class LedgerHousehold(OrgScoped, table=True):
     visit_has_risk: bool | None = None
     visit_risk_causes: list[str] = Field(default_factory=list, sa_type=CodeList)
     visit_guarantees: dict | None = Field(default=None, sa_type=JSONDoc)
+    # Labour capacity (劳动能力) of the members, summarised from the latest visit (stamped like it):
+    # has_labour / weak_labour / no_labour / unknown (see households.service.labour_summary).
+    labour: str | None = Field(default=None, max_length=20)
+    labour_members: list[str] = Field(default_factory=list, sa_type=JSONDoc)  # names of members able to work
     income_assessment_id: uuid.UUID | None = None
     income_year: int | None = None
     income_as_of: datetime | None = Field(default=None, sa_type=AwareDateTime)

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.domain.enums import LedgerHouseholdCategory
 
@@ -35,6 +35,8 @@ class LedgerHouseholdRead(BaseModel):
                                                                             "uninsured": False,
                                                                             "housing_unsafe": False,
                                                                             "water_unsafe": False},
+                                                       "labour": "has_labour",
+                                                       "labour_members": ["李建国"],
                                                        "income_assessment_id": "4e7a1c2b-9d3f-4a5e-8b6c-1d2e3f4a5b6c",
                                                        "income_year": 2024,
                                                        "income_class": "low_income_group",
@@ -59,6 +61,10 @@ class LedgerHouseholdRead(BaseModel):
     visit_has_risk: bool | None
     visit_risk_causes: list[str]
     visit_guarantees: dict | None
+    labour: str | None = Field(default=None, description="from the latest visit's members: has_labour (at least one "
+                               "of ordinary or skilled labour capacity), weak_labour, no_labour (the whole household "
+                               "without labour capacity) or unknown")
+    labour_members: list[str] = Field(default=[], description="the members able to work (ordinary or skilled)")
     income_assessment_id: uuid.UUID | None
     income_year: int | None
     income_class: str | None
@@ -88,6 +94,8 @@ class LedgerHouseholdPage(BaseModel):
                                                                                        "uninsured": False,
                                                                                        "housing_unsafe": False,
                                                                                        "water_unsafe": False},
+                                                                  "labour": "has_labour",
+                                                                  "labour_members": ["李建国"],
                                                                   "income_assessment_id": "4e7a1c2b-9d3f-4a5e-8b6c-1d2e3f4a5b6c",
                                                                   "income_year": 2024,
                                                                   "income_class": "low_income_group",

@@ -4,7 +4,8 @@ Each source has its own version, so the order events arrive in does not matter:
 
 - the register (户主, 社, 户类型, 风险状态) from ``household.changed`` and from ``visit.submitted``
   (a visit's form matches the register at submission), by the time the event occurred;
-- the latest visit by ``visited_at``, then the time intake received it;
+- the latest visit by ``visited_at``, then the time intake received it, with the members' labour
+  capacity summarised (:func:`labour_summary`; ``household.changed`` carries no labour capacity);
 - the latest income by (income year, time assessed); an assessment income itself marks as not the
   latest (a late visit's) is kept in the log but does not replace the current one.
 
@@ -27,7 +28,12 @@ from services.ledger.households.repository import (
 from services.ledger.households.schemas import LedgerHouseholdPage, LedgerHouseholdRead
 from shared.data.database import AppSession
 from shared.domain.clock import clock
-from shared.domain.enums import HouseholdKind, LedgerHouseholdCategory, RiskStatus
+from shared.domain.enums import (
+    HouseholdKind,
+    LabourCapacity,
+    LedgerHouseholdCategory,
+    RiskStatus,
+)
 from shared.errors import NotFound
 from shared.events.contracts.income import IncomeAssessed
 from shared.events.contracts.intake import HouseholdChanged, VisitSubmitted
@@ -61,6 +67,40 @@ def category_of(row: LedgerHousehold, decided: str | None = None) -> LedgerHouse
 async def current_category(session: AppSession, row: LedgerHousehold) -> LedgerHouseholdCategory | None:
     """The household's 农户类型 now: its cases' decision, else the register's."""
     return category_of(row, await MonitoringRepository(session).category(row.household_id))
+
+
+# --- labour capacity: the one place that says what a household's members' capacities add up to ----------
+
+HAS_LABOUR, WEAK_LABOUR, NO_LABOUR, LABOUR_UNKNOWN = "has_labour", "weak_labour", "no_labour", "unknown"
+ABLE = frozenset({LabourCapacity.ORDINARY.value, LabourCapacity.SKILLED.value})  # 普通/技能劳动力
+UNABLE = frozenset({LabourCapacity.LOST.value, LabourCapacity.NONE.value})  # 丧失劳动力/无劳动力
+
+
+def labour_summary(capacities: list[str]) -> str:
+    """What the members' labour capacities (劳动能力 codes) say of the household.
+
+    ``has_labour``: at least one member of ordinary or skilled labour capacity (owed a development
+    measure); ``no_labour``: every member has lost it or has none (a whole household without labour
+    capacity: owed protective cover); ``weak_labour``: the others when every code is known (weak or
+    half labour, none able); ``unknown``: no members, or a code this version does not know and no
+    able member.
+    """
+    codes = set(capacities)
+    if codes & ABLE:
+        return HAS_LABOUR
+    if not codes or not codes <= {c.value for c in LabourCapacity}:
+        return LABOUR_UNKNOWN
+    return NO_LABOUR if codes <= UNABLE else WEAK_LABOUR
+
+
+def has_labour_capacity(household: LedgerHousehold | None) -> bool:
+    """At least one member able to work, as the household's latest visit recorded."""
+    return household is not None and household.labour == HAS_LABOUR
+
+
+def whole_household_without_labour(household: LedgerHousehold | None) -> bool:
+    """Every member without labour capacity (lost or none), as the household's latest visit recorded."""
+    return household is not None and household.labour == NO_LABOUR
 
 
 async def _row_for(session: AppSession, household_id: uuid.UUID, org_code: str) -> LedgerHousehold:
@@ -114,6 +154,8 @@ async def apply_visit(session: AppSession, envelope: Envelope) -> LedgerHousehol
         row.visit_method, row.visit_has_risk = visit.method, visit.risk.has_risk
         row.visit_risk_causes = list(visit.risk.causes)
         row.visit_guarantees = visit.guarantees.model_dump(mode="json")
+        row.labour = labour_summary([m.labour_capacity for m in visit.members])
+        row.labour_members = [m.name for m in visit.members if m.labour_capacity in ABLE]
     row.updated_at = clock.now()
     await session.flush()
     return row

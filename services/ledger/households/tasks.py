@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.ledger.assistance.service import reweigh_household
 from services.ledger.households.service import consume, rebuild
 from services.ledger.rules.service import income_facts, visit_facts, weigh
 from shared.data.database import AppSession
@@ -21,9 +22,12 @@ async def household_changed(session: AppSession, envelope: Envelope) -> None:
 
 @event_handler("visit.submitted", name="households.visit_submitted")
 async def visit_submitted(session: AppSession, envelope: Envelope) -> None:
-    """Apply a visit and weigh the rules on it (guarantees, risk, findings…)."""
+    """Apply a visit and weigh the rules on it (guarantees, risk, findings…), and the household's plan on its
+    labour capacity."""
     row = await consume(session, envelope)
     await weigh(session, row, visit=visit_facts(envelope.read(VisitSubmitted), envelope.id))
+    if not row.removed:
+        await reweigh_household(session, household=row)
 
 
 @event_handler("income.assessed", name="households.income_assessed")

@@ -6,9 +6,11 @@ rule that fires again adds its evidence to the open problem. Each quotes the cla
 evidence. Visit findings are rules too, one per finding code intake sends (``finding.<code>``);
 a code the table does not know yet still raises a household ⑩ problem under ``finding.unlisted``.
 
-The 15-day rule is filed by the identification procedure when a case is approved after its due day.
-The last two rules are fed by assistance plans and by alerts, which do not publish their events yet:
-they are listed (``active: false``) so the table says what is coming, and fire nothing until then.
+The 15-day rule is filed by the identification procedure when a case is approved after its due day;
+the 10-day plan rule and the labour-capacity rules of a plan by the assistance plans (``assistance``),
+when a plan is recorded late or breaks the rule. The last rule is fed by alerts, which do not publish
+their events yet: it is listed (``active: false``) so the table says what is coming, and fires nothing
+until then.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from shared.domain.enums import (
 )
 
 VISIT, INCOME, REGISTER = "visit.submitted", "income.assessed", "household.changed"
+PLAN = "assistance_plan"  # a plan recorded or revised through the API (no event of its own)
 
 SHOULD_BE_MONITORED = ("要对“10类重点对象”逐户研判，符合条件的按程序识别为监测对象，要坚决禁止“一兜了之”，"
                        "搞“应纳未纳”“体外循环”。")
@@ -76,7 +79,9 @@ RULES: tuple[Rule, ...] = (
                "已消除风险的监测户{reason}，风险消除不稳定", (INCOME, VISIT, REGISTER)),
     _household("development.no_measure", H.DEVELOPMENT_ASSISTANCE,
                "对有劳动能力、有发展条件的监测户至少落实一项开发式帮扶措施",
-               "未消除风险监测户有劳动能力成员（{members}），台账未记录开发式帮扶措施", (VISIT,)),
+               "未消除风险监测户有劳动能力成员（{members}），台账未记录开发式帮扶措施", (VISIT, PLAN)),
+    _household("protection.no_cover", H.OTHER, "对符合条件的无劳动能力监测户做好兜底保障",
+               "整户无劳动能力，帮扶计划未落实保障性帮扶（兜底保障）措施：{detail}", (PLAN, VISIT)),
     _finding("labour_capacity_vs_age", ProblemLevel.HOUSEHOLD, H.OTHER, DATA_QUALITY, "数据质量：{message}（{field}）"),
     _finding("bracket_contradicts_amounts", ProblemLevel.HOUSEHOLD, H.INCOME, DATA_QUALITY,
              "收入数据矛盾：{message}（{field}）"),
@@ -103,9 +108,8 @@ RULES: tuple[Rule, ...] = (
          ("case.closed",),
          note="filed when an identification case is approved after its due day (the campaign's clock)"),
     Rule("assistance.plan_over_10_days", ProblemLevel.VILLAGE, V.ASSISTANCE_AND_ELIMINATION, ProblemSource.RULE,
-         "新识别监测对象是否在10天内完成“一户一策”帮扶计划制定和帮扶措施申报。", "户主{head}帮扶计划超过10天未制定",
-         ("case.step_recorded", "alert.raised"), active=False,
-         note="fed by identification cases and alerts, which publish nothing yet"),
+         "新识别监测对象是否在10天内完成“一户一策”帮扶计划制定和帮扶措施申报。", "户主{head}（{group}）帮扶计划超过时限：{detail}",
+         (PLAN,), note="filed when a plan is drawn up after its due day (the campaign's plan clock after approval)"),
     Rule("warning.unchecked_5_working_days", ProblemLevel.VILLAGE, V.WARNING_HANDLING, ProblemSource.WARNING,
          "乡村收到预警信息之日起5个工作日内完成到户核实。", "预警信息收到后5个工作日内未完成到户核实",
          ("warning.received", "alert.raised"), active=False,

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from services.ledger.households.service import ABLE
 from services.ledger.rules.catalogue import Rule, rule, rule_for_finding
 from shared.domain.clock import shanghai_date
-from shared.domain.enums import LabourCapacity, LedgerHouseholdCategory, RiskCause
+from shared.domain.enums import LedgerHouseholdCategory, RiskCause
 
 CATEGORY = LedgerHouseholdCategory
-WORKING = {LabourCapacity.ORDINARY.value, LabourCapacity.SKILLED.value}
+WORKING = ABLE  # who counts as able to work is the household view's one rule
 GUARANTEE_RULES = {"dropout": "guarantee.dropout", "uninsured": "guarantee.uninsured",
                    "housing_unsafe": "guarantee.housing_unsafe", "water_unsafe": "guarantee.water_unsafe"}
 
@@ -33,6 +34,7 @@ class Context:
     head_name: str | None
     group_name: str | None
     category: LedgerHouseholdCategory | None
+    development_covered: bool = False  # its current assistance plan has a development measure
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,8 @@ def visit_firings(facts: VisitFacts, context: Context) -> list[Firing]:
     if facts.has_risk and context.category == CATEGORY.MONITORED_RESOLVED:
         reason = f"{day}走访研判出现新增风险（{_causes(facts.causes)}）"
         fire("elimination.unstable", reason, reason=reason)
-    if facts.members is not None and context.category == CATEGORY.MONITORED_UNRESOLVED:
+    if facts.members is not None and context.category == CATEGORY.MONITORED_UNRESOLVED \
+            and not context.development_covered:
         able = [name for name, capacity in facts.members if capacity in WORKING]
         if able:
             fire("development.no_measure", f"{day} 走访：有劳动能力 {'、'.join(able)}", members="、".join(able))

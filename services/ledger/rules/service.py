@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import structlog
 
+from services.ledger.assistance.repository import AssistanceRepository
+from services.ledger.assistance.service import has_development_measure
 from services.ledger.campaigns.service import campaign_of_income_year, campaign_on
 from services.ledger.households.models import LedgerHousehold
 from services.ledger.households.service import current_category
@@ -55,9 +57,10 @@ def _latest_income(row: LedgerHousehold) -> IncomeFacts | None:
                        event_id=None, below_line=bool(row.income_below_line), per_capita=row.income_per_capita)
 
 
-async def context_of(session: AppSession, row: LedgerHousehold) -> Context:
+async def context_of(session: AppSession, row: LedgerHousehold, *, development_covered: bool = False) -> Context:
     return Context(household_id=row.household_id, org_code=row.org_code, head_name=row.head_name,
-                   group_name=row.group_name, category=await current_category(session, row))
+                   group_name=row.group_name, category=await current_category(session, row),
+                   development_covered=development_covered)
 
 
 async def weigh(session: AppSession, row: LedgerHousehold, *, visit: VisitFacts | None = None,
@@ -69,7 +72,8 @@ async def weigh(session: AppSession, row: LedgerHousehold, *, visit: VisitFacts 
     """
     if row.removed:
         return []
-    context = await context_of(session, row)
+    plan = await AssistanceRepository(session).current_plan_of_household(row.household_id)
+    context = await context_of(session, row, development_covered=has_development_measure(plan))
     firings: list[Firing] = []
     visits = [visit] if visit is not None else []
     latest_visit = _latest_visit(row)

@@ -1,7 +1,7 @@
 """Risk elimination: the campaign's months of income above the line, and the households' monitoring status.
 
 Revision ID: ledger_0004
-Revises: ledger_0002
+Revises: ledger_0003
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from shared.data.column_types import AwareDateTime
 
 revision = "ledger_0004"
-down_revision = "ledger_0002"
+down_revision = "ledger_0003"
 branch_labels = None
 depends_on = None
 
