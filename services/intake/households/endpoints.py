@@ -39,7 +39,11 @@ async def create_household(data: HouseholdCreate, session: Session, principal: W
     return await service.create_household(session, data=data, cipher=cipher)
 
 
-@router.get("/households", summary="Households in your scope, with their members",
+@router.get("/households", summary="Households in your scope, with their members; a phone syncs with since",
+            description="The first page (no offset) carries next_sync_token. Follow it page by page (has_more), "
+                        "keep the last page's token, and send it back as since later: the answer holds only the "
+                        "households changed since, each with its live members, and removed_members (tombstones). "
+                        "A token not issued by this server, or for another village/org, is a 422 at query.since.",
             responses=error_responses(401, 422, 429))
 async def list_households(
     session: Session,
@@ -54,13 +58,18 @@ async def list_households(
     key_target_group: KeyTargetGroup | None = None,
     household_number: Annotated[str | None, Query(max_length=40)] = None,
     id_number: Annotated[str | None, Query(max_length=40, description="exact ID number of a live member")] = None,
+    since: Annotated[str | None, Query(
+        max_length=6000, description="sync token (next_sync_token of an earlier answer): only what changed since",
+        examples=["eyJ2IjoxLCJzIjo3NDIxOTMsInZpbGxhZ2UiOiI1MDAxNTExMDgyMDEiLCJvcmciOm51bGwsInciOm51bGwsImEiOm51bGx9"
+                  ".3f9a1c0b7e2d4a6f8b1c2d3e4f5a6b7c"])] = None,
 ) -> HouseholdPage:
     if id_number is not None:
         await lookups.admit(1, via="households.list")
     criteria = HouseholdFilter(village=village, org=org, group_name=group, kind=kind, key_target_group=key_target_group,
                                household_number=household_number,
                                id_number_index=service.id_number_filter(id_number, cipher))
-    return await service.list_households(session, criteria=criteria, limit=page.limit, offset=page.offset)
+    return await service.list_households(session, criteria=criteria, limit=page.limit, offset=page.offset,
+                                         cipher=cipher, since=since)
 
 
 @router.get("/households/{household_id}", summary="One household with its members", responses=error_responses(401, 404))

@@ -30,7 +30,9 @@ from services.intake.households.schemas import (
     MemberRead,
     MemberReveal,
     MemberUpdate,
+    MemberTombstone,
 )
+from services.intake.households.sync import SyncToken, current_position, decode_token
 from services.intake.org_units.repository import OrgUnitRepository
 from services.intake.org_units.service import require_village
 from shared.data.database import AppSession, violates
@@ -169,14 +171,63 @@ async def get_household(session: AppSession, *, household_id: uuid.UUID) -> Hous
     return await household_read(session, household, members)
 
 
-async def list_households(session: AppSession, *, criteria: HouseholdFilter, limit: int, offset: int
-                          ) -> HouseholdPage:
-    """A page of households in the caller's scope, each with its live members."""
-    households, total = await HouseholdRepository(session).page(criteria, limit=limit, offset=offset)
+async def list_households(session: AppSession, *, criteria: HouseholdFilter, limit: int, offset: int,
+                          cipher: FieldCipher, since: str | None = None) -> HouseholdPage:
+    """A page of households in the caller's scope, each with its live members.
+
+    Without ``since`` and past the first page, a plain page by offset. Otherwise a page of a sync pass
+    (see ``sync``): everything, or with a token only the households changed since it, in key order,
+    with the token for the next page or, on the last one, for the next sync.
+    """
+    narrowing = _narrowing_filter(criteria)
+    if since is None and (offset > 0 or narrowing is not None):
+        households, total = await HouseholdRepository(session).page(criteria, limit=limit, offset=offset)
+        return await _page(session, households, total=total, limit=limit, offset=offset, removed=[],
+                           has_more=offset + len(households) < total, token=None)
+    if since is not None and narrowing is not None:
+        raise InvalidInput(f"query.{narrowing}", "cannot be combined with since: a sync covers a whole village or "
+                                                 "org prefix; narrow the list on the phone")
+    if since is not None and offset > 0:
+        raise InvalidInput("query.offset", "a sync pages with next_sync_token, not offset; leave offset out")
+    token = (decode_token(since, cipher, village=criteria.village, org=criteria.org) if since is not None
+             else SyncToken(since=None, village=criteria.village, org=criteria.org))
+    # The position is read before the rows: whatever it shows, the rows show too.
+    pass_position = token.pass_position if token.continues_pass else await current_position(session)
+    households, total = await HouseholdRepository(session).changed_page(criteria, since=token.since,
+                                                                       after=token.after, limit=limit)
+    has_more = len(households) > limit
+    households = households[:limit]
+    if has_more:
+        last = households[-1]
+        following = token.next_page(pass_position, (last.org_code, last.household_number))
+    elif not households and not token.continues_pass and token.since is not None:
+        following = token  # nothing changed: the same token, so the response (and its ETag) stays the same
+    else:
+        following = token.caught_up(pass_position)
+    removed = ([] if token.since is None else
+               await MemberRepository(session).removed_since((h.id for h in households), token.since))
+    return await _page(session, households, total=total, limit=limit, offset=0, removed=removed,
+                       has_more=has_more, token=following.encode(cipher))
+
+
+def _narrowing_filter(criteria: HouseholdFilter) -> str | None:
+    """The query parameter of a filter other than village and org, which a sync cannot follow."""
+    for name, parameter in (("group_name", "group"), ("kind", "kind"), ("key_target_group", "key_target_group"),
+                            ("household_number", "household_number"), ("id_number_index", "id_number")):
+        if getattr(criteria, name) is not None:
+            return parameter
+    return None
+
+
+async def _page(session: AppSession, households: Sequence[Household], *, total: int, limit: int, offset: int,
+                removed: Sequence[Member], has_more: bool, token: str | None) -> HouseholdPage:
     members = await MemberRepository(session).live_of(h.id for h in households)
     names = await OrgUnitRepository(session).names([h.org_code for h in households])
     items = [household_read_sync(h, members[h.id], names.get(h.org_code)) for h in households]
-    return HouseholdPage(items=items, total=total, limit=limit, offset=offset)
+    tombstones = [MemberTombstone(id=m.id, household_id=m.household_id, removed_at=m.removed_at,
+                                removal_reason=m.removal_reason) for m in removed]
+    return HouseholdPage(items=items, total=total, limit=limit, offset=offset, removed_members=tombstones,
+                         has_more=has_more, next_sync_token=token)
 
 
 def id_number_filter(id_number: str | None, cipher: FieldCipher) -> str | None:
