@@ -29,8 +29,8 @@ from services.intake.households.schemas import (
     MemberCreate,
     MemberRead,
     MemberReveal,
-    MemberUpdate,
     MemberTombstone,
+    MemberUpdate,
 )
 from services.intake.households.sync import SyncToken, current_position, decode_token
 from services.intake.org_units.repository import OrgUnitRepository
