@@ -142,6 +142,40 @@ class MemberRepository:
             members[member.household_id].append(member)
         return members
 
+    async def page(self, *, village: str | None, org: str | None, limit: int, offset: int
+                   ) -> tuple[Sequence[Member], int]:
+        """Live members of a village or org prefix, by offset, in the order a sync pass uses."""
+        query = self._in(select(Member), village, org).where(Member.removed_at.is_(None))
+        counted = self._in(select(func.count()).select_from(Member), village, org).where(Member.removed_at.is_(None))
+        total = (await self.session.execute(counted)).scalar_one()
+        rows = await self.session.scalars(query.order_by(Member.org_code, Member.id).limit(limit).offset(offset))
+        return rows.all(), total
+
+    async def changed_page(self, *, village: str | None, org: str | None, since: str | None,
+                           after: tuple[str, str] | None, limit: int) -> tuple[Sequence[Member], int]:
+        """Members a read at position ``since`` did not see, removed ones included (with no position:
+        every live member), in key order after ``after`` (village code, member id); up to ``limit + 1``."""
+        query = self._in(select(Member), village, org)
+        counted = self._in(select(func.count()).select_from(Member), village, org)
+        if since is None:
+            query, counted = query.where(Member.removed_at.is_(None)), counted.where(Member.removed_at.is_(None))
+        else:
+            changed = changed_since(Member.change_seq, since, await dialect_of(self.session))
+            query, counted = query.where(changed), counted.where(changed)
+        total = (await self.session.execute(counted)).scalar_one()
+        if after is not None:
+            query = query.where(tuple_(Member.org_code, Member.id) > tuple_(after[0], uuid.UUID(after[1])))
+        rows = await self.session.scalars(query.order_by(Member.org_code, Member.id).limit(limit + 1))
+        return rows.all(), total
+
+    @staticmethod
+    def _in(query: Select, village: str | None, org: str | None) -> Select:
+        if village is not None:
+            query = query.where(Member.org_code == village)
+        if org is not None:
+            query = query.where(Member.org_code.startswith(org))
+        return query
+
     async def removed_since(self, household_ids: Iterable[uuid.UUID], since: str) -> list[Member]:
         """Members of these households removed by a change a read at position ``since`` did not see."""
         ids = list(household_ids)

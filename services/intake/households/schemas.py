@@ -307,6 +307,27 @@ class HouseholdPage(BaseModel):
                     "which cannot be synced")
 
 
+class MemberPage(BaseModel):
+    """A page of members; with a sync token, the members changed since it, removed ones as tombstones."""
+
+    model_config = ConfigDict(json_schema_extra={'examples': [
+        {'items': [example_of(MemberRead)], 'removed_members': [example_of(MemberTombstone)], 'total': 2,
+         'limit': 50, 'offset': 0, 'has_more': False,
+         'next_sync_token': 'eyJ2IjoxLCJsIjoibWVtYmVycyIsInMiOiI3NDIxOTM6NzQyMjAxOjc0MjE5NSIsInZpbGxhZ2UiOiI1MDAx'
+                            'NTExMDgyMDEiLCJvcmciOm51bGwsInciOm51bGwsImEiOm51bGx9.8e2b0c4d6f1a3e5b7c9d0e2f4a6b8c1d'}]})
+
+    items: list[MemberRead]
+    removed_members: list[MemberTombstone] = Field(
+        description="with a sync token: members removed since it (tombstones); empty on a first download")
+    total: int = Field(description="members in the list (with a sync token: changed since it, removals included)")
+    limit: int
+    offset: int
+    has_more: bool = Field(description="another page follows: with a sync token, ask again with next_sync_token")
+    next_sync_token: str | None = Field(
+        description="send back as `since` for the next page or, on the last page, for the changes after this "
+                    "download; null on a page reached by offset")
+
+
 class MemberReveal(BaseModel):
     """A member's clear ID number and phone (an audited read)."""
 

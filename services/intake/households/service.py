@@ -27,12 +27,13 @@ from services.intake.households.schemas import (
     HouseholdUpdate,
     LocationRead,
     MemberCreate,
+    MemberPage,
     MemberRead,
     MemberReveal,
     MemberTombstone,
     MemberUpdate,
 )
-from services.intake.households.sync import SyncToken, current_position, decode_token
+from services.intake.households.sync import read_pass
 from services.intake.org_units.repository import OrgUnitRepository
 from services.intake.org_units.service import require_village
 from shared.data.database import AppSession, violates
@@ -189,25 +190,46 @@ async def list_households(session: AppSession, *, criteria: HouseholdFilter, lim
                                                  "org prefix; narrow the list on the phone")
     if since is not None and offset > 0:
         raise InvalidInput("query.offset", "a sync pages with next_sync_token, not offset; leave offset out")
-    token = (decode_token(since, cipher, village=criteria.village, org=criteria.org) if since is not None
-             else SyncToken(since=None, village=criteria.village, org=criteria.org))
-    # The position is read before the rows: whatever it shows, the rows show too.
-    pass_position = token.pass_position if token.continues_pass else await current_position(session)
-    households, total = await HouseholdRepository(session).changed_page(criteria, since=token.since,
-                                                                       after=token.after, limit=limit)
-    has_more = len(households) > limit
-    households = households[:limit]
-    if has_more:
-        last = households[-1]
-        following = token.next_page(pass_position, (last.org_code, last.household_number))
-    elif not households and not token.continues_pass and token.since is not None:
-        following = token  # nothing changed: the same token, so the response (and its ETag) stays the same
-    else:
-        following = token.caught_up(pass_position)
-    removed = ([] if token.since is None else
-               await MemberRepository(session).removed_since((h.id for h in households), token.since))
-    return await _page(session, households, total=total, limit=limit, offset=0, removed=removed,
-                       has_more=has_more, token=following.encode(cipher))
+    repository = HouseholdRepository(session)
+    page = await read_pass(
+        session, listing="households", since=since, village=criteria.village, org=criteria.org, limit=limit,
+        cipher=cipher, fetch=lambda since, after, limit: repository.changed_page(criteria, since=since, after=after,
+                                                                              limit=limit),
+        key=lambda household: (household.org_code, household.household_number))
+    removed = ([] if page.since is None else
+               await MemberRepository(session).removed_since((h.id for h in page.rows), page.since))
+    return await _page(session, page.rows, total=page.total, limit=limit, offset=0, removed=removed,
+                       has_more=page.has_more, token=page.next_token)
+
+
+async def list_members(session: AppSession, *, village: str | None, org: str | None, limit: int, offset: int,
+                       cipher: FieldCipher, since: str | None = None) -> MemberPage:
+    """A page of members in the caller's scope: live ones, or with a token those changed since it.
+
+    Without ``since`` and past the first page, a plain page by offset. A delta holds each member
+    changed since the token: live ones as they now stand, removed ones as tombstones.
+    """
+    repository = MemberRepository(session)
+    if since is None and offset > 0:
+        members, total = await repository.page(village=village, org=org, limit=limit, offset=offset)
+        return MemberPage(items=[member_read(m) for m in members], removed_members=[], total=total, limit=limit,
+                          offset=offset, has_more=offset + len(members) < total, next_sync_token=None)
+    if since is not None and offset > 0:
+        raise InvalidInput("query.offset", "a sync pages with next_sync_token, not offset; leave offset out")
+    page = await read_pass(
+        session, listing="members", since=since, village=village, org=org, limit=limit, cipher=cipher,
+        fetch=lambda since, after, limit: repository.changed_page(village=village, org=org, since=since,
+                                                                  after=after, limit=limit),
+        key=lambda member: (member.org_code, str(member.id)))
+    return MemberPage(items=[member_read(m) for m in page.rows if m.removed_at is None],
+                      removed_members=[tombstone(m) for m in page.rows if m.removed_at is not None],
+                      total=page.total, limit=limit, offset=0, has_more=page.has_more,
+                      next_sync_token=page.next_token)
+
+
+def tombstone(member: Member) -> MemberTombstone:
+    return MemberTombstone(id=member.id, household_id=member.household_id, removed_at=member.removed_at,
+                           removal_reason=_masked(member.removal_reason))
 
 
 def _narrowing_filter(criteria: HouseholdFilter) -> str | None:
@@ -224,9 +246,8 @@ async def _page(session: AppSession, households: Sequence[Household], *, total: 
     members = await MemberRepository(session).live_of(h.id for h in households)
     names = await OrgUnitRepository(session).names([h.org_code for h in households])
     items = [household_read_sync(h, members[h.id], names.get(h.org_code)) for h in households]
-    tombstones = [MemberTombstone(id=m.id, household_id=m.household_id, removed_at=m.removed_at,
-                                removal_reason=m.removal_reason) for m in removed]
-    return HouseholdPage(items=items, total=total, limit=limit, offset=offset, removed_members=tombstones,
+    return HouseholdPage(items=items, total=total, limit=limit, offset=offset,
+                         removed_members=[tombstone(m) for m in removed],
                          has_more=has_more, next_sync_token=token)
 
 

@@ -30,9 +30,10 @@ import hmac
 import json
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from itertools import chain, islice
+from typing import Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -43,6 +44,7 @@ from shared.data.database import AppSession, ScopedSession
 from shared.errors import InvalidInput
 from shared.security.crypto import FieldCipher
 
+R = TypeVar("R")
 TOKEN_VERSION = 1
 TOKEN_PARAMETER = "query.since"
 # Rows stamped per statement (a bound parameter each, well below every driver's limit).
@@ -138,9 +140,10 @@ class SyncToken:
     ``since``: the copy holds every change a read at this position saw (``None``: the copy is empty).
     ``pass_position`` and ``after``: set while a pass is paged; the pass started at that position and
     has handed out every row up to the key ``after`` (village code, 户编号).
-    ``village`` and ``org``: the list the token was issued for.
+    ``listing``, ``village`` and ``org``: the list the token was issued for.
     """
 
+    listing: str
     since: str | None
     village: str | None
     org: str | None
@@ -155,10 +158,10 @@ class SyncToken:
         return replace(self, pass_position=position, after=last_key)
 
     def caught_up(self, position: str) -> SyncToken:
-        return SyncToken(since=position, village=self.village, org=self.org)
+        return SyncToken(listing=self.listing, since=position, village=self.village, org=self.org)
 
     def encode(self, cipher: FieldCipher) -> str:
-        body = {"v": TOKEN_VERSION, "s": self.since, "village": self.village, "org": self.org,
+        body = {"v": TOKEN_VERSION, "l": self.listing, "s": self.since, "village": self.village, "org": self.org,
                 "w": self.pass_position, "a": list(self.after) if self.after else None}
         payload = base64.urlsafe_b64encode(json.dumps(body, separators=(",", ":")).encode()).decode().rstrip("=")
         return f"{payload}.{_signature(payload, cipher)}"
@@ -168,7 +171,7 @@ def _signature(payload: str, cipher: FieldCipher) -> str:
     return cipher.blind_index(payload, purpose="sync_token")[:32]
 
 
-def decode_token(token: str, cipher: FieldCipher, *, village: str | None, org: str | None) -> SyncToken:
+def decode_token(token: str, cipher: FieldCipher, *, listing: str, village: str | None, org: str | None) -> SyncToken:
     """The token a client sent back; anything not issued by this server for this list is a 422."""
     payload, _, signature = token.partition(".")
     if not signature or not hmac.compare_digest(signature, _signature(payload, cipher)):
@@ -176,7 +179,7 @@ def decode_token(token: str, cipher: FieldCipher, *, village: str | None, org: s
     try:
         body = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
         after = tuple(body["a"]) if body["a"] is not None else None
-        parsed = SyncToken(since=body["s"], village=body["village"], org=body["org"], pass_position=body["w"],
+        parsed = SyncToken(listing=body["l"], since=body["s"], village=body["village"], org=body["org"], pass_position=body["w"],
                            after=after)  # type: ignore[arg-type]
         if any(p is not None and not _valid_position(p) for p in (parsed.since, parsed.pass_position)):
             raise ValueError("position")
@@ -188,7 +191,47 @@ def decode_token(token: str, cipher: FieldCipher, *, village: str | None, org: s
         raise InvalidInput(TOKEN_PARAMETER, "not a sync token issued by this server; start again without it") from None
     if body.get("v") != TOKEN_VERSION:
         raise InvalidInput(TOKEN_PARAMETER, "a sync token of an older version; start again without it")
+    if parsed.listing != listing:
+        raise InvalidInput(TOKEN_PARAMETER, f"issued for the list of {parsed.listing}, not of {listing}")
     if (parsed.village, parsed.org) != (village, org):
         raise InvalidInput(TOKEN_PARAMETER, f"issued for the list of village={parsed.village} org={parsed.org}; "
                                             "send it with the same village and org it came with")
     return parsed
+
+
+# The rows of a pass after a key, up to ``limit + 1`` of them, and how many the whole pass holds.
+Fetch = Callable[[str | None, tuple[str, str] | None, int], Awaitable[tuple[Sequence[R], int]]]
+
+
+@dataclass(frozen=True)
+class PassPage(Generic[R]):
+    rows: Sequence[R]
+    total: int
+    has_more: bool
+    next_token: str
+    since: str | None  # the position the rows are a delta from (``None``: everything)
+
+
+async def read_pass(session: AppSession, *, listing: str, since: str | None, village: str | None, org: str | None,
+                    limit: int, cipher: FieldCipher, fetch: Fetch, key: Callable[[R], tuple[str, str]]) -> PassPage[R]:
+    """One page of a sync pass: everything, or what a read at the token's position did not see.
+
+    The position is read before the rows: whatever it shows, the rows show too. A pass is paged by
+    key (each page after the last key handed out) and keeps its first page's position, so a row
+    that changes behind the pass comes in the next delta. An empty delta hands the same token
+    back, so the answer (and its ETag) stays the same while nothing changes.
+    """
+    token = (decode_token(since, cipher, listing=listing, village=village, org=org) if since is not None
+             else SyncToken(listing=listing, since=None, village=village, org=org))
+    position = token.pass_position if token.continues_pass else await current_position(session)
+    rows, total = await fetch(token.since, token.after, limit)
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    if has_more:
+        following = token.next_page(position, key(rows[-1]))
+    elif not rows and not token.continues_pass and token.since is not None:
+        following = token
+    else:
+        following = token.caught_up(position)
+    return PassPage(rows=rows, total=total, has_more=has_more, next_token=following.encode(cipher),
+                    since=token.since)

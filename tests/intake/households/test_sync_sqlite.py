@@ -71,3 +71,30 @@ async def test_a_sync_on_sqlite_gets_everything_then_exactly_what_changed(sqlite
             await service.list_households(session, criteria=HouseholdFilter(village=VILLAGE), limit=2, offset=0,
                                           cipher=cipher, since=token[:-2])
     assert refused.value.field == "query.since"
+
+
+async def test_the_member_list_syncs_on_sqlite(sqlite_db):
+    settings = PlatformSettings(_env_file=None)
+    cipher = field_cipher(settings)
+    async with sqlite_db.transaction(system_principal("tests")) as session:
+        registered = [await create_household(session, settings) for _ in range(2)]
+
+    async def member_pass(token=None):
+        live, removed = {}, []
+        while True:
+            async with sqlite_db.transaction(system_principal("tests")) as session:
+                page = await service.list_members(session, village=VILLAGE, org=None, limit=3, offset=0,
+                                                  cipher=cipher, since=token)
+            live |= {m.id: m for m in page.items}
+            removed += [m.id for m in page.removed_members]
+            token = page.next_sync_token
+            if not page.has_more:
+                return live, removed, token
+
+    live, removed, token = await member_pass()
+    assert set(live) == {m.id for h in registered for m in h.members} and removed == []
+    leaving = registered[1].members[1]
+    async with sqlite_db.transaction(system_principal("tests")) as session:
+        await service.remove_member(session, member_id=leaving.id, reason="迁出")
+    live, removed, _ = await member_pass(token)
+    assert (live, removed) == ({}, [leaving.id])

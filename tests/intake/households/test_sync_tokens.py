@@ -224,3 +224,66 @@ async def test_existing_rows_are_stamped_and_every_write_restamps(live_intake):
             "SELECT (SELECT change_seq FROM households WHERE id = :id), "
             "(SELECT min(change_seq) FROM members WHERE household_id = :id)"), {"id": household.id})).one()
     assert all(mark > 0 for mark in marks)
+
+
+async def member_sync(client, auth, token: str | None = None, **params) -> dict:
+    """Every page of one pass of the member list: (live members, tombstones, last token)."""
+    live, removed = {}, {}
+    while True:
+        query = {"village": VILLAGE, "limit": 3} | params | ({"since": token} if token else {})
+        query = {name: value for name, value in query.items() if value is not None}
+        response = await client.get("/intake/members", params=query, headers=auth)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        for member in page["items"]:
+            assert member["id"] not in live, "a pass hands out each member once"
+            live[member["id"]] = member
+        removed |= {m["id"]: m for m in page["removed_members"]}
+        token = page["next_sync_token"]
+        if not page["has_more"]:
+            return {"members": live, "removed": removed, "token": token}
+
+
+async def test_the_member_list_syncs_everything_then_exactly_the_member_changed_and_the_one_removed(live_intake):
+    runtime, client = live_intake
+    registered = await register(runtime, 3)
+    [elsewhere] = await register(runtime, 1, org_code=OTHER_VILLAGE)
+    auth = headers(runtime)
+    first = await member_sync(client, auth)
+    assert set(first["members"]) == {str(m.id) for h in registered for m in h.members}
+    assert first["removed"] == {}
+
+    edited, leaving = registered[0].members[1], registered[2].members[1]
+    response = await client.patch(f"/intake/members/{edited.id}", json={"remarks": "外出务工"}, headers=auth)
+    assert response.status_code == 200, response.text
+    response = await client.post(f"/intake/members/{leaving.id}/removal", json={"reason": "病故"}, headers=auth)
+    assert response.status_code == 204, response.text
+    response = await client.patch(f"/intake/members/{elsewhere.members[0].id}", json={"remarks": "别村"},
+                                  headers=auth)
+    assert response.status_code == 200, response.text
+
+    delta = await member_sync(client, auth, first["token"])
+    assert list(delta["members"]) == [str(edited.id)] and delta["members"][str(edited.id)]["remarks"] == "外出务工"
+    assert [(m["id"], m["removed"], m["removal_reason"]) for m in delta["removed"].values()] == [
+        (str(leaving.id), True, "病故")]
+    quiet = await member_sync(client, auth, delta["token"])
+    assert (quiet["members"], quiet["removed"], quiet["token"]) == ({}, {}, delta["token"])
+
+    # Offset paging still works, without a token; and a household token is not a member token.
+    by_offset = (await client.get("/intake/members", params={"village": VILLAGE, "offset": 4, "limit": 3},
+                                  headers=auth)).json()
+    assert (len(by_offset["items"]), by_offset["total"], by_offset["next_sync_token"]) == (1, 5, None)
+    household_token = (await sync(client, auth))["token"]
+    response = await client.get("/intake/members", params={"village": VILLAGE, "since": household_token},
+                                headers=auth)
+    assert response.status_code == 422
+    assert [f["field"] for f in response.json()["fields"]] == ["query.since"]
+
+
+async def test_a_village_cadre_member_sync_holds_only_the_village(live_intake):
+    runtime, client = live_intake
+    [mine] = await register(runtime, 1)
+    await register(runtime, 1, org_code=OTHER_VILLAGE)
+    cadre = headers(runtime, Role.VILLAGE_CADRE, VILLAGE)
+    whole = await member_sync(client, cadre, village=None, org=TOWNSHIP[:9])
+    assert set(whole["members"]) == {str(m.id) for m in mine.members}
