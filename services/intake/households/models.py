@@ -79,4 +79,5 @@ class Member(OrgScoped, table=True):
         # One live member per person in the whole deployment; a removed member keeps the number.
         sa.Index("uq_members_id_number_index", "id_number_index", unique=True,
                  postgresql_where=sa.text("removed_at IS NULL"), sqlite_where=sa.text("removed_at IS NULL")),
+        sa.Index("ix_members_org_code_change_seq", "org_code", "change_seq"),
     )

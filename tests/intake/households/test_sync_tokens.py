@@ -216,7 +216,7 @@ async def test_an_offset_page_and_a_filtered_list_carry_no_token(live_intake):
         assert page["next_sync_token"] is None and page["has_more"] and page["items"]
 
 
-async def test_existing_rows_are_stamped_and_every_write_restamps(live_intake):
+async def test_a_registration_stamps_the_household_and_its_members(live_intake):
     runtime, _ = live_intake
     [household] = await register(runtime, 1)
     async with runtime.db.engine.connect() as connection:

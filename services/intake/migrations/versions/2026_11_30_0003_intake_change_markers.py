@@ -25,11 +25,12 @@ def upgrade() -> None:
     marker = "pg_current_xact_id()::text::bigint" if op.get_bind().dialect.name == "postgresql" else "1"
     for table in TABLES:
         op.execute(f"UPDATE {table} SET change_seq = {marker}")
-    op.create_index("ix_households_org_code_change_seq", "households", ["org_code", "change_seq"])
+    for table in TABLES:
+        op.create_index(f"ix_{table}_org_code_change_seq", table, ["org_code", "change_seq"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_households_org_code_change_seq", table_name="households")
     for table in TABLES:
+        op.drop_index(f"ix_{table}_org_code_change_seq", table_name=table)
         with op.batch_alter_table(table) as batch:
             batch.drop_column("change_seq")
