@@ -7,6 +7,7 @@ on transactions committing, so a test inside one rolled-back transaction could n
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +16,12 @@ from services.intake.households.schemas import HouseholdUpdate
 from services.intake.households.service import update_household
 from shared.domain.enums import Role
 from shared.security.auth import issue_token, system_principal
-from tests.factories.intake import create_household, form_member, visit_form_for
+from tests.factories.intake import (
+    create_household,
+    form_member,
+    next_id_number,
+    visit_form_for,
+)
 
 pytestmark = pytest.mark.asyncio
 
@@ -287,3 +293,20 @@ async def test_a_village_cadre_member_sync_holds_only_the_village(live_intake):
     cadre = headers(runtime, Role.VILLAGE_CADRE, VILLAGE)
     whole = await member_sync(client, cadre, village=None, org=TOWNSHIP[:9])
     assert set(whole["members"]) == {str(m.id) for m in mine.members}
+
+
+async def test_a_member_added_or_edited_puts_the_household_in_the_delta(live_intake):
+    runtime, client = live_intake
+    gaining, edited, untouched = await register(runtime, 3)
+    auth = headers(runtime)
+    start = await sync(client, auth)
+    newborn = {"name": "张小宝", "relation": "son", "id_number": next_id_number(date(2025, 6, 1)),
+               "labour_capacity": "none"}
+    response = await client.post(f"/intake/households/{gaining.id}/members", json=newborn, headers=auth)
+    assert response.status_code == 201, response.text
+    response = await client.patch(f"/intake/members/{edited.members[1].id}", json={"remarks": "外出务工"},
+                                  headers=auth)
+    assert response.status_code == 200, response.text
+    delta = await sync(client, auth, start["token"])
+    assert set(delta["households"]) == {str(gaining.id), str(edited.id)} and delta["removed"] == []
+    assert "张小宝" in [m["name"] for m in delta["households"][str(gaining.id)]["members"]]
