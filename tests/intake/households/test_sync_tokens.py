@@ -7,6 +7,7 @@ on transactions committing, so a test inside one rolled-back transaction could n
 from __future__ import annotations
 
 import asyncio
+import csv
 from datetime import date
 
 import pytest
@@ -14,8 +15,11 @@ import sqlalchemy as sa
 
 from services.intake.households.schemas import HouseholdUpdate
 from services.intake.households.service import update_household
+from services.intake.imports.report import ReportWriter
+from services.intake.imports.service import import_households
 from shared.domain.enums import Role
-from shared.security.auth import issue_token, system_principal
+from shared.security.auth import Principal, issue_token, system_principal
+from shared.security.crypto import field_cipher
 from tests.factories.intake import (
     create_household,
     form_member,
@@ -310,3 +314,34 @@ async def test_a_member_added_or_edited_puts_the_household_in_the_delta(live_int
     delta = await sync(client, auth, start["token"])
     assert set(delta["households"]) == {str(gaining.id), str(edited.id)} and delta["removed"] == []
     assert "张小宝" in [m["name"] for m in delta["households"][str(gaining.id)]["members"]]
+
+
+IMPORT_HEADER = ["村代码", "户编号", "村民小组", "户类型", "重点对象", "姓名", "与户主关系", "身份证号码", "劳动能力", "在户月数"]
+
+
+async def import_register(runtime, tmp_path, rows) -> None:
+    path = tmp_path / f"register-{len(list(tmp_path.iterdir()))}.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(IMPORT_HEADER)
+        writer.writerows(rows)
+    importer = Principal(user_id="importer", name="导入员", role=Role.TOWN_STAFF, org_code=TOWNSHIP)
+    summary = await import_households(runtime.db, principal=importer, path=path, file_format="csv", dry_run=False,
+                                      cipher=field_cipher(runtime.platform), report=ReportWriter())
+    assert summary.stopped is None
+
+
+async def test_an_import_that_changes_a_member_puts_the_household_in_the_delta(live_intake, tmp_path):
+    runtime, client = live_intake
+    people = {number: next_id_number() for number in ("I1", "I2", "I3")}
+    rows = [[VILLAGE, number, "1社", "一般农户", "均无以上情形", f"户主{number}", "户主", id_number, "普通劳动力", "12"]
+            for number, id_number in people.items()]
+    await import_register(runtime, tmp_path, rows)
+    auth = headers(runtime)
+    start = await sync(client, auth)
+    assert {h["household_number"] for h in start["households"].values()} == set(people)
+    rows[1][-1] = "10"  # I2's head now lived 10 months in the household
+    await import_register(runtime, tmp_path, rows)
+    delta = await sync(client, auth, start["token"])
+    assert [h["household_number"] for h in delta["households"].values()] == ["I2"]
+    assert delta["households"][next(iter(delta["households"]))]["members"][0]["months_in_household"] == 10
