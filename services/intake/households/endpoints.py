@@ -16,6 +16,7 @@ from services.intake.households.schemas import (
     HouseholdRead,
     HouseholdUpdate,
     MemberCreate,
+    MemberPage,
     MemberRead,
     MemberRemoval,
     MemberReveal,
@@ -29,6 +30,11 @@ from shared.runtime.dependencies import AnyRole, Cipher, Revealer, Session, Writ
 
 router = APIRouter(tags=["households"])
 
+SinceToken = Annotated[str | None, Query(
+    max_length=6000, description="sync token (next_sync_token of an earlier answer): only what changed since it",
+    examples=["eyJ2IjoxLCJsIjoiaG91c2Vob2xkcyIsInMiOiI3NDIxOTM6NzQyMjAxOjc0MjE5NSIsInZpbGxhZ2UiOiI1MDAxNTExMDgy"
+              "MDEiLCJvcmciOm51bGwsInciOm51bGwsImEiOm51bGx9.3f9a1c0b7e2d4a6f8b1c2d3e4f5a6b7c"])]
+
 
 @router.post("/households", status_code=201, summary="Register a household with its members (农户登记)",
              description="A village outside your scope is not found (404), as any household outside it is.",
@@ -39,7 +45,11 @@ async def create_household(data: HouseholdCreate, session: Session, principal: W
     return await service.create_household(session, data=data, cipher=cipher)
 
 
-@router.get("/households", summary="Households in your scope, with their members",
+@router.get("/households", summary="Households in your scope, with their members; a phone syncs with since",
+            description="The first page (no offset) carries next_sync_token. Follow it page by page (has_more), "
+                        "keep the last page's token, and send it back as since later: the answer holds only the "
+                        "households changed since, each with its live members, and removed_members (tombstones). "
+                        "A token not issued by this server, or for another village/org, is a 422 at query.since.",
             responses=error_responses(401, 422, 429))
 async def list_households(
     session: Session,
@@ -54,13 +64,15 @@ async def list_households(
     key_target_group: KeyTargetGroup | None = None,
     household_number: Annotated[str | None, Query(max_length=40)] = None,
     id_number: Annotated[str | None, Query(max_length=40, description="exact ID number of a live member")] = None,
+    since: SinceToken = None,
 ) -> HouseholdPage:
     if id_number is not None:
         await lookups.admit(1, via="households.list")
     criteria = HouseholdFilter(village=village, org=org, group_name=group, kind=kind, key_target_group=key_target_group,
                                household_number=household_number,
                                id_number_index=service.id_number_filter(id_number, cipher))
-    return await service.list_households(session, criteria=criteria, limit=page.limit, offset=page.offset)
+    return await service.list_households(session, criteria=criteria, limit=page.limit, offset=page.offset,
+                                         cipher=cipher, since=since)
 
 
 @router.get("/households/{household_id}", summary="One household with its members", responses=error_responses(401, 404))
@@ -81,6 +93,26 @@ async def add_member(household_id: uuid.UUID, data: MemberCreate, session: Sessi
                      cipher: Cipher, lookups: Lookups) -> MemberRead:
     await lookups.admit(1, via="members.add")
     return await service.add_member(session, household_id=household_id, data=data, cipher=cipher)
+
+
+@router.get("/members", summary="Members in your scope; a phone syncs with since, removals as tombstones",
+            description="The first page (no offset) holds live members and next_sync_token. Follow it page by page "
+                        "(has_more), keep the last page's token, and send it back as since later: the answer holds "
+                        "only the members changed since, live ones in items and removed ones (died, married out, "
+                        "moved out) in removed_members. A token not issued by this server, or for another list, "
+                        "is a 422 at query.since.",
+            responses=error_responses(401, 422))
+async def list_members(
+    session: Session,
+    _: AnyRole,
+    cipher: Cipher,
+    page: PageParams,
+    village: Annotated[str | None, Query(pattern=ORG_CODE_PATTERN, description="a village code (村)")] = None,
+    org: Annotated[str | None, Query(pattern=LEADING_DIGITS_PATTERN, description="any org-code prefix")] = None,
+    since: SinceToken = None,
+) -> MemberPage:
+    return await service.list_members(session, village=village, org=org, limit=page.limit, offset=page.offset,
+                                      cipher=cipher, since=since)
 
 
 @router.patch("/members/{member_id}", summary="Correct or update a member",

@@ -34,9 +34,12 @@ class Household(OrgScoped, table=True):
     longitude: float | None = None
     created_at: datetime = now_field()
     updated_at: datetime = now_field()
+    # Change marker of the last write of the household or of any of its members (see ``sync``).
+    change_seq: int = Field(default=0, sa_type=sa.BigInteger, sa_column_kwargs={"server_default": "0"})
 
     __table_args__ = (
         sa.UniqueConstraint("org_code", "household_number", name="uq_households_org_code_household_number"),
+        sa.Index("ix_households_org_code_change_seq", "org_code", "change_seq"),
     )
 
 
@@ -69,9 +72,12 @@ class Member(OrgScoped, table=True):
     removal_reason: str | None = Field(default=None, max_length=200)
     created_at: datetime = now_field()
     updated_at: datetime = now_field()
+    # Change marker of the member's last write, a removal included (see ``sync``).
+    change_seq: int = Field(default=0, sa_type=sa.BigInteger, sa_column_kwargs={"server_default": "0"})
 
     __table_args__ = (
         # One live member per person in the whole deployment; a removed member keeps the number.
         sa.Index("uq_members_id_number_index", "id_number_index", unique=True,
                  postgresql_where=sa.text("removed_at IS NULL"), sqlite_where=sa.text("removed_at IS NULL")),
+        sa.Index("ix_members_org_code_change_seq", "org_code", "change_seq"),
     )

@@ -6,9 +6,10 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select, tuple_
 
 from services.intake.households.models import Household, Member
+from services.intake.households.sync import changed_since, dialect_of
 from shared.data.column_types import contains_code
 from shared.data.database import AppSession
 from shared.domain.enums import HouseholdKind, KeyTargetGroup
@@ -84,6 +85,24 @@ class HouseholdRepository:
             query.order_by(Household.org_code, Household.household_number).limit(limit).offset(offset))
         return rows.all(), total
 
+    async def changed_page(self, criteria: HouseholdFilter, *, since: str | None, after: tuple[str, str] | None,
+                           limit: int) -> tuple[Sequence[Household], int]:
+        """Households a read at position ``since`` did not see (all when ``None``), in key order after ``after``.
+
+        Up to ``limit + 1`` rows, so the caller knows whether a page follows; the count is the whole delta's.
+        """
+        delta = self._filtered(select(Household), criteria)
+        counted = self._filtered(select(func.count()).select_from(Household), criteria)
+        if since is not None:
+            changed = changed_since(Household.change_seq, since, await dialect_of(self.session))
+            delta, counted = delta.where(changed), counted.where(changed)
+        total = (await self.session.execute(counted)).scalar_one()
+        if after is not None:
+            delta = delta.where(tuple_(Household.org_code, Household.household_number) > tuple_(*after))
+        rows = await self.session.scalars(delta.order_by(Household.org_code, Household.household_number)
+                                          .limit(limit + 1))
+        return rows.all(), total
+
     def _filtered(self, query: Select, criteria: HouseholdFilter) -> Select:
         if criteria.village is not None:
             query = query.where(Household.org_code == criteria.village)
@@ -122,6 +141,50 @@ class MemberRepository:
         for member in (await self.session.scalars(query)).all():
             members[member.household_id].append(member)
         return members
+
+    async def page(self, *, village: str | None, org: str | None, limit: int, offset: int
+                   ) -> tuple[Sequence[Member], int]:
+        """Live members of a village or org prefix, by offset, in the order a sync pass uses."""
+        query = self._in(select(Member), village, org).where(Member.removed_at.is_(None))
+        counted = self._in(select(func.count()).select_from(Member), village, org).where(Member.removed_at.is_(None))
+        total = (await self.session.execute(counted)).scalar_one()
+        rows = await self.session.scalars(query.order_by(Member.org_code, Member.id).limit(limit).offset(offset))
+        return rows.all(), total
+
+    async def changed_page(self, *, village: str | None, org: str | None, since: str | None,
+                           after: tuple[str, str] | None, limit: int) -> tuple[Sequence[Member], int]:
+        """Members a read at position ``since`` did not see, removed ones included (with no position:
+        every live member), in key order after ``after`` (village code, member id); up to ``limit + 1``."""
+        query = self._in(select(Member), village, org)
+        counted = self._in(select(func.count()).select_from(Member), village, org)
+        if since is None:
+            query, counted = query.where(Member.removed_at.is_(None)), counted.where(Member.removed_at.is_(None))
+        else:
+            changed = changed_since(Member.change_seq, since, await dialect_of(self.session))
+            query, counted = query.where(changed), counted.where(changed)
+        total = (await self.session.execute(counted)).scalar_one()
+        if after is not None:
+            query = query.where(tuple_(Member.org_code, Member.id) > tuple_(after[0], uuid.UUID(after[1])))
+        rows = await self.session.scalars(query.order_by(Member.org_code, Member.id).limit(limit + 1))
+        return rows.all(), total
+
+    @staticmethod
+    def _in(query: Select, village: str | None, org: str | None) -> Select:
+        if village is not None:
+            query = query.where(Member.org_code == village)
+        if org is not None:
+            query = query.where(Member.org_code.startswith(org))
+        return query
+
+    async def removed_since(self, household_ids: Iterable[uuid.UUID], since: str) -> list[Member]:
+        """Members of these households removed by a change a read at position ``since`` did not see."""
+        ids = list(household_ids)
+        if not ids:
+            return []
+        query = (select(Member).where(Member.household_id.in_(ids), Member.removed_at.is_not(None),
+                                      changed_since(Member.change_seq, since, await dialect_of(self.session)))
+                 .order_by(Member.household_id, Member.removed_at, Member.id))
+        return list((await self.session.scalars(query)).all())
 
     async def live_holders(self, id_number_indexes: Iterable[str]) -> dict[str, tuple[uuid.UUID, str]]:
         """Which live member anywhere holds each blind index: ``{index: (household_id, org_code)}``.

@@ -28,6 +28,7 @@ from shared.domain.enums import (
     SkilledTrade,
     WeakLabourReason,
 )
+from shared.domain.examples import example_of
 from shared.domain.idnumber import InvalidIdNumber, parse_id_number
 from shared.domain.org_codes import OrgCode
 from shared.domain.phones import Phone
@@ -268,44 +269,63 @@ class HouseholdRead(BaseModel):
     updated_at: datetime
 
 
+class MemberTombstone(BaseModel):
+    """A member who left the household since the client's sync token: drop them from the phone's copy."""
+
+    model_config = ConfigDict(json_schema_extra={'examples': [{'id': '7c1e9a3b-5d2f-4a8e-b6c4-2f1d0e9b8a7c',
+                                                       'household_id': '9b2d4c6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f',
+                                                       'removed': True,
+                                                       'removed_at': '2026-03-12T16:40:00+08:00',
+                                                       'removal_reason': '2026年2月婚嫁迁出至潼南区'}]})
+
+    id: uuid.UUID
+    household_id: uuid.UUID
+    removed: bool = True
+    removed_at: datetime
+    removal_reason: str | None
+
+
 class HouseholdPage(BaseModel):
-    model_config = ConfigDict(json_schema_extra={'examples': [{'items': [{'id': '9b2d4c6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f',
-                                                                  'org_code': '500151108201',
-                                                                  'village_name': '石岗村',
-                                                                  'household_number': '5001511082010037',
-                                                                  'group_name': '三组',
-                                                                  'head_name': '李建国',
-                                                                  'household_kinds': ['poverty_alleviated'],
-                                                                  'risk_status': None,
-                                                                  'key_target_groups': ['low_income_group'],
-                                                                  'location': {'latitude': 29.7581,
-                                                                               'longitude': 106.2423,
-                                                                               'coordinate_system': 'wgs84'},
-                                                                  'members': [{'id': '5f2b8c1e-3d4a-4e6b-9c7d-1a2b3c4d5e6f',
-                                                                               'household_id': '9b2d4c6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f',
-                                                                               'name': '李建国',
-                                                                               'relation': 'head',
-                                                                               'id_number': '500151********2317',
-                                                                               'birth_date': '1978-04-12',
-                                                                               'sex': '男',
-                                                                               'labour_capacity': 'skilled',
-                                                                               'skilled_trade': 'electrician',
-                                                                               'trade_note': None,
-                                                                               'weak_reason': None,
-                                                                               'remarks': None,
-                                                                               'months_in_household': 12,
-                                                                               'enlisted_sharing_income': False,
-                                                                               'phone': '138****1024'}],
-                                                                  'created_at': '2026-03-02T09:15:00+08:00',
-                                                                  'updated_at': '2026-03-12T16:40:00+08:00'}],
-                                                       'total': 1,
-                                                       'limit': 50,
-                                                       'offset': 0}]})
+    """A page of households; with a sync token, the households changed since it and the members removed."""
+
+    model_config = ConfigDict(json_schema_extra={'examples': [
+        {'items': [example_of(HouseholdRead)], 'total': 1, 'limit': 50, 'offset': 0,
+         'removed_members': [example_of(MemberTombstone)], 'has_more': False,
+         'next_sync_token': 'eyJ2IjoxLCJzIjo3NDIxOTMsInZpbGxhZ2UiOiI1MDAxNTExMDgyMDEiLCJvcmciOm51bGwsInciOm51bGws'
+                            'ImEiOm51bGx9.3f9a1c0b7e2d4a6f8b1c2d3e4f5a6b7c'}]})
 
     items: list[HouseholdRead]
-    total: int
+    total: int = Field(description="households in the list (with a sync token: changed since it)")
     limit: int
     offset: int
+    removed_members: list[MemberTombstone] = Field(
+        default=[], description="with a sync token: members of these households removed since it (tombstones)")
+    has_more: bool = Field(description="another page follows: with a sync token, ask again with next_sync_token")
+    next_sync_token: str | None = Field(
+        description="send back as `since` for the next page or, on the last page, for the changes after this "
+                    "download; null on a page reached by offset or a list narrowed by more than village and org, "
+                    "which cannot be synced")
+
+
+class MemberPage(BaseModel):
+    """A page of members; with a sync token, the members changed since it, removed ones as tombstones."""
+
+    model_config = ConfigDict(json_schema_extra={'examples': [
+        {'items': [example_of(MemberRead)], 'removed_members': [example_of(MemberTombstone)], 'total': 2,
+         'limit': 50, 'offset': 0, 'has_more': False,
+         'next_sync_token': 'eyJ2IjoxLCJsIjoibWVtYmVycyIsInMiOiI3NDIxOTM6NzQyMjAxOjc0MjE5NSIsInZpbGxhZ2UiOiI1MDAx'
+                            'NTExMDgyMDEiLCJvcmciOm51bGwsInciOm51bGwsImEiOm51bGx9.8e2b0c4d6f1a3e5b7c9d0e2f4a6b8c1d'}]})
+
+    items: list[MemberRead]
+    removed_members: list[MemberTombstone] = Field(
+        description="with a sync token: members removed since it (tombstones); empty on a first download")
+    total: int = Field(description="members in the list (with a sync token: changed since it, removals included)")
+    limit: int
+    offset: int
+    has_more: bool = Field(description="another page follows: with a sync token, ask again with next_sync_token")
+    next_sync_token: str | None = Field(
+        description="send back as `since` for the next page or, on the last page, for the changes after this "
+                    "download; null on a page reached by offset")
 
 
 class MemberReveal(BaseModel):

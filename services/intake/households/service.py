@@ -27,10 +27,13 @@ from services.intake.households.schemas import (
     HouseholdUpdate,
     LocationRead,
     MemberCreate,
+    MemberPage,
     MemberRead,
     MemberReveal,
+    MemberTombstone,
     MemberUpdate,
 )
+from services.intake.households.sync import read_pass
 from services.intake.org_units.repository import OrgUnitRepository
 from services.intake.org_units.service import require_village
 from shared.data.database import AppSession, violates
@@ -169,14 +172,83 @@ async def get_household(session: AppSession, *, household_id: uuid.UUID) -> Hous
     return await household_read(session, household, members)
 
 
-async def list_households(session: AppSession, *, criteria: HouseholdFilter, limit: int, offset: int
-                          ) -> HouseholdPage:
-    """A page of households in the caller's scope, each with its live members."""
-    households, total = await HouseholdRepository(session).page(criteria, limit=limit, offset=offset)
+async def list_households(session: AppSession, *, criteria: HouseholdFilter, limit: int, offset: int,
+                          cipher: FieldCipher, since: str | None = None) -> HouseholdPage:
+    """A page of households in the caller's scope, each with its live members.
+
+    Without ``since`` and past the first page, a plain page by offset. Otherwise a page of a sync pass
+    (see ``sync``): everything, or with a token only the households changed since it, in key order,
+    with the token for the next page or, on the last one, for the next sync.
+    """
+    narrowing = _narrowing_filter(criteria)
+    if since is None and (offset > 0 or narrowing is not None):
+        households, total = await HouseholdRepository(session).page(criteria, limit=limit, offset=offset)
+        return await _page(session, households, total=total, limit=limit, offset=offset, removed=[],
+                           has_more=offset + len(households) < total, token=None)
+    if since is not None and narrowing is not None:
+        raise InvalidInput(f"query.{narrowing}", "cannot be combined with since: a sync covers a whole village or "
+                                                 "org prefix; narrow the list on the phone")
+    if since is not None and offset > 0:
+        raise InvalidInput("query.offset", "a sync pages with next_sync_token, not offset; leave offset out")
+    repository = HouseholdRepository(session)
+    page = await read_pass(
+        session, listing="households", since=since, village=criteria.village, org=criteria.org, limit=limit,
+        cipher=cipher, fetch=lambda since, after, limit: repository.changed_page(criteria, since=since, after=after,
+                                                                              limit=limit),
+        key=lambda household: (household.org_code, household.household_number))
+    removed = ([] if page.since is None else
+               await MemberRepository(session).removed_since((h.id for h in page.rows), page.since))
+    return await _page(session, page.rows, total=page.total, limit=limit, offset=0, removed=removed,
+                       has_more=page.has_more, token=page.next_token)
+
+
+async def list_members(session: AppSession, *, village: str | None, org: str | None, limit: int, offset: int,
+                       cipher: FieldCipher, since: str | None = None) -> MemberPage:
+    """A page of members in the caller's scope: live ones, or with a token those changed since it.
+
+    Without ``since`` and past the first page, a plain page by offset. A delta holds each member
+    changed since the token: live ones as they now stand, removed ones as tombstones.
+    """
+    repository = MemberRepository(session)
+    if since is None and offset > 0:
+        members, total = await repository.page(village=village, org=org, limit=limit, offset=offset)
+        return MemberPage(items=[member_read(m) for m in members], removed_members=[], total=total, limit=limit,
+                          offset=offset, has_more=offset + len(members) < total, next_sync_token=None)
+    if since is not None and offset > 0:
+        raise InvalidInput("query.offset", "a sync pages with next_sync_token, not offset; leave offset out")
+    page = await read_pass(
+        session, listing="members", since=since, village=village, org=org, limit=limit, cipher=cipher,
+        fetch=lambda since, after, limit: repository.changed_page(village=village, org=org, since=since,
+                                                                  after=after, limit=limit),
+        key=lambda member: (member.org_code, str(member.id)))
+    return MemberPage(items=[member_read(m) for m in page.rows if m.removed_at is None],
+                      removed_members=[tombstone(m) for m in page.rows if m.removed_at is not None],
+                      total=page.total, limit=limit, offset=0, has_more=page.has_more,
+                      next_sync_token=page.next_token)
+
+
+def tombstone(member: Member) -> MemberTombstone:
+    return MemberTombstone(id=member.id, household_id=member.household_id, removed_at=member.removed_at,
+                           removal_reason=_masked(member.removal_reason))
+
+
+def _narrowing_filter(criteria: HouseholdFilter) -> str | None:
+    """The query parameter of a filter other than village and org, which a sync cannot follow."""
+    for name, parameter in (("group_name", "group"), ("kind", "kind"), ("key_target_group", "key_target_group"),
+                            ("household_number", "household_number"), ("id_number_index", "id_number")):
+        if getattr(criteria, name) is not None:
+            return parameter
+    return None
+
+
+async def _page(session: AppSession, households: Sequence[Household], *, total: int, limit: int, offset: int,
+                removed: Sequence[Member], has_more: bool, token: str | None) -> HouseholdPage:
     members = await MemberRepository(session).live_of(h.id for h in households)
     names = await OrgUnitRepository(session).names([h.org_code for h in households])
     items = [household_read_sync(h, members[h.id], names.get(h.org_code)) for h in households]
-    return HouseholdPage(items=items, total=total, limit=limit, offset=offset)
+    return HouseholdPage(items=items, total=total, limit=limit, offset=offset,
+                         removed_members=[tombstone(m) for m in removed],
+                         has_more=has_more, next_sync_token=token)
 
 
 def id_number_filter(id_number: str | None, cipher: FieldCipher) -> str | None:
