@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from services.ledger.campaigns.service import packaged_campaigns, seed_packaged
-from services.ledger.exports.names import OrgNames, org_names
+from services.ledger.exports.names import org_names
 from services.ledger.exports.service import (
     _RECTIFICATION_COLUMNS,
     PARTITION,
@@ -42,7 +42,6 @@ from services.ledger.exports.service import (
 from services.ledger.problems.models import Problem
 from services.ledger.rectifications.models import Rectification
 from services.ledger.rectifications.repository import RectificationFilter
-from services.ledger.settings import get_ledger_settings
 from shared.data.column_types import SHANGHAI
 from shared.data.database import Database
 from shared.data.migrations import upgrade
@@ -55,6 +54,9 @@ DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 DISTRICT = "500151000000"
 VILLAGES = [f"500151108{village:03d}" for village in range(201, 207)]
+# The names the ledger learns from intake's org_unit.changed, written straight into its table here.
+ORG_UNITS = [(DISTRICT, "铜梁区", "district", None), ("500151108000", "西河镇", "township", DISTRICT),
+             *[(code, f"示例{n}村", "village", "500151108000") for n, code in enumerate(VILLAGES, start=1)]]
 TYPES = ["income", "education", "medical", "housing", "water", "development_assistance"]
 
 
@@ -113,26 +115,31 @@ async def _seed(url: str, start: int, stop: int, campaign_id: uuid.UUID) -> None
                                                columns=PROBLEM_COLUMNS)
         await connection.copy_records_to_table("ledger_rectifications", records=[i for _, i in rows],
                                                columns=ITEM_COLUMNS)
+        if start == 0:
+            as_of = datetime(2024, 8, 1, tzinfo=SHANGHAI)
+            await connection.copy_records_to_table(
+                "ledger_org_units", columns=["org_code", "name", "level", "parent_code", "removed", "as_of", "updated_at"],
+                records=[(*unit, False, as_of, as_of) for unit in ORG_UNITS])
         await connection.execute("ANALYZE")
     finally:
         await connection.close()
 
 
 async def _export(db: Database, reader: Principal, campaign, target: Path) -> int:
-    names = OrgNames(org_names(get_ledger_settings().org_units_file))
     async with db.session(reader) as session:
+        names = await org_names(session, [reader.org_code])
         return await write_rectifications(session, criteria=RectificationFilter(campaign_id=campaign.id),
                                           campaign=campaign, names=names, target=target)
 
 
 async def _csv(db: Database, reader: Principal, campaign, target: Path) -> int:
     """The same query, streamed the same way, the same cells: only the file format differs."""
-    names = OrgNames(org_names(get_ledger_settings().org_units_file))
     criteria = RectificationFilter(campaign_id=campaign.id)
     query = (criteria.apply(select(*_RECTIFICATION_COLUMNS).join(Problem, Problem.id == Rectification.problem_id))
              .order_by(Rectification.org_code, Rectification.due_on, Rectification.id))
     count = 0
     async with db.session(reader) as session:
+        names = await org_names(session, [reader.org_code])
         with target.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
             result = await session.stream(query.execution_options(yield_per=PARTITION))

@@ -15,11 +15,10 @@ from starlette.background import BackgroundTask
 
 from services.ledger.campaigns.models import Campaign
 from services.ledger.campaigns.service import campaign_on, get_campaign
-from services.ledger.exports.names import OrgNames, org_names
+from services.ledger.exports.names import org_names
 from services.ledger.exports.service import write_problems, write_rectifications
 from services.ledger.problems.endpoints import Filter as ProblemFilterParams
 from services.ledger.rectifications.endpoints import Filter as RectificationFilterParams
-from services.ledger.settings import get_ledger_settings
 from shared.data.database import AppSession
 from shared.domain.clock import clock
 from shared.errors import NotFound, error_responses
@@ -46,8 +45,9 @@ def _workbook_response(path: str, filename: str) -> FileResponse:
                         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
 
 
-async def _export(writer, session: AppSession, criteria, campaign: Campaign, filename: str) -> FileResponse:
-    names = OrgNames(org_names(get_ledger_settings().org_units_file))
+async def _export(writer, session: AppSession, principal: Principal, criteria, campaign: Campaign,
+                  filename: str) -> FileResponse:
+    names = await org_names(session, [principal.org_code])
     descriptor, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(descriptor)
     try:
@@ -64,7 +64,7 @@ async def _export(writer, session: AppSession, criteria, campaign: Campaign, fil
 async def problems_workbook(session: Session, principal: AnyRole, criteria: ProblemFilterParams) -> FileResponse:
     campaign = await _campaign(session, principal, criteria.campaign_id)
     criteria = replace(criteria, campaign_id=campaign.id)
-    return await _export(write_problems, session, criteria, campaign, f"{campaign.year}年疑似问题核实台账.xlsx")
+    return await _export(write_problems, session, principal, criteria, campaign, f"{campaign.year}年疑似问题核实台账.xlsx")
 
 
 @router.get("/rectifications.xlsx", summary="The rectification ledger (附件4) as a workbook, filtered like the list",
@@ -74,5 +74,5 @@ async def rectifications_workbook(session: Session, principal: AnyRole,
                                   criteria: RectificationFilterParams) -> FileResponse:
     campaign = await _campaign(session, principal, criteria.campaign_id)
     criteria = replace(criteria, campaign_id=campaign.id)
-    return await _export(write_rectifications, session, criteria, campaign,
+    return await _export(write_rectifications, session, principal, criteria, campaign,
                          f"{campaign.year}年发现问题整改台账.xlsx")
