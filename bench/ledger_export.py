@@ -27,20 +27,18 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
-from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from services.ledger.campaigns.service import packaged_campaigns, seed_packaged
 from services.ledger.exports.names import org_names
 from services.ledger.exports.service import (
-    _RECTIFICATION_COLUMNS,
     PARTITION,
+    _Cells,
     _progress_notes,
+    _rectification_query,
     _rectification_row,
     write_rectifications,
 )
-from services.ledger.problems.models import Problem
-from services.ledger.rectifications.models import Rectification
 from services.ledger.rectifications.repository import RectificationFilter
 from shared.data.column_types import SHANGHAI
 from shared.data.database import Database
@@ -135,11 +133,10 @@ async def _export(db: Database, reader: Principal, campaign, target: Path) -> in
 async def _csv(db: Database, reader: Principal, campaign, target: Path) -> int:
     """The same query, streamed the same way, the same cells: only the file format differs."""
     criteria = RectificationFilter(campaign_id=campaign.id)
-    query = (criteria.apply(select(*_RECTIFICATION_COLUMNS).join(Problem, Problem.id == Rectification.problem_id))
-             .order_by(Rectification.org_code, Rectification.due_on, Rectification.id))
+    query = _rectification_query(criteria)
     count = 0
     async with db.session(reader) as session:
-        names = await org_names(session, [reader.org_code])
+        cells = _Cells(await org_names(session, [reader.org_code]))
         with target.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
             result = await session.stream(query.execution_options(yield_per=PARTITION))
@@ -147,7 +144,7 @@ async def _csv(db: Database, reader: Principal, campaign, target: Path) -> int:
                 notes = await _progress_notes(session, [row[0] for row in partition])
                 for row in partition:
                     count += 1
-                    writer.writerow(_rectification_row(count, row, notes, names))
+                    writer.writerow(_rectification_row(count, row, notes, cells))
     return count
 
 
