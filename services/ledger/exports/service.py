@@ -19,11 +19,13 @@ import asyncio
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from services.ledger.campaigns.models import Campaign
+from services.ledger.campaigns.service import campaign_on, get_campaign
 from services.ledger.exports.layout import (
     PROBLEM_HEADERS,
     RECTIFICATION_HEADERS,
@@ -31,6 +33,7 @@ from services.ledger.exports.layout import (
     rectification_title,
 )
 from services.ledger.exports.names import NONE, OrgNames
+from services.ledger.exports.schemas import ExportFilters
 from services.ledger.exports.workbook import SheetWriter
 from services.ledger.problems.models import Problem
 from services.ledger.problems.repository import ProblemFilter
@@ -38,13 +41,18 @@ from services.ledger.problems.schemas import type_label
 from services.ledger.rectifications.models import ProgressNote, Rectification
 from services.ledger.rectifications.repository import RectificationFilter
 from shared.data.database import AppSession
+from shared.domain.clock import clock
 from shared.domain.enums import (
     LedgerHouseholdCategory,
     ProblemLevel,
+    ProblemStatus,
     RectificationStatus,
+    Role,
     VerificationResult,
 )
+from shared.errors import Conflict, InvalidInput, NotFound
 from shared.exports import spreadsheet_cell
+from shared.security.auth import Principal
 
 PARTITION = 2000
 
@@ -223,3 +231,83 @@ async def count_rectifications(session: AppSession, *, criteria: RectificationFi
     query = criteria.apply(select(func.count()).select_from(Rectification).join(
         Problem, Problem.id == Rectification.problem_id))
     return (await session.execute(query)).scalar_one()
+
+
+# --- which rows, and whether a request may write them itself ---------------------------------------------
+
+PROBLEMS, RECTIFICATIONS = "problems", "rectifications"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_ONLY_FOR = {"source": PROBLEMS, "recorded_from": PROBLEMS, "recorded_to": PROBLEMS,
+             "due_from": RECTIFICATIONS, "due_to": RECTIFICATIONS}
+_STATUSES = {PROBLEMS: ProblemStatus, RECTIFICATIONS: RectificationStatus}
+
+
+async def export_campaign(session: AppSession, *, principal: Principal, campaign_id: uuid.UUID | None) -> Campaign:
+    """The campaign named, or the latest begun for the caller's org unit (404 when none has begun)."""
+    if campaign_id is not None:
+        return await get_campaign(session, campaign_id=campaign_id)
+    campaign = await campaign_on(session, org_code=principal.org_code, day=clock.today())
+    if campaign is None:
+        raise NotFound("no campaign has begun for your org unit")
+    return campaign
+
+
+def criteria_of(kind: str, filters: ExportFilters, *, campaign_id: uuid.UUID,
+                today: date) -> ProblemFilter | RectificationFilter:
+    """The list filter of ``kind`` for an export's ``filters``; a filter of the other kind is a 422 naming it."""
+    given = filters.model_dump(exclude_none=True)
+    for field, only in _ONLY_FOR.items():
+        if field in given and only != kind:
+            raise InvalidInput(f"body.filters.{field}", f"filters {only} only, not {kind}")
+    if filters.status is not None and filters.status not in {status.value for status in _STATUSES[kind]}:
+        known = ", ".join(status.value for status in _STATUSES[kind])
+        raise InvalidInput("body.filters.status", f"a status of {kind}: one of {known}", type="enum")
+    common = {"org": filters.org, "level": filters.level, "problem_type": filters.problem_type,
+              "status": filters.status, "campaign_id": campaign_id, "overdue": filters.overdue, "today": today}
+    if kind == PROBLEMS:
+        return ProblemFilter(**common, source=filters.source, recorded_from=filters.recorded_from,
+                             recorded_to=filters.recorded_to)
+    return RectificationFilter(**common, due_from=filters.due_from, due_to=filters.due_to)
+
+
+async def count_rows(session: AppSession, *, kind: str, criteria) -> int:
+    if kind == PROBLEMS:
+        return await count_problems(session, criteria=criteria)
+    return await count_rectifications(session, criteria=criteria)
+
+
+def workbook_name(kind: str, campaign: Campaign) -> str:
+    return f"{campaign.year}年{'疑似问题核实台账' if kind == PROBLEMS else '发现问题整改台账'}.xlsx"
+
+
+async def write_workbook(session: AppSession, *, kind: str, criteria, campaign: Campaign, names: OrgNames,
+                         target: Path, progress: Progress | None = None) -> int:
+    writer = write_problems if kind == PROBLEMS else write_rectifications
+    return await writer(session, criteria=criteria, campaign=campaign, names=names, target=target, progress=progress)
+
+
+async def check_direct(session: AppSession, *, kind: str, criteria, limit: int) -> int:
+    """The rows of a workbook asked for with GET; more than ``limit`` is a 409 pointing to the job route."""
+    rows = await count_rows(session, kind=kind, criteria=criteria)
+    if rows > limit:
+        raise Conflict(f"{rows} rows are more than a direct download writes ({limit}); ask for the workbook as a "
+                       f"job: POST /ledger/exports with kind \"{kind}\" and these filters, poll "
+                       "GET /ledger/jobs/{id}, then download GET /ledger/jobs/{id}/file")
+    return rows
+
+
+def export_params(*, kind: str, filters: ExportFilters, campaign: Campaign, principal: Principal,
+                  today: date) -> dict:
+    """What the job ``exports.write`` needs, as JSON: the request, the day it was asked on, and who asked.
+
+    The job reads as the requester (their role and org unit), so it exports exactly what they may see."""
+    return {"kind": kind, "filters": filters.model_dump(mode="json", exclude_none=True),
+            "campaign_id": str(campaign.id), "today": today.isoformat(),
+            "requester": {"user_id": principal.user_id, "name": principal.name,
+                          "role": principal.role.value if principal.role else None, "org_code": principal.org_code}}
+
+
+def requester_of(requester: dict) -> Principal:
+    """The requester of an export job as the principal it reads as (``export_params``' ``requester``)."""
+    return Principal(user_id=requester["user_id"], name=requester["name"], role=Role(requester["role"]),
+                     org_code=requester["org_code"])
