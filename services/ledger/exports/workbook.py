@@ -155,7 +155,7 @@ class SheetWriter:
                 with package.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
                     sheet.write(_SHEET_START.format(dimension=dimension).encode())
                     self._body.seek(0)
-                    while chunk := self._body.read(1 << 20):
+                    while chunk := self._body.read(1 << 16):
                         sheet.write(chunk.encode())
                     sheet.write(_SHEET_END.encode())
         finally:
