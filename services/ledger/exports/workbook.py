@@ -17,6 +17,7 @@ through ``shared.exports.spreadsheet_cell`` first (text never becomes a formula 
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -106,7 +107,7 @@ class SheetWriter:
         self.target, self.sheet_name, self.columns = target, sheet_name, columns
         self.rows = 0
         self._letters = [column_name(i) for i in range(columns)]
-        self._body = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")
+        self._body = tempfile.TemporaryFile()  # the rows' XML as UTF-8, copied into the package at close
 
     def append_rows(self, rows: Iterable[Sequence[object]]) -> None:
         """Write each row after the last: ``int`` as a number, ``str`` as text, ``None`` and ``""`` as empty."""
@@ -132,9 +133,9 @@ class SheetWriter:
                                     "neither text nor a whole number")
             parts.append("</row>")
             if len(parts) >= FLUSH_PARTS:
-                self._body.write("".join(parts))
+                self._body.write("".join(parts).encode())
                 parts.clear()
-        self._body.write("".join(parts))
+        self._body.write("".join(parts).encode())
         self.rows = number
 
     def close(self) -> None:
@@ -155,8 +156,7 @@ class SheetWriter:
                 with package.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
                     sheet.write(_SHEET_START.format(dimension=dimension).encode())
                     self._body.seek(0)
-                    while chunk := self._body.read(1 << 16):
-                        sheet.write(chunk.encode())
+                    shutil.copyfileobj(self._body, sheet, 1 << 16)
                     sheet.write(_SHEET_END.encode())
         finally:
             self._body.close()
