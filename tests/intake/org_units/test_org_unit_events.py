@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -66,4 +68,12 @@ async def test_announcing_again_publishes_every_unit(intake):
     async with db.transaction(system_principal("tests")) as session:
         count = await announce_all(session)
     assert count == before == len(read_org_unit_file(DEMO_ORG_UNITS_FILE))
+    assert len(await announced(db)) == 2 * before
+
+
+async def test_the_announce_job_publishes_the_tree_for_a_late_consumer(intake):
+    db = intake.runtimes["intake"].db
+    before = len(await announced(db))
+    report = await intake.runtimes["intake"].jobs.run_untracked("org_units.announce", {}, as_of=date(2024, 9, 1))
+    assert report == {"announced": before}
     assert len(await announced(db)) == 2 * before
