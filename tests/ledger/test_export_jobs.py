@@ -100,3 +100,9 @@ async def test_a_filter_that_does_not_apply_is_named(ledger, body, field):
     response = await ledger.client.post("/ledger/exports", headers=staff(ledger), json=body)
     assert response.status_code == 422, response.text
     assert field in [error["field"] for error in response.json()["fields"]]
+
+
+async def test_an_auditor_who_never_writes_cannot_start_an_export_job(ledger):
+    auditor = ledger.headers("auditor", TOWNSHIP, user_id="u-audit")
+    response = await ledger.client.post("/ledger/exports", headers=auditor, json={"kind": "problems"})
+    assert response.status_code == 403, response.text

@@ -35,7 +35,7 @@ from services.ledger.settings import get_ledger_settings
 from shared.data.database import AppSession
 from shared.domain.clock import clock
 from shared.errors import error_responses
-from shared.runtime.dependencies import AnyRole, Runtime, Session
+from shared.runtime.dependencies import AnyRole, Runtime, Session, Writer
 from shared.runtime.platform.schemas import JobAccepted, accepted
 from shared.security.auth import Principal
 
@@ -84,9 +84,11 @@ async def rectifications_workbook(session: Session, principal: AnyRole,
              description=("The job `exports.write` reads as you (your role and org unit) and writes the workbook; "
                           "poll `GET /ledger/jobs/{id}` (progress in rows), then download "
                           "`GET /ledger/jobs/{id}/file` (only you may). The report names the rows and the file. "
-                          "Default campaign: the latest begun for your org unit, fixed when you ask."),
-             responses=error_responses(404, 422))
-async def create_export(session: Session, principal: AnyRole, runtime: Runtime, response: Response,
+                          "Default campaign: the latest begun for your org unit, fixed when you ask. Starting a "
+                          "job records it, so an auditor, who never writes, cannot (403): an auditor's workbook is "
+                          "a GET, up to the direct limit."),
+             responses=error_responses(403, 404, 422))
+async def create_export(session: Session, principal: Writer, runtime: Runtime, response: Response,
                         body: ExportCreate) -> JobAccepted:
     campaign = await export_campaign(session, principal=principal, campaign_id=body.filters.campaign_id)
     today = clock.today()
