@@ -175,6 +175,23 @@ class JobInput(PlatformTable, table=True):
     content: bytes = Field(sa_type=sa.LargeBinary)
 
 
+class JobOutput(PlatformTable, table=True):
+    """The file a tracked job made (an export's workbook), kept in the database so any replica can hand it out.
+
+    Only the user who submitted the job downloads it (``GET /<service>/jobs/{id}/file``); it goes with the
+    job's row.
+    """
+
+    __tablename__ = "job_outputs"
+
+    job_id: uuid.UUID = Field(primary_key=True, foreign_key="jobs.id", ondelete="CASCADE")
+    filename: str = Field(max_length=255)
+    media_type: str = Field(max_length=120)
+    size: int
+    content: bytes = Field(sa_type=sa.LargeBinary)
+    created_at: datetime = now_field()
+
+
 class ScheduledRun(PlatformTable, table=True):
     """One tick of a scheduled job: the key makes a tick run once however many schedulers fire it."""
 

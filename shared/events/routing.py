@@ -8,6 +8,8 @@ ROUTES: dict[str, tuple[str, ...]] = {
     # Alerts keeps the members' blind indexes to match department warnings to households.
     "household.changed": ("income", "ledger", "alerts"),
     "income.assessed": ("ledger",),
+    # The ledger prints the names of district, township and village in its workbooks.
+    "org_unit.changed": ("ledger",),
     # Intake screens visits with the added version; income assesses the visits that waited for it.
     "ruleset.published": ("intake", "income"),
     "problem.recorded": ("alerts",),

@@ -4,7 +4,9 @@
   own transaction and answers ``202``; the service's worker (or the embedded process) claims the
   row, runs the job and records progress, a heartbeat and, at the end, the report. A cancel asked
   for is honoured at the job's next safe point (``ctx.progress``). A row whose heartbeat stopped
-  (its worker died) is resumed once by the sweep, then failed visibly.
+  (its worker died) is resumed once by the sweep, then failed visibly. A job that makes a file (an
+  export's workbook) keeps it with :meth:`JobContext.keep_file`; the user who submitted the job
+  downloads it from ``GET /<service>/jobs/{id}/file``.
 - **Per-entity jobs** (``@job(...)``): what a schedule fans out to. In production they are arq jobs
   on the service's queue, with a job id made of their name, parameters and date, so a second
   enqueue of the same work is a no-op; embedded, they run in the process at once.
@@ -28,11 +30,17 @@ from typing import Any
 
 import structlog
 from arq.cron import next_cron
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shared.data.database import AppSession
-from shared.data.platform_tables import JobInput, JobRecord, JobState, ScheduledRun
+from shared.data.platform_tables import (
+    JobInput,
+    JobOutput,
+    JobRecord,
+    JobState,
+    ScheduledRun,
+)
 from shared.domain.clock import SHANGHAI, clock
 from shared.runtime.tasks import CronSpec, JobSpec, ServiceProcess
 from shared.security.auth import system_principal
@@ -98,6 +106,20 @@ class JobContext:
                                       .execution_options(synchronize_session=False))
         except Exception:  # noqa: BLE001 - the job's own failure is what must be recorded
             log.exception("job_report_not_kept", job_id=str(self.job_id))
+
+    async def keep_file(self, *, filename: str, media_type: str, content: bytes) -> None:
+        """Keep the file this job made, replacing any it kept before (a resumed job writes it again).
+
+        The user who submitted the job downloads it from ``GET /<service>/jobs/{id}/file`` once the job
+        has succeeded; the report should say so. A job run outside the queue (``fangfan jobs run``) has
+        no row to keep it with, so nothing is kept.
+        """
+        if self.job_id is None:
+            return
+        async with self.transaction("jobs.output") as session:
+            await session.execute(delete(JobOutput).where(JobOutput.job_id == self.job_id))
+            session.add(JobOutput(job_id=self.job_id, filename=filename, media_type=media_type, size=len(content),
+                                  content=content))
 
     async def input_file(self) -> JobInput:
         """The file stored with the job when it was submitted."""

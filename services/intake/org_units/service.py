@@ -5,11 +5,15 @@ package ships a demo file with one township (西河镇 of 铜梁区, codes 50015
 names are for demonstration only, and a real deployment points ``FANGFAN_INTAKE_ORG_UNITS_FILE``
 at the official codes of its district. Loading is an idempotent upsert, so every process runs it
 at startup.
+
+Every unit a load creates or changes is announced as ``org_unit.changed`` in the load's own
+transaction, so a service that prints names (the ledger) keeps its copy from events alone.
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +24,8 @@ from shared.data.database import AppSession
 from shared.domain.clock import clock
 from shared.domain.org_codes import OrgLevel, is_org_code, org_level, parent_code
 from shared.errors import InvalidInput, NotFound
+from shared.events.contracts.intake import OrgUnitChanged
+from shared.events.outbox import publish_all
 
 
 class OrgUnitFileError(ValueError):
@@ -61,20 +67,37 @@ def _row(record: dict, line_number: int, seen: set[str]) -> OrgUnitRow:
 
 
 async def load_org_units(session: AppSession, *, rows: list[OrgUnitRow]) -> int:
-    """Insert new units and rename changed ones (units missing from the file are kept); returns changes."""
+    """Insert new units and rename changed ones (units missing from the file are kept); returns changes.
+
+    Each inserted or changed unit is published as ``org_unit.changed`` in the caller's transaction.
+    """
     existing = await OrgUnitRepository(session).all_by_code()
-    changed = 0
+    changed: list[OrgUnitRow] = []
     for row in rows:
         unit = existing.get(row.org_code)
         if unit is None:
             session.add(OrgUnit(org_code=row.org_code, name=row.name, level=row.level, parent_code=row.parent_code))
-            changed += 1
+            changed.append(row)
         elif (unit.name, unit.level, unit.parent_code) != (row.name, row.level, row.parent_code):
             unit.name, unit.level, unit.parent_code = row.name, row.level, row.parent_code
             unit.updated_at = clock.now()
-            changed += 1
+            changed.append(row)
     await session.flush()
-    return changed
+    await announce(session, units=changed)
+    return len(changed)
+
+
+async def announce(session: AppSession, *, units: Sequence[OrgUnit | OrgUnitRow]) -> int:
+    """Publish ``org_unit.changed`` for ``units`` as they stand (one INSERT into the outbox); returns how many."""
+    events = [(OrgUnitChanged(org_code=unit.org_code, name=unit.name, level=str(unit.level),
+                              parent_code=unit.parent_code), unit.org_code) for unit in units]
+    await publish_all(session, events, source="intake")
+    return len(events)
+
+
+async def announce_all(session: AppSession) -> int:
+    """Publish every unit on record again: how a service that starts consuming later learns the whole tree."""
+    return await announce(session, units=list((await OrgUnitRepository(session).all_by_code()).values()))
 
 
 async def org_unit_tree(session: AppSession) -> list[OrgUnitNode]:

@@ -1,14 +1,19 @@
-"""Jobs of org units: the startup load of the deployment's org-unit file."""
+"""Jobs of org units: the startup load of the deployment's org-unit file, and announcing the whole tree again."""
 
 from __future__ import annotations
 
 import structlog
 from sqlalchemy.exc import IntegrityError
 
-from services.intake.org_units.service import load_org_units, read_org_unit_file
+from services.intake.org_units.service import (
+    announce_all,
+    load_org_units,
+    read_org_unit_file,
+)
 from services.intake.settings import get_intake_settings
+from shared.runtime.jobs import JobContext
 from shared.runtime.service_runtime import ServiceRuntime
-from shared.runtime.tasks import on_startup
+from shared.runtime.tasks import job, on_startup
 from shared.security.auth import system_principal
 
 log = structlog.get_logger(__name__)
@@ -28,3 +33,11 @@ async def load_org_units_at_startup(runtime: ServiceRuntime) -> None:
         except IntegrityError:
             if attempt == 2:
                 raise
+
+
+@job("org_units.announce")
+async def announce_org_units(ctx: JobContext) -> dict:
+    """Publish ``org_unit.changed`` for every unit on record (a load announces only what it changed): for a
+    deployment whose units were loaded before the event existed, or a consumer that lost its copy."""
+    async with ctx.transaction("intake.org_units.announce") as session:
+        return {"announced": await announce_all(session)}

@@ -260,3 +260,27 @@ class HouseholdChanged(EventPayload):
             "5d1b2e3f4a6c7d8e9f0a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f506",
         ],
     }
+
+
+@contract("org_unit.changed", 1)
+class OrgUnitChanged(EventPayload):
+    """An org unit (区县, 乡镇 or 村) was loaded for the first time, renamed or moved, or removed.
+
+    Intake owns the 统计用区划代码 tree; other services keep the names they print (the ledger's
+    exports) from this event and never read intake's table or file. ``removed`` marks a unit taken
+    out of the tree: a reader keeps its name for the records that still carry its code.
+    """
+
+    org_code: str
+    name: str
+    level: str  # district | township | village
+    parent_code: str | None
+    removed: bool = False
+
+    example = {
+        "org_code": "500151108201",
+        "name": "石鱼村",
+        "level": "village",
+        "parent_code": "500151108000",
+        "removed": False,
+    }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import datetime
+from urllib.parse import quote
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
@@ -16,12 +17,13 @@ from shared.data.pagination import PageParams
 from shared.data.platform_tables import (
     AuditEntry,
     FailedEvent,
+    JobOutput,
     JobRecord,
     JobState,
     ProbeReceipt,
 )
 from shared.domain.idnumber import mask_sensitive_values
-from shared.errors import Conflict, NotFound, error_responses
+from shared.errors import Conflict, Forbidden, NotFound, error_responses
 from shared.events.asyncapi import asyncapi_document
 from shared.events.consumer import Outcome
 from shared.events.contracts.platform import BusProbe
@@ -232,6 +234,26 @@ async def list_jobs(session: Session, _: AnyRole, page: PageParams, name: str | 
             responses=error_responses(401, 404))
 async def get_job(job_id: uuid.UUID, session: Session, _: AnyRole) -> JobRead:
     return JobRead.of(await _job_in_scope(session, job_id))
+
+
+@router.get("/jobs/{job_id}/file", summary="The file a finished job made (an export's workbook), for whoever submitted it",
+            description=("Only the user who submitted the job downloads it (403 for anyone else in scope); 409 "
+                         "while the job has not succeeded; 404 for a job that makes no file."),
+            response_class=Response,
+            responses={200: {"content": {"application/octet-stream": {}},
+                             "description": "the file, with its media type and name"}}
+            | error_responses(401, 403, 404, 409))
+async def job_file(job_id: uuid.UUID, session: Session, principal: AnyRole) -> Response:
+    record = await _job_in_scope(session, job_id)
+    if record.created_by != principal.user_id:
+        raise Forbidden(f"job {job_id} was submitted by someone else; only they download its file")
+    if record.state != JobState.SUCCEEDED:
+        raise Conflict(f"job {job_id} is {record.state}; its file is ready once it has succeeded")
+    output = await session.get(JobOutput, job_id)
+    if output is None:
+        raise NotFound(f"job {job_id} made no file")
+    return Response(output.content, media_type=output.media_type,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(output.filename)}"})
 
 
 @router.delete("/jobs/{job_id}", summary="Cancel a queued job, or stop a running one at its next safe point",
