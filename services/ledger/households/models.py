@@ -39,6 +39,7 @@ class LedgerHousehold(OrgScoped, table=True):
     visit_has_risk: bool | None = None
     visit_risk_causes: list[str] = Field(default_factory=list, sa_type=CodeList)
     visit_guarantees: dict | None = Field(default=None, sa_type=JSONDoc)
+    visit_key_target_groups: list[str] = Field(default_factory=list, sa_type=CodeList)  # 10类重点对象
     income_assessment_id: uuid.UUID | None = None
     income_year: int | None = None
     income_as_of: datetime | None = Field(default=None, sa_type=AwareDateTime)

@@ -59,6 +59,7 @@ class LedgerHouseholdRead(BaseModel):
     visit_has_risk: bool | None
     visit_risk_causes: list[str]
     visit_guarantees: dict | None
+    visit_key_target_groups: list[str] = []
     income_assessment_id: uuid.UUID | None
     income_year: int | None
     income_class: str | None

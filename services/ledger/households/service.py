@@ -20,6 +20,7 @@ from datetime import datetime
 
 from services.ledger.households.models import LedgerHousehold, LedgerSourceEvent
 from services.ledger.households.repository import (
+    HouseholdFilter,
     HouseholdViewRepository,
     SourceEventRepository,
 )
@@ -101,6 +102,7 @@ async def apply_visit(session: AppSession, envelope: Envelope) -> LedgerHousehol
         row.visit_method, row.visit_has_risk = visit.method, visit.risk.has_risk
         row.visit_risk_causes = list(visit.risk.causes)
         row.visit_guarantees = visit.guarantees.model_dump(mode="json")
+        row.visit_key_target_groups = list(visit.key_target_groups)
     row.updated_at = clock.now()
     await session.flush()
     return row
@@ -158,8 +160,9 @@ def household_read(row: LedgerHousehold) -> LedgerHouseholdRead:
         update={"category": category, "category_label": category.label if category else None})
 
 
-async def list_households(session: AppSession, *, org: str | None, limit: int, offset: int) -> LedgerHouseholdPage:
-    rows, total = await HouseholdViewRepository(session).page(org=org, limit=limit, offset=offset)
+async def list_households(session: AppSession, *, org: str | None = None, limit: int, offset: int,
+                          criteria: HouseholdFilter | None = None) -> LedgerHouseholdPage:
+    rows, total = await HouseholdViewRepository(session).page(org=org, limit=limit, offset=offset, criteria=criteria)
     return LedgerHouseholdPage(items=[household_read(row) for row in rows], total=total, limit=limit, offset=offset)
 
 

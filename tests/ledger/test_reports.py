@@ -1,0 +1,204 @@
+"""Progress of a township built through the API: every figure equals what was entered, follows new events,
+and the list it links to returns exactly the rows counted; scope is the caller's subtree."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from shared.domain.clock import SHANGHAI, clock
+from tests.alerts.conftest import register_department, send, warning_row
+from tests.conftest import DISTRICT, OTHER_VILLAGE, TOWNSHIP, VILLAGE
+from tests.factories.intake import (
+    member_payload,
+    next_id_number,
+    register_household,
+    visit_form_for,
+)
+from tests.factories.ledger import problems_of, submit_visit, troubled_visit
+
+pytestmark = pytest.mark.asyncio
+
+THIRD_VILLAGE = "500151108203"
+MID_CAMPAIGN = datetime(2024, 9, 10, 10, 0, tzinfo=SHANGHAI)
+AFTER_RECTIFICATION = datetime(2024, 9, 25, 10, 0, tzinfo=SHANGHAI)
+
+
+def staff(system) -> dict:
+    return system.headers("town_staff", TOWNSHIP, name="张三", user_id="u-zhangsan")
+
+
+async def progress(system, org: str = TOWNSHIP, headers: dict | None = None) -> dict:
+    response = await system.client.get("/ledger/reports/progress", params={"org": org},
+                                       headers=headers or staff(system))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def figures(report: dict, org_code: str) -> dict[str, dict]:
+    unit = next(u for u in report["units"] if u["org_code"] == org_code)
+    return {f["key"]: f for f in unit["figures"]}
+
+
+def counts(report: dict, org_code: str) -> dict[str, int]:
+    return {key: f["count"] for key, f in figures(report, org_code).items()}
+
+
+async def assert_links_return_the_rows_counted(system, report: dict, headers: dict) -> int:
+    """Follow every figure's link; the list's total is the figure (people: the households' members)."""
+    followed = 0
+    for unit in report["units"]:
+        for figure in unit["figures"]:
+            separator = "&" if "?" in figure["link"] else "?"
+            response = await system.client.get(f"{figure['link']}{separator}limit=500", headers=headers)
+            assert response.status_code == 200, (figure, response.text)
+            page = response.json()
+            if figure["key"] == "people":
+                assert sum(item["member_count"] or 0 for item in page["items"]) == figure["count"], figure
+            else:
+                assert page["total"] == figure["count"], (unit["org_code"], figure, page["total"])
+            followed += 1
+    return followed
+
+
+async def township(system) -> dict:
+    """Three villages: visits of every method, a key target, a troubled household, a manual township problem."""
+    troubled = await register_household(system)
+    await submit_visit(system, troubled_visit(troubled))
+    online = await register_household(system, key_target_groups=["low_income_group"])
+    await submit_visit(system, visit_form_for(online, method="online_inquiry", key_target_groups=["low_income_group"]))
+    await register_household(system)  # not visited yet
+    key_target = await register_household(system, org=OTHER_VILLAGE, key_target_groups=["new_dibao"])
+    await submit_visit(system, visit_form_for(key_target, key_target_groups=["new_dibao"]), org=OTHER_VILLAGE)
+    assessed = await register_household(system, org=THIRD_VILLAGE)
+    await submit_visit(system, visit_form_for(assessed, method="village_assessment"), org=THIRD_VILLAGE)
+    manual = await system.client.post("/ledger/problems", headers=staff(system), json={
+        "level": "township", "problem_type": "area_knowledge", "org_code": TOWNSHIP,
+        "description": "分管领导对辖区监测对象数量不清楚"})
+    assert manual.status_code == 201, manual.text
+    await system.settle()
+    return {"troubled": troubled, "online": online, "key_target": key_target, "assessed": assessed}
+
+
+async def test_progress_figures_equal_what_was_entered_and_each_link_lists_exactly_those_rows(ledger):
+    with clock.frozen(MID_CAMPAIGN):
+        built = await township(ledger)
+        water = next(p for p in await problems_of(ledger, built["troubled"]["id"])
+                     if p["rule_code"] == "guarantee.water_unsafe")
+        verified = await ledger.client.post(f"/ledger/problems/{water['id']}/verification", headers=staff(ledger),
+                                            json={"result": "confirmed", "measures": "接通自来水"})
+        assert verified.status_code == 200, verified.text
+        report = await progress(ledger)
+
+    assert report["org_code"] == TOWNSHIP and report["org_name"] == "西河镇" and report["as_of"] == "2024-09-10"
+    assert {p["key"]: p["due_on"] for p in report["phases"]}["visits_confirmed_by"] == "2024-09-12"
+    assert [u["org_code"] for u in report["units"]] == [TOWNSHIP, VILLAGE, OTHER_VILLAGE, THIRD_VILLAGE]
+    village = counts(report, VILLAGE)
+    assert (village["households"], village["people"], village["visited"]) == (3, 6, 2)
+    assert (village["visited.home_visit"], village["visited.online_inquiry"], village["visited.village_assessment"]) \
+        == (1, 1, 0)
+    assert (village["key_targets"], village["key_targets.face_to_face"]) == (1, 0)
+    visited = figures(report, VILLAGE)["visited"]
+    assert (visited["percent"], visited["due_on"]) == (66.7, "2024-09-12")
+    assert village["problems.confirmed"] == 1 and village["rectifications.in_progress"] == 1
+    assert village["rectifications.overdue"] == 0 and village["cases.opened"] == 1
+    other = counts(report, OTHER_VILLAGE)
+    assert (other["households"], other["visited"], other["key_targets"], other["key_targets.face_to_face"]) == \
+        (1, 1, 1, 1)
+    assert counts(report, THIRD_VILLAGE)["visited.village_assessment"] == 1
+    whole = counts(report, TOWNSHIP)
+    assert (whole["households"], whole["visited"], whole["key_targets"]) == (5, 4, 2)
+    # The township's own problem counts in the township, in no village.
+    assert whole["problem_type.township.area_knowledge.suspected"] == 1
+    assert all("problem_type.township.area_knowledge.suspected" not in counts(report, v)
+               for v in (VILLAGE, OTHER_VILLAGE, THIRD_VILLAGE))
+    assert whole["problems.suspected"] == sum(counts(report, v)["problems.suspected"]
+                                              for v in (VILLAGE, OTHER_VILLAGE, THIRD_VILLAGE)) + 1
+    with clock.frozen(MID_CAMPAIGN):
+        assert await assert_links_return_the_rows_counted(ledger, report, staff(ledger)) > 100
+
+
+async def test_progress_follows_new_events_and_deadlines(ledger):
+    with clock.frozen(MID_CAMPAIGN):
+        built = await township(ledger)
+        before = counts(await progress(ledger), VILLAGE)
+        late = await register_household(ledger)
+        await submit_visit(ledger, visit_form_for(late, method="home_visit"))
+        await submit_visit(ledger, visit_form_for(built["online"], method="home_visit",
+                                                  key_target_groups=["low_income_group"],
+                                                  visited_at="2024-09-08T15:00:00+08:00"))
+        await ledger.settle()
+        water = next(p for p in await problems_of(ledger, built["troubled"]["id"])
+                     if p["rule_code"] == "guarantee.water_unsafe")
+        await ledger.client.post(f"/ledger/problems/{water['id']}/verification", headers=staff(ledger),
+                                 json={"result": "confirmed"})
+        after = counts(await progress(ledger), VILLAGE)
+    assert after["households"] == before["households"] + 1
+    assert after["visited"] == before["visited"] + 1
+    assert after["visited.home_visit"] == before["visited.home_visit"] + 2
+    assert after["visited.online_inquiry"] == before["visited.online_inquiry"] - 1
+    assert after["key_targets.face_to_face"] == before["key_targets.face_to_face"] + 1
+    with clock.frozen(AFTER_RECTIFICATION):
+        overdue = await progress(ledger)
+        assert counts(overdue, VILLAGE)["rectifications.overdue"] == 1
+        assert counts(overdue, TOWNSHIP)["rectifications.overdue"] == 1
+        await assert_links_return_the_rows_counted(ledger, overdue, staff(ledger))
+
+
+async def household_with_number(system, org: str = VILLAGE) -> tuple[dict, str]:
+    number = next_id_number()
+    household = await register_household(system, org=org, members=[
+        member_payload(id_number=number), member_payload(name="李桂兰", relation="spouse")])
+    return household, number
+
+
+async def check(system, warning_id: str, day: datetime, org: str = VILLAGE) -> None:
+    with clock.frozen(day):
+        response = await system.client.post(f"/alerts/warnings/{warning_id}/check", json={"result": "risk_found"},
+                                            headers=system.headers("village_cadre", org))
+    assert response.status_code == 200, response.text
+
+
+async def test_warnings_are_counted_as_received_and_checked_on_time_or_late(ledger):
+    with clock.frozen(MID_CAMPAIGN):
+        households = [await household_with_number(ledger, org) for org in (VILLAGE, VILLAGE, OTHER_VILLAGE)]
+        await ledger.settle()
+        department = await register_department(ledger)
+        response = await send(ledger, department["code"], department["secret"],
+                              [warning_row(number) for _, number in households])
+        assert response.status_code == 202, response.text
+        await ledger.settle()
+        listed = (await ledger.client.get("/alerts/warnings", headers=staff(ledger))).json()["items"]
+        by_household = {w["household_id"]: w for w in listed}
+        report = await progress(ledger)
+    assert counts(report, TOWNSHIP)["warnings.received"] == 0  # addressed to the district until checked
+    with clock.frozen(MID_CAMPAIGN):
+        district = await progress(ledger, DISTRICT, headers=ledger.headers("district_admin", DISTRICT))
+    assert counts(district, DISTRICT)["warnings.received"] == 3
+    assert counts(district, DISTRICT)["warnings.unchecked"] == 3
+
+    first, second, third = (by_household[h["id"]]["id"] for h, _ in households)
+    await check(ledger, first, datetime(2024, 9, 11, 9, 0, tzinfo=SHANGHAI))
+    await check(ledger, second, datetime(2024, 10, 21, 9, 0, tzinfo=SHANGHAI))
+    await check(ledger, third, datetime(2024, 9, 12, 9, 0, tzinfo=SHANGHAI), org=OTHER_VILLAGE)
+    await ledger.settle()
+    with clock.frozen(AFTER_RECTIFICATION):
+        report = await progress(ledger)
+        village, other, whole = counts(report, VILLAGE), counts(report, OTHER_VILLAGE), counts(report, TOWNSHIP)
+        assert (village["warnings.received"], village["warnings.on_time"], village["warnings.late"]) == (2, 1, 1)
+        assert (other["warnings.received"], other["warnings.on_time"], other["warnings.unchecked"]) == (1, 1, 0)
+        assert (whole["warnings.received"], whole["warnings.on_time"], whole["warnings.late"]) == (3, 2, 1)
+        await assert_links_return_the_rows_counted(ledger, report, staff(ledger))
+
+
+async def test_a_report_outside_your_unit_is_refused(ledger):
+    with clock.frozen(MID_CAMPAIGN):
+        cadre = ledger.headers("village_cadre", VILLAGE)
+        for org in (TOWNSHIP, OTHER_VILLAGE, DISTRICT):
+            response = await ledger.client.get("/ledger/reports/progress", params={"org": org}, headers=cadre)
+            assert response.status_code == 403, response.text
+        own = await progress(ledger, VILLAGE, headers=cadre)
+        assert [u["org_code"] for u in own["units"]] == [VILLAGE]
+        bad = await ledger.client.get("/ledger/reports/progress", params={"org": "500151108999x"}, headers=cadre)
+        assert bad.status_code == 422
