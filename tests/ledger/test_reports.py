@@ -3,7 +3,8 @@ and the list it links to returns exactly the rows counted; scope is the caller's
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -202,3 +203,46 @@ async def test_a_report_outside_your_unit_is_refused(ledger):
         assert [u["org_code"] for u in own["units"]] == [VILLAGE]
         bad = await ledger.client.get("/ledger/reports/progress", params={"org": "500151108999x"}, headers=cadre)
         assert bad.status_code == 422
+
+
+ID_NUMBER = re.compile(r"\d{17}[\dXx]")
+PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+HEALTH = ("因病", "因残", "医疗", "疾病", "残疾", "illness", "disability", "high_medical_cost", "住院")
+
+
+async def test_the_page_opens_from_a_short_lived_link_draws_its_charts_and_holds_nothing_sensitive(ledger):
+    with clock.frozen(MID_CAMPAIGN):
+        built = await township(ledger)
+        for problem in await problems_of(ledger, built["troubled"]["id"]):
+            if problem["level"] == "household":
+                await ledger.client.post(f"/ledger/problems/{problem['id']}/verification", headers=staff(ledger),
+                                         json={"result": "confirmed"})
+    with clock.frozen(AFTER_RECTIFICATION):
+        made = await ledger.client.post("/ledger/reports/progress/page-link", headers=staff(ledger))
+        assert made.status_code == 200, made.text
+        url = made.json()["path"]
+        assert url.startswith("/ledger/reports/progress.html?link=") and made.json()["url"].endswith(url)
+        page = await ledger.client.get(url)  # a browser: no Authorization header
+        assert page.status_code == 200, page.text
+        with_header = await ledger.client.get("/ledger/reports/progress.html", headers=staff(ledger))
+        assert with_header.status_code == 200
+        assert (await ledger.client.get("/ledger/reports/progress.html")).status_code == 401
+        assert (await ledger.client.get(url + "x")).status_code == 401
+    html = page.text
+    assert page.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert "no-store" in page.headers["cache-control"]
+    assert html.count("<svg") == 3 and "<script" not in html
+    for name in ("石鱼村", "永胜村", "团结村", "走访完成率", "整改逾期未完成"):
+        assert name in html
+    assert built["troubled"]["members"][0]["name"] in html  # the overdue list names the head
+    assert "http:" not in html and "https:" not in html and 'src="//' not in html
+    assert not ID_NUMBER.search(html) and not PHONE.search(html)
+    assert not [word for word in HEALTH if word in html]
+    with clock.frozen(AFTER_RECTIFICATION + timedelta(minutes=11)):
+        assert (await ledger.client.get(url)).status_code == 401
+    with clock.frozen(MID_CAMPAIGN):
+        cadre = ledger.headers("village_cadre", VILLAGE)
+        refused = await ledger.client.post("/ledger/reports/progress/page-link", params={"org": TOWNSHIP},
+                                           headers=cadre)
+        assert refused.status_code == 403

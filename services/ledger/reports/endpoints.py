@@ -5,18 +5,22 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.security import HTTPAuthorizationCredentials
 
 from services.ledger.exports.names import OrgNames, org_names
-from services.ledger.reports import service, warnings
+from services.ledger.reports import links, service, warnings
+from services.ledger.reports.page import render_progress
 from services.ledger.reports.repository import WarningFilter
-from services.ledger.reports.schemas import ProgressReport, ReportWarningPage
+from services.ledger.reports.schemas import PageLink, ProgressReport, ReportWarningPage
 from services.ledger.settings import get_ledger_settings
 from shared.data.pagination import PageParams
 from shared.domain.clock import clock
-from shared.domain.enums import WarningSignal
-from shared.errors import error_responses
-from shared.runtime.dependencies import AnyRole, Session
+from shared.domain.enums import Role, WarningSignal
+from shared.errors import NotAuthenticated, error_responses
+from shared.runtime.dependencies import AnyRole, Runtime, Session, bearer
+from shared.security.auth import decode_token
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -54,3 +58,51 @@ async def warning_filter(
 async def list_warnings(session: Session, _: AnyRole, page: PageParams,
                         criteria: Annotated[WarningFilter, Depends(warning_filter)]) -> ReportWarningPage:
     return await warnings.list_warnings(session, criteria=criteria, limit=page.limit, offset=page.offset)
+
+
+@router.post("/progress/page-link", summary="A short-lived link that opens the progress page in a browser",
+             description=(f"The link works for {links.PAGE_LINK_MINUTES} minutes, for you and for the one unit "
+                          "and campaign it names; open it in a browser (no header needed). The page also "
+                          "accepts the usual bearer header."),
+             responses=error_responses(403, 422))
+async def page_link(request: Request, runtime: Runtime, principal: AnyRole, org: OrgQuery = None,
+                    campaign: CampaignQuery = None) -> PageLink:
+    unit = org or principal.org_code
+    service.require_unit(principal, unit)
+    value, expires = links.sign(runtime.platform, principal, org=unit, campaign=str(campaign) if campaign else None)
+    page = request.url_for("progress_page")
+    return PageLink(url=f"{page}?link={value}", path=f"{page.path}?link={value}", expires_at=expires)
+
+
+PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff",
+                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+                                           "frame-ancestors 'none'"}
+
+
+@router.get("/progress.html", name="progress_page", response_class=HTMLResponse,
+            summary="The progress page: charts per village and the overdue lists (staff, in a browser)",
+            description=("Opened with a link from `POST /ledger/reports/progress/page-link`, or with the bearer "
+                         "header. Self-contained: no script, no external asset; nothing sensitive."),
+            responses={200: {"content": {"text/html": {}}, "description": "the page"}} | error_responses(401, 403),
+            openapi_extra={"x-roles": [role.value for role in Role]})
+async def progress_page(request: Request, runtime: Runtime,
+                        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+                        link: Annotated[str | None, Query(max_length=2000,
+                                                          description="from POST /ledger/reports/progress/page-link")
+                                        ] = None,
+                        org: OrgQuery = None, campaign: CampaignQuery = None) -> HTMLResponse:
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        principal = decode_token(runtime.platform, credentials.credentials)
+        unit = org or principal.org_code
+    elif link is not None:
+        principal, unit, linked_campaign = links.verify(runtime.platform, link)
+        campaign = uuid.UUID(linked_campaign) if linked_campaign else None
+    else:
+        raise NotAuthenticated("a bearer token or a page link is required")
+    request.state.principal = principal
+    today, org_names_ = clock.today(), names()
+    async with runtime.db.transaction(principal, request_id=getattr(request.state, "request_id", None)) as session:
+        report = await service.progress(session, principal=principal, org_code=unit, campaign_id=campaign,
+                                        today=today, names=org_names_)
+        overdue = await service.overdue_lists(session, report=report, today=today, names=org_names_)
+    return HTMLResponse(render_progress(report, overdue), headers=PAGE_HEADERS)

@@ -177,3 +177,45 @@ class ReportRepository:
                                                ChecklistAnswer.campaign_id == campaign_id,
                                                ChecklistAnswer.item == item).with_for_update())
         return (await self.session.scalars(query)).first()
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    """One line of an overdue list: where, whose, what, due when (nothing sensitive: no free text)."""
+
+    org_code: str
+    head_name: str | None
+    what: str
+    due_on: date | None
+    since: date | None
+
+
+class OverdueRepository:
+    """The rows behind the overdue figures, for the page and the summary (bounded: ``limit`` each)."""
+
+    def __init__(self, session: AppSession) -> None:
+        self.session = session
+
+    async def rectifications(self, org: str, campaign_id: uuid.UUID, today: date, limit: int) -> list[tuple]:
+        query = (RectificationFilter(org=org, campaign_id=campaign_id, overdue=True, today=today)
+                 .apply(select(Rectification.org_code, Problem.head_name, Problem.level, Problem.problem_type,
+                               Rectification.due_on)
+                        .join(Problem, Problem.id == Rectification.problem_id))
+                 .order_by(Rectification.due_on, Rectification.org_code, Rectification.id).limit(limit))
+        return list((await self.session.execute(query)).all())
+
+    async def cases(self, org: str, kind: str, today: date, limit: int) -> list[tuple]:
+        query = (CaseFilter(org=org, kind=kind, overdue=True, today=today)
+                 .apply(select(Case.org_code, Case.head_name, Case.state, Case.started_on, Case.due_on))
+                 .order_by(Case.due_on, Case.org_code, Case.id).limit(limit))
+        return list((await self.session.execute(query)).all())
+
+    async def warnings(self, org: str, today: date, limit: int) -> list[tuple]:
+        """Warnings checked late, and those not checked whose due day has passed."""
+        late = ReportWarning.checked_late.is_(True) | (
+            ReportWarning.checked_on.is_(None) & ReportWarning.check_due_on.is_not(None)
+            & (ReportWarning.check_due_on < today))
+        query = (WarningFilter(org=org).apply(select(ReportWarning.org_code, ReportWarning.received_on,
+                                                     ReportWarning.check_due_on, ReportWarning.checked_on))
+                 .where(late).order_by(ReportWarning.received_on, ReportWarning.warning_id).limit(limit))
+        return list((await self.session.execute(query)).all())

@@ -175,3 +175,16 @@ class ReportWarningPage(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+class PageLink(BaseModel):
+    """A link that opens the progress page in a browser until ``expires_at``."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "url": "http://127.0.0.1:8000/ledger/reports/progress.html?link=eyJzdWIiOiJ1LXpoYW5nc2FuIn0.k3M9dGVzdA",
+        "path": "/ledger/reports/progress.html?link=eyJzdWIiOiJ1LXpoYW5nc2FuIn0.k3M9dGVzdA",
+        "expires_at": "2024-09-10T10:10:00+08:00"}]})
+
+    url: str = Field(description="the page's address as this request reached the service")
+    path: str = Field(description="the same without scheme and host, for a client behind a proxy")
+    expires_at: datetime

@@ -18,7 +18,8 @@ from services.ledger.campaigns.service import campaign_on, get_campaign
 from services.ledger.cases.machine import IDENTIFICATION
 from services.ledger.exports.names import OrgNames
 from services.ledger.problems.schemas import type_label
-from services.ledger.reports.repository import ReportRepository
+from services.ledger.reports.page import OverdueList
+from services.ledger.reports.repository import OverdueRepository, ReportRepository
 from services.ledger.reports.schemas import Figure, Phase, ProgressReport, UnitProgress
 from shared.data.database import AppSession
 from shared.domain.enums import (
@@ -203,3 +204,34 @@ async def progress(session: AppSession, *, principal: Principal, org_code: str, 
     return ProgressReport(campaign_id=campaign.id, campaign_name=campaign.name, year=campaign.year,
                           org_code=org_code, org_name=unit_name(names, under), as_of=today, phases=phases,
                           units=units)
+
+
+OVERDUE_LIMIT = 200
+
+
+def _place(names: OrgNames, org_code: str) -> str:
+    return names.township(org_code) if org_code.endswith("000") else names.village(org_code)
+
+
+async def overdue_lists(session: AppSession, *, report: ProgressReport, today: date, names: OrgNames,
+                        limit: int = OVERDUE_LIMIT) -> list[OverdueList]:
+    """The rows behind the overdue figures of the report's unit (at most ``limit`` each, oldest due first)."""
+    under = org_prefix(report.org_code)
+    repository = OverdueRepository(session)
+    states = {state.code: state.label for state in IDENTIFICATION.states}
+    rectifications = [(_place(names, org), head or "——", type_label(level, kind), due.isoformat(),
+                       (today - due).days)
+                      for org, head, level, kind, due in await repository.rectifications(
+                          under, report.campaign_id, today, limit)]
+    cases = [(_place(names, org), head or "——", states.get(state, state), started.isoformat(),
+              due.isoformat() if due else None)
+             for org, head, state, started, due in await repository.cases(under, IDENTIFICATION.kind, today, limit)]
+    warnings_ = [(_place(names, org) if org_level(org) is not OrgLevel.DISTRICT else names.district(org),
+                  received.isoformat(), due.isoformat() if due else None,
+                  checked.isoformat() if checked else "尚未核实")
+                 for org, received, due, checked in await repository.warnings(under, today, limit)]
+    return [
+        OverdueList("整改逾期未完成", ("村（乡镇）", "户主", "问题类型", "完成时限", "逾期天数"), rectifications),
+        OverdueList("识别认定超过时限", ("村（乡镇）", "户主", "当前环节", "发现风险日期", "应批复日期"), cases),
+        OverdueList("预警信息未在时限内核实", ("单位", "收到日期", "应核实日期", "核实日期"), warnings_),
+    ]
