@@ -3,10 +3,12 @@ and the list it links to returns exactly the rows counted; scope is the caller's
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import datetime, timedelta
 
 import pytest
+from openpyxl import load_workbook
 
 from shared.domain.clock import SHANGHAI, clock
 from tests.alerts.conftest import register_department, send, warning_row
@@ -246,3 +248,28 @@ async def test_the_page_opens_from_a_short_lived_link_draws_its_charts_and_holds
         refused = await ledger.client.post("/ledger/reports/progress/page-link", params={"org": TOWNSHIP},
                                            headers=cadre)
         assert refused.status_code == 403
+
+
+async def test_the_progress_workbook_has_a_summary_sheet_and_one_sheet_per_village_with_the_same_figures(ledger):
+    with clock.frozen(MID_CAMPAIGN):
+        await township(ledger)
+        report = await progress(ledger)
+        response = await ledger.client.get("/ledger/reports/progress.xlsx", params={"org": TOWNSHIP},
+                                           headers=staff(ledger))
+    assert response.status_code == 200, response.text
+    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    assert book.sheetnames == ["汇总", "石鱼村", "永胜村", "团结村"]
+    rows = [list(row) for row in book["汇总"].iter_rows(values_only=True)]
+    assert rows[0][0].startswith("西河镇 2024年“大走访大排查大整改”行动进度")
+    assert rows[1][:5] == ["单位", "层级", "代码", "户数", "人数"]
+    for unit in report["units"]:
+        row = next(r for r in rows[2:] if r[2] == unit["org_code"])
+        expected = {f["label"]: f["count"] for f in unit["figures"] if not f["key"].startswith("problem_type.")}
+        assert dict(zip(rows[1][3:], row[3:], strict=False)) == expected
+    detail = [list(row) for row in book["石鱼村"].iter_rows(values_only=True)]
+    assert detail[1] == ["指标", "数值", "总数", "完成率（%）", "时间节点", "清单（API查询）"]
+    village = figures(report, VILLAGE)
+    visited = next(r for r in detail if r[0] == "已走访户数")
+    assert visited[1:] == [village["visited"]["count"], village["visited"]["total"], village["visited"]["percent"],
+                           "2024-09-12", village["visited"]["link"]]
+    assert len(detail) == 2 + len(village)

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import uuid
+from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials
+from starlette.background import BackgroundTask
 
 from services.ledger.exports.names import OrgNames, org_names
 from services.ledger.reports import links, service, warnings
 from services.ledger.reports.page import render_progress
 from services.ledger.reports.repository import WarningFilter
 from services.ledger.reports.schemas import PageLink, ProgressReport, ReportWarningPage
+from services.ledger.reports.workbooks import in_thread, write_progress
 from services.ledger.settings import get_ledger_settings
 from shared.data.pagination import PageParams
 from shared.domain.clock import clock
@@ -106,3 +112,30 @@ async def progress_page(request: Request, runtime: Runtime,
                                         today=today, names=org_names_)
         overdue = await service.overdue_lists(session, report=report, today=today, names=org_names_)
     return HTMLResponse(render_progress(report, overdue), headers=PAGE_HEADERS)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+WORKBOOK = {200: {"content": {XLSX: {}}, "description": "the workbook"}}
+
+
+async def file_response(writer, *args, suffix: str, media_type: str, filename: str) -> FileResponse:
+    """Write the document into a temporary file in a thread, then send it and remove it."""
+    descriptor, path = tempfile.mkstemp(suffix=suffix)
+    os.close(descriptor)
+    try:
+        await in_thread(writer, *args, Path(path))
+    except BaseException:
+        os.unlink(path)
+        raise
+    return FileResponse(path, media_type=media_type, background=BackgroundTask(os.unlink, path),
+                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+
+
+@router.get("/progress.xlsx", summary="The progress as a workbook: a summary sheet, then one sheet per village",
+            response_class=FileResponse, responses=WORKBOOK | error_responses(403, 404, 422))
+async def progress_workbook(session: Session, principal: AnyRole, org: OrgQuery = None,
+                            campaign: CampaignQuery = None) -> FileResponse:
+    report = await service.progress(session, principal=principal, org_code=org or principal.org_code,
+                                    campaign_id=campaign, today=clock.today(), names=names())
+    return await file_response(write_progress, report, suffix=".xlsx", media_type=XLSX,
+                               filename=f"{report.org_name}{report.year}年行动进度.xlsx")
