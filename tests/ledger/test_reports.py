@@ -8,6 +8,7 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+from docx import Document
 from openpyxl import load_workbook
 
 from shared.domain.clock import SHANGHAI, clock
@@ -273,3 +274,46 @@ async def test_the_progress_workbook_has_a_summary_sheet_and_one_sheet_per_villa
     assert visited[1:] == [village["visited"]["count"], village["visited"]["total"], village["visited"]["percent"],
                            "2024-09-12", village["visited"]["link"]]
     assert len(detail) == 2 + len(village)
+
+
+async def test_the_summary_report_opens_in_word_and_reads_the_same_as_markdown(ledger):
+    with clock.frozen(MID_CAMPAIGN):
+        built = await township(ledger)
+        water = next(p for p in await problems_of(ledger, built["troubled"]["id"])
+                     if p["rule_code"] == "guarantee.water_unsafe")
+        await ledger.client.post(f"/ledger/problems/{water['id']}/verification", headers=staff(ledger),
+                                 json={"result": "confirmed"})
+    with clock.frozen(AFTER_RECTIFICATION):
+        report = await progress(ledger)
+        word = await ledger.client.get("/ledger/reports/summary", headers=staff(ledger))
+        markdown = await ledger.client.get("/ledger/reports/summary", params={"format": "md"},
+                                           headers=staff(ledger))
+        accepted = await ledger.client.get("/ledger/reports/summary",
+                                           headers=staff(ledger) | {"Accept": "text/markdown"})
+    assert word.status_code == 200, word.text
+    assert word.headers["content-type"].startswith("application/vnd.openxmlformats-officedocument.wordprocessingml")
+    document = Document(io.BytesIO(word.content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "西河镇2024年“大走访大排查大整改”行动总结报告" in text
+    whole = counts(report, TOWNSHIP)
+    assert f"共有农户{whole['households']}户{whole['people']}人，已走访{whole['visited']}户" in text
+    assert f"其中逾期{whole['rectifications.overdue']}项" in text and whole["rectifications.overdue"] == 1
+    # No warning was late: that list is the word 无 rather than a table.
+    phases, villages, visits_chart, rectification_chart, late_items, late_cases, still_open = document.tables
+    assert "无。" in text and len(late_cases.rows) == 1 + whole["cases.overdue"]
+    assert [row.cells[0].text for row in villages.rows] == ["村", "石鱼村", "永胜村", "团结村"]
+    assert [c.text for c in villages.rows[1].cells][:3] == ["石鱼村", "3", "2"]
+    assert visits_chart.rows[0].cells[0].text == "石鱼村" and visits_chart.rows[0].cells[-1].text == "66.7%"
+    assert len(late_items.rows) == 2 and late_items.rows[1].cells[2].text == "⑤饮水安全"
+    open_types = {row.cells[2].text for row in still_open.rows[1:]}
+    assert "⑤饮水安全" in open_types and "①辖区情况了解" in open_types
+    all_text = text + "".join(cell.text for table in document.tables for row in table.rows for cell in row.cells)
+    assert not ID_NUMBER.search(all_text) and not PHONE.search(all_text)
+    assert not [word_ for word_ in HEALTH if word_ in all_text]
+
+    assert markdown.status_code == 200 and markdown.headers["content-type"].startswith("text/markdown")
+    assert accepted.text == markdown.text
+    md = markdown.text
+    assert md.startswith("# 西河镇2024年“大走访大排查大整改”行动总结报告")
+    assert f"共有农户{whole['households']}户" in md and "| 石鱼村 | 3 | 2 |" in md
+    assert "### 整改逾期未完成" in md and "█" in md

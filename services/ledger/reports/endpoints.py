@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from starlette.background import BackgroundTask
 
@@ -19,6 +19,7 @@ from services.ledger.reports import links, service, warnings
 from services.ledger.reports.page import render_progress
 from services.ledger.reports.repository import WarningFilter
 from services.ledger.reports.schemas import PageLink, ProgressReport, ReportWarningPage
+from services.ledger.reports.summary import render_markdown, write_docx
 from services.ledger.reports.workbooks import in_thread, write_progress
 from services.ledger.settings import get_ledger_settings
 from shared.data.pagination import PageParams
@@ -139,3 +140,29 @@ async def progress_workbook(session: Session, principal: AnyRole, org: OrgQuery 
                                     campaign_id=campaign, today=clock.today(), names=names())
     return await file_response(write_progress, report, suffix=".xlsx", media_type=XLSX,
                                filename=f"{report.org_name}{report.year}年行动进度.xlsx")
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+MARKDOWN = "text/markdown; charset=utf-8"
+
+
+@router.get("/summary", summary="The summary report (总结报告) as a Word document to edit, or as Markdown",
+            description=("Word by default; Markdown with `format=md` or `Accept: text/markdown`. The campaign's "
+                         "figures, its dates, a table and a chart of progress per village, the overdue lists and "
+                         "the problems still open."),
+            response_class=FileResponse,
+            responses={200: {"content": {DOCX: {}, "text/markdown": {}}, "description": "the report"}}
+            | error_responses(403, 404, 422))
+async def summary_report(request: Request, session: Session, principal: AnyRole, org: OrgQuery = None,
+                         campaign: CampaignQuery = None,
+                         format: Annotated[Literal["docx", "md"] | None,
+                                           Query(description="default: docx, or md when Accept asks for it")] = None,
+                         ) -> Response:
+    content = await service.summary(session, principal=principal, org_code=org or principal.org_code,
+                                    campaign_id=campaign, today=clock.today(), names=names())
+    wants_markdown = format == "md" or (format is None and "text/markdown" in request.headers.get("accept", ""))
+    report = content.report
+    if wants_markdown:
+        return Response(render_markdown(content), media_type=MARKDOWN)
+    return await file_response(write_docx, content, suffix=".docx", media_type=DOCX,
+                               filename=f"{report.org_name}{report.year}年行动总结报告.docx")

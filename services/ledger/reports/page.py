@@ -38,6 +38,16 @@ class OverdueList:
     rows: list[tuple]
 
 
+@dataclass(frozen=True)
+class Summary:
+    """What the summary report holds: the progress, the overdue lists, the problems still open."""
+
+    report: ProgressReport
+    overdue: list[OverdueList]
+    open_problems: OverdueList
+    truncated: bool
+
+
 def _figure(unit: UnitProgress, key: str) -> Figure | None:
     return next((f for f in unit.figures if f.key == key), None)
 

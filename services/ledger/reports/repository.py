@@ -27,6 +27,7 @@ from services.ledger.reports.models import ChecklistAnswer, ReportWarning
 from shared.data.database import AppSession
 from shared.domain.enums import (
     HouseholdKind,
+    ProblemStatus,
     RectificationStatus,
     RiskCause,
     RiskStatus,
@@ -218,4 +219,15 @@ class OverdueRepository:
         query = (WarningFilter(org=org).apply(select(ReportWarning.org_code, ReportWarning.received_on,
                                                      ReportWarning.check_due_on, ReportWarning.checked_on))
                  .where(late).order_by(ReportWarning.received_on, ReportWarning.warning_id).limit(limit))
+        return list((await self.session.execute(query)).all())
+
+    async def open_problems(self, org: str, campaign_id: uuid.UUID, limit: int) -> list[tuple]:
+        """Problems not settled: still to verify, or confirmed with an item not yet closed (销号)."""
+        query = (ProblemFilter(org=org, campaign_id=campaign_id)
+                 .apply(select(Problem.org_code, Problem.head_name, Problem.level, Problem.problem_type, Problem.status,
+                               Rectification.status, Rectification.due_on)
+                        .outerjoin(Rectification, Rectification.problem_id == Problem.id))
+                 .where(Problem.status != ProblemStatus.NOT_A_PROBLEM.value,
+                        (Rectification.status.is_(None)) | (Rectification.status != RectificationStatus.CLOSED.value))
+                 .order_by(Problem.org_code, Problem.level, Problem.problem_type, Problem.id).limit(limit))
         return list((await self.session.execute(query)).all())

@@ -18,7 +18,7 @@ from services.ledger.campaigns.service import campaign_on, get_campaign
 from services.ledger.cases.machine import IDENTIFICATION
 from services.ledger.exports.names import OrgNames
 from services.ledger.problems.schemas import type_label
-from services.ledger.reports.page import OverdueList
+from services.ledger.reports.page import OverdueList, Summary
 from services.ledger.reports.repository import OverdueRepository, ReportRepository
 from services.ledger.reports.schemas import Figure, Phase, ProgressReport, UnitProgress
 from shared.data.database import AppSession
@@ -235,3 +235,23 @@ async def overdue_lists(session: AppSession, *, report: ProgressReport, today: d
         OverdueList("识别认定超过时限", ("村（乡镇）", "户主", "当前环节", "发现风险日期", "应批复日期"), cases),
         OverdueList("预警信息未在时限内核实", ("单位", "收到日期", "应核实日期", "核实日期"), warnings_),
     ]
+
+
+OPEN_PROBLEMS_LIMIT = 2000
+
+
+async def summary(session: AppSession, *, principal: Principal, org_code: str, campaign_id: uuid.UUID | None,
+                  today: date, names: OrgNames) -> Summary:
+    """What the summary report (总结报告) says: the progress, the overdue lists and the problems still open."""
+    report = await progress(session, principal=principal, org_code=org_code, campaign_id=campaign_id, today=today,
+                            names=names)
+    overdue = await overdue_lists(session, report=report, today=today, names=names)
+    rows = await OverdueRepository(session).open_problems(org_prefix(org_code), report.campaign_id,
+                                                          OPEN_PROBLEMS_LIMIT + 1)
+    item_labels = {status.value: status.label for status in RectificationStatus}
+    open_rows = [(_place(names, org), head or "——", type_label(level, kind), ProblemStatus(status).label,
+                  item_labels.get(item_status, "——") if item_status else "——", due.isoformat() if due else "——")
+                 for org, head, level, kind, status, item_status, due in rows[:OPEN_PROBLEMS_LIMIT]]
+    open_list = OverdueList("未办结问题清单", ("村（乡镇）", "户主", "问题类型", "核实情况", "整改情况", "完成时限"), open_rows)
+    return Summary(report=report, overdue=overdue, open_problems=open_list,
+                   truncated=len(rows) > OPEN_PROBLEMS_LIMIT)
