@@ -51,17 +51,22 @@ def counts(report: dict, org_code: str) -> dict[str, int]:
 
 async def assert_links_return_the_rows_counted(system, report: dict, headers: dict) -> int:
     """Follow every figure's link; the list's total is the figure (people: the households' members)."""
+    return await assert_figures_link_their_rows(system, [(unit["org_code"], figure) for unit in report["units"]
+                                                         for figure in unit["figures"]], headers)
+
+
+async def assert_figures_link_their_rows(system, pairs: list[tuple[str, dict]], headers: dict) -> int:
     followed = 0
-    for unit in report["units"]:
-        for figure in unit["figures"]:
+    for org_code, figure in pairs:
+        if True:
             separator = "&" if "?" in figure["link"] else "?"
             response = await system.client.get(f"{figure['link']}{separator}limit=500", headers=headers)
             assert response.status_code == 200, (figure, response.text)
             page = response.json()
-            if figure["key"] == "people":
+            if figure["key"].endswith("people"):
                 assert sum(item["member_count"] or 0 for item in page["items"]) == figure["count"], figure
             else:
-                assert page["total"] == figure["count"], (unit["org_code"], figure, page["total"])
+                assert page["total"] == figure["count"], (org_code, figure, page["total"])
             followed += 1
     return followed
 
@@ -317,3 +322,75 @@ async def test_the_summary_report_opens_in_word_and_reads_the_same_as_markdown(l
     assert md.startswith("# 西河镇2024年“大走访大排查大整改”行动总结报告")
     assert f"共有农户{whole['households']}户" in md and "| 石鱼村 | 3 | 2 |" in md
     assert "### 整改逾期未完成" in md and "█" in md
+
+
+async def test_the_checklist_answers_from_the_data_what_it_can_and_records_what_only_the_village_knows(ledger):
+    with clock.frozen(MID_CAMPAIGN):
+        await township(ledger)
+        monitored = await register_household(ledger, household_kinds=["poverty_alleviated", "monitored"],
+                                             risk_status="unresolved")
+        await submit_visit(ledger, troubled_visit(monitored))
+        await register_household(ledger, household_kinds=["poverty_alleviated"])
+        await ledger.settle()
+        cadre = ledger.headers("village_cadre", VILLAGE, name="王小村", user_id="u-wangxiaocun")
+        recorded = await ledger.client.post("/ledger/reports/checklist/answers", headers=cadre,
+                                            json={"org_code": VILLAGE, "item": "resident_households",
+                                                  "answer": "380"})
+        assert recorded.status_code == 200, recorded.text
+        leaflets = await ledger.client.post("/ledger/reports/checklist/answers", headers=cadre, json={
+            "org_code": VILLAGE, "item": "leaflets", "answer": "两类明白纸已发放到户"})
+        assert leaflets.status_code == 200, leaflets.text
+        refusals = [
+            (403, {"org_code": OTHER_VILLAGE, "item": "leaflets", "answer": "已发放"}),
+            (422, {"org_code": VILLAGE, "item": "resident_population", "answer": "约九百"}),
+            (422, {"org_code": VILLAGE, "item": "counts_known", "answer": "清楚"}),
+            (422, {"org_code": DISTRICT, "item": "leaflets", "answer": "已发放"}),
+        ]
+        for status, body in refusals:
+            response = await ledger.client.post("/ledger/reports/checklist/answers", headers=cadre, json=body)
+            assert response.status_code == status, (body, response.text)
+        response = await ledger.client.get("/ledger/reports/checklist", params={"org": VILLAGE}, headers=cadre)
+        assert response.status_code == 200, response.text
+        sheet = response.json()
+        township_sheet = (await ledger.client.get("/ledger/reports/checklist", params={"org": TOWNSHIP},
+                                                  headers=staff(ledger))).json()
+        outside = await ledger.client.get("/ledger/reports/checklist", params={"org": TOWNSHIP}, headers=cadre)
+        assert outside.status_code == 403
+        pairs = [(sheet["org_code"], f) for f in sheet["basic"]] + [
+            (sheet["org_code"], f) for item in sheet["items"] for f in item["figures"]] + [
+            (township_sheet["org_code"], f) for item in township_sheet["items"] for f in item["figures"]]
+        assert await assert_figures_link_their_rows(ledger, pairs, staff(ledger)) > 20
+        workbook = await ledger.client.get("/ledger/reports/checklist.xlsx", params={"org": TOWNSHIP},
+                                           headers=staff(ledger))
+
+    assert (sheet["district"], sheet["township"], sheet["village"]) == ("铜梁区", "西河镇", "石鱼村")
+    assert {f["key"]: f["count"] for f in sheet["basic"]} == {"households": 5, "people": 10}
+    [resident] = sheet["resident"]
+    assert (resident["item"], resident["answer"], resident["answered_by_name"]) == ("resident_households", "380",
+                                                                                     "王小村")
+    items = {item["code"]: item for item in sheet["items"]}
+    assert len(items) == 16
+    known = {f["key"]: f["count"] for f in items["counts_known"]["figures"]}
+    assert (known["poverty_alleviated"], known["monitored"], known["monitored.people"]) == (2, 1, 2)
+    unresolved = {f["key"]: f["count"] for f in items["unresolved"]["figures"]}
+    assert unresolved == {"unresolved": 1, "unresolved.illness": 1}
+    assert items["leaflets"]["source"] == "village"
+    assert items["leaflets"]["answer"]["answer"] == "两类明白纸已发放到户"
+    assert items["secretary_visits"]["answer"] is None
+    pending = {code for code, item in items.items() if item["source"] == "pending"}
+    assert pending == {"plans_10_days", "development_measure", "one_plan_one_helper", "risk_assessment_yearly"}
+    assert all(items[code]["note"] for code in pending)
+    assert {f["key"]: f["count"] for f in items["identification_15_days"]["figures"]} == {"cases.overdue": 0}
+    whole = {f["key"]: f["count"] for f in township_sheet["basic"]}
+    assert whole == {"households": 7, "people": 14} and township_sheet["village"] is None
+
+    assert workbook.status_code == 200, workbook.text
+    book = load_workbook(io.BytesIO(workbook.content), read_only=True)
+    assert book.sheetnames == ["汇总", "西河镇", "石鱼村", "永胜村", "团结村"]
+    summary_rows = [list(r) for r in book["汇总"].iter_rows(values_only=True)]
+    assert summary_rows[1] == ["区县", "乡镇", "村", "总户数（户籍）", "总人口数（户籍）", "常住户数", "常住人口数"]
+    assert summary_rows[3] == ["铜梁区", "西河镇", "石鱼村", 5, 10, "380", None]
+    detail = [list(r) for r in book["石鱼村"].iter_rows(values_only=True)]
+    assert detail[1] == ["问题", "来源", "数值", "说明", "清单（API查询）"]
+    assert any(r[1] == "村填报" and r[3].startswith("两类明白纸已发放到户（王小村") for r in detail[2:])
+    assert any(r[1] == "待数据" for r in detail[2:])

@@ -12,7 +12,7 @@ from services.ledger.households import service
 from services.ledger.households.repository import HouseholdFilter
 from services.ledger.households.schemas import LedgerHouseholdPage, LedgerHouseholdRead
 from shared.data.pagination import PageParams
-from shared.domain.enums import HouseholdKind, RiskStatus, VerificationMethod
+from shared.domain.enums import HouseholdKind, RiskCause, RiskStatus, VerificationMethod
 from shared.errors import error_responses
 from shared.runtime.dependencies import AnyRole, DistrictAdmin, Runtime, Session
 from shared.runtime.platform.schemas import JobAccepted, accepted
@@ -31,11 +31,12 @@ async def household_filter(
     method: Annotated[VerificationMethod | None, Query(description="the latest visit's method")] = None,
     key_target: Annotated[bool | None, Query(description="true: the latest visit named one of the 10类重点对象")
                           ] = None,
+    risk_cause: Annotated[RiskCause | None, Query(description="a risk cause the latest visit found")] = None,
 ) -> HouseholdFilter:
     return HouseholdFilter(org=org, removed=removed, kind=kind.value if kind else None,
                            risk_status=risk_status.value if risk_status else None, income_class=income_class,
                            visited_from=visited_from, visited_to=visited_to, method=method.value if method else None,
-                           key_target=key_target)
+                           key_target=key_target, risk_cause=risk_cause.value if risk_cause else None)
 
 
 @router.get("", summary="Households as the ledger knows them (from intake's and income's events)",

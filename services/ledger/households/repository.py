@@ -39,6 +39,7 @@ class HouseholdFilter:
     visited_to: date | None = None
     method: str | None = None
     key_target: bool | None = None
+    risk_cause: str | None = None
 
     def apply(self, query: Select) -> Select:
         if self.org:
@@ -57,6 +58,8 @@ class HouseholdFilter:
             query = query.where(LedgerHousehold.visited_at < _start_of(self.visited_to + timedelta(days=1)))
         if self.method is not None:
             query = query.where(LedgerHousehold.visit_method == self.method)
+        if self.risk_cause is not None:
+            query = query.where(LedgerHousehold.visit_risk_causes.contains(f",{self.risk_cause},"))
         if self.key_target is not None:
             query = query.where(is_key_target() if self.key_target else not_(is_key_target()))
         return query

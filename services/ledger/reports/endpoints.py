@@ -15,18 +15,25 @@ from fastapi.security import HTTPAuthorizationCredentials
 from starlette.background import BackgroundTask
 
 from services.ledger.exports.names import OrgNames, org_names
-from services.ledger.reports import links, service, warnings
+from services.ledger.reports import checklist, links, service, warnings
 from services.ledger.reports.page import render_progress
 from services.ledger.reports.repository import WarningFilter
-from services.ledger.reports.schemas import PageLink, ProgressReport, ReportWarningPage
+from services.ledger.reports.schemas import (
+    AnswerCreate,
+    AnswerRead,
+    Checklist,
+    PageLink,
+    ProgressReport,
+    ReportWarningPage,
+)
 from services.ledger.reports.summary import render_markdown, write_docx
-from services.ledger.reports.workbooks import in_thread, write_progress
+from services.ledger.reports.workbooks import in_thread, write_checklist, write_progress
 from services.ledger.settings import get_ledger_settings
 from shared.data.pagination import PageParams
 from shared.domain.clock import clock
 from shared.domain.enums import Role, WarningSignal
 from shared.errors import NotAuthenticated, error_responses
-from shared.runtime.dependencies import AnyRole, Runtime, Session, bearer
+from shared.runtime.dependencies import AnyRole, Runtime, Session, Writer, bearer
 from shared.security.auth import decode_token
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -166,3 +173,38 @@ async def summary_report(request: Request, session: Session, principal: AnyRole,
         return Response(render_markdown(content), media_type=MARKDOWN)
     return await file_response(write_docx, content, suffix=".docx", media_type=DOCX,
                                filename=f"{report.org_name}{report.year}年行动总结报告.docx")
+
+
+@router.get("/checklist", summary="附件2 of a village or township: basic information and the questions",
+            description=("Each question is answered from the data (figures with the lists behind them), by the "
+                         "village (`source: village`, recorded with `POST /ledger/reports/checklist/answers`), or "
+                         "waits for data the ledger does not hold yet (`source: pending`, `note` says why)."),
+            responses=error_responses(403, 404, 422))
+async def get_checklist(session: Session, principal: AnyRole, org: OrgQuery = None,
+                        campaign: CampaignQuery = None) -> Checklist:
+    return await checklist.checklist(session, principal=principal, org_code=org or principal.org_code,
+                                     campaign_id=campaign, today=clock.today(), names=names())
+
+
+@router.post("/checklist/answers", summary="Record what the village knows: resident figures or an answer",
+             description=("`resident_households` and `resident_population` (digits), or the code of a question "
+                          "answered by the village. Recording it again replaces the answer; who and when are kept."),
+             responses=error_responses(403, 404, 409, 422))
+async def record_answer(session: Session, principal: Writer, body: AnswerCreate) -> AnswerRead:
+    return await checklist.record_answer(session, principal=principal, data=body, today=clock.today())
+
+
+@router.get("/checklist.xlsx", summary="附件2 as a workbook: a summary sheet, then one sheet per unit",
+            description="For a township: the township's own checklist, then each village's.",
+            response_class=FileResponse, responses=WORKBOOK | error_responses(403, 404, 422))
+async def checklist_workbook(session: Session, principal: AnyRole, org: OrgQuery = None,
+                             campaign: CampaignQuery = None) -> FileResponse:
+    unit = org or principal.org_code
+    level = checklist.require_checklist_unit(principal, unit)
+    today = clock.today()
+    chosen = await service.campaign_for(session, org_code=unit, campaign_id=campaign, today=today)
+    books = await checklist.checklists(session, org_code=unit, level=level, campaign=chosen, today=today,
+                                       names=names(), with_villages=True)
+    name = books[0].village or books[0].township
+    return await file_response(write_checklist, books, suffix=".xlsx", media_type=XLSX,
+                               filename=f"{name}基础信息表及应知应会清单.xlsx")

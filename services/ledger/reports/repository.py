@@ -99,7 +99,10 @@ class ReportRepository:
                    *(func.count().filter(unresolved & LedgerHousehold.visit_risk_causes.contains(f",{cause.value},"))
                      .label(f"unresolved.{cause.value}") for cause in RiskCause),
                    func.count().filter(kinds[HouseholdKind.POVERTY_ALLEVIATED.value]
-                                       & (LedgerHousehold.income_class == "low_income_group")).label("low_income_group")]
+                                       & (LedgerHousehold.income_class == "low_income_group")).label("low_income_group"),
+                   func.count().filter(kinds[HouseholdKind.POVERTY_ALLEVIATED.value]
+                                       & (LedgerHousehold.income_class == "below_monitoring_line"))
+                   .label("below_line_low_income")]
         query = (HouseholdFilter(org=org, removed=False).apply(select(LedgerHousehold.org_code, *columns))
                  .group_by(LedgerHousehold.org_code))
         rows = (await self.session.execute(query)).all()
