@@ -20,7 +20,12 @@ from tests.factories.intake import (
     register_household,
     visit_form_for,
 )
-from tests.factories.ledger import problems_of, submit_visit, troubled_visit
+from tests.factories.ledger import (
+    outbox_envelopes,
+    problems_of,
+    submit_visit,
+    troubled_visit,
+)
 
 pytestmark = pytest.mark.asyncio
 
@@ -192,6 +197,9 @@ async def test_warnings_are_counted_as_received_and_checked_on_time_or_late(ledg
     await check(ledger, second, datetime(2024, 10, 21, 9, 0, tzinfo=SHANGHAI))
     await check(ledger, third, datetime(2024, 9, 12, 9, 0, tzinfo=SHANGHAI), org=OTHER_VILLAGE)
     await ledger.settle()
+    announced = await outbox_envelopes(ledger, "alerts", types=("warning.checked",))
+    assert sorted((e.payload["checked_on"], e.payload["check_due_on"], e.payload["late"]) for e in announced) == [
+        ("2024-09-11", "2024-09-18", False), ("2024-09-12", "2024-09-18", False), ("2024-10-21", "2024-09-18", True)]
     with clock.frozen(AFTER_RECTIFICATION):
         report = await progress(ledger)
         village, other, whole = counts(report, VILLAGE), counts(report, OTHER_VILLAGE), counts(report, TOWNSHIP)

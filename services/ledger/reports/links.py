@@ -57,9 +57,10 @@ def verify(settings: PlatformSettings, value: str) -> tuple[Principal, str, str 
             raise ValueError("signature")
         claims = json.loads(_unb64(body))
         role = Role(claims["role"])
-    except (ValueError, KeyError, UnicodeError, json.JSONDecodeError):
+        expires = float(claims["exp"])
+    except (ValueError, KeyError, TypeError, UnicodeError):
         raise NotAuthenticated("the page link is not valid; ask for a new one") from None
-    if clock.now().timestamp() > claims["exp"]:
+    if clock.now().timestamp() > expires:
         raise NotAuthenticated("the page link has expired; ask for a new one")
     principal = Principal(user_id=claims["sub"], name=claims["name"], role=role, org_code=claims["org"])
     return principal, claims["unit"], claims.get("campaign")
