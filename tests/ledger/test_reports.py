@@ -308,6 +308,7 @@ async def test_the_summary_report_opens_in_word_and_reads_the_same_as_markdown(l
     document = Document(io.BytesIO(word.content))
     text = "\n".join(p.text for p in document.paragraphs)
     assert "西河镇2024年“大走访大排查大整改”行动总结报告" in text
+    assert "于2024-09-20前报送" in text and "全镇共有农户" in text
     whole = counts(report, TOWNSHIP)
     assert f"共有农户{whole['households']}户{whole['people']}人，已走访{whole['visited']}户" in text
     assert f"其中逾期{whole['rectifications.overdue']}项" in text and whole["rectifications.overdue"] == 1

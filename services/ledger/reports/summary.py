@@ -20,6 +20,7 @@ from services.ledger.reports.page import OverdueList, Summary
 from services.ledger.reports.schemas import ProgressReport, UnitProgress
 
 CHART_CELLS = 20  # one cell per 5%
+AREA = {"district": "区", "township": "镇", "village": "村"}
 VILLAGE_COLUMNS = (("households", "户数"), ("visited", "已走访户数"), ("key_targets.face_to_face", "重点对象入户"),
                    ("problems.suspected", "待核实问题"), ("problems.confirmed", "确认问题"),
                    ("rectifications.closed", "已销号"), ("rectifications.overdue", "整改逾期"),
@@ -39,13 +40,19 @@ def title(report: ProgressReport) -> str:
     return f"{report.org_name}{report.year}年“{report.campaign_name}”行动总结报告"
 
 
+def _due(report: ProgressReport) -> str:
+    """The day the summary is due: the campaign's ``visits_checked_by`` (走访排查 and the summary report)."""
+    phase = next((p for p in report.phases if p.key == "visits_checked_by"), None)
+    return phase.due_on.isoformat() if phase else "——"
+
+
 def sentences(report: ProgressReport) -> list[str]:
     """The figures of the unit asked about, in the words of a report."""
     c = _counts(report.units[0]) if report.units else {}
     first = report.units[0] if report.units else None
     visited_share = _percent(first, "visited") if first else 0.0
     return [
-        f"截至{report.as_of:%Y年%m月%d日}，全{'镇' if len(report.units) > 1 else '村'}共有农户{c.get('households', 0)}户"
+        f"截至{report.as_of:%Y年%m月%d日}，全{AREA.get(first.level, '') if first else ''}共有农户{c.get('households', 0)}户"
         f"{c.get('people', 0)}人，已走访{c.get('visited', 0)}户，走访完成率{visited_share:g}%；其中入户走访"
         f"{c.get('visited.home_visit', 0)}户、线上问询{c.get('visited.online_inquiry', 0)}户、村级研判"
         f"{c.get('visited.village_assessment', 0)}户。已走访重点对象{c.get('key_targets', 0)}户，其中入户走访"
@@ -112,7 +119,8 @@ def write_docx(summary: Summary, target: Path) -> None:
     document.styles["Normal"].font.size = Pt(11)
     heading = document.add_heading(title(report), level=0)
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    document.add_paragraph(f"（初稿，数据截至{report.as_of.isoformat()}，由系统根据台账数据生成，请核对后修改报送）")
+    document.add_paragraph(f"（初稿，数据截至{report.as_of.isoformat()}，由系统根据台账数据生成，请核对后修改，"
+                           f"于{_due(report)}前报送）")
     document.add_heading("一、总体进展", level=1)
     for sentence in sentences(report):
         document.add_paragraph(sentence)
@@ -156,7 +164,8 @@ def _md_bar(share: float) -> str:
 def render_markdown(summary: Summary) -> str:
     report = summary.report
     units = villages(report)
-    lines = [f"# {title(report)}", "", f"（初稿，数据截至{report.as_of.isoformat()}，由系统根据台账数据生成）", "",
+    lines = [f"# {title(report)}", "",
+             f"（初稿，数据截至{report.as_of.isoformat()}，由系统根据台账数据生成，于{_due(report)}前报送）", "",
              "## 一、总体进展", "", *(f"{s}\n" for s in sentences(report)), "## 二、时间节点", "",
              *_md_table(("节点", "日期", "距今"),
                         [(p.label, p.due_on.isoformat(),
