@@ -358,6 +358,13 @@ async def test_the_checklist_answers_from_the_data_what_it_can_and_records_what_
         for status, body in refusals:
             response = await ledger.client.post("/ledger/reports/checklist/answers", headers=cadre, json=body)
             assert response.status_code == status, (body, response.text)
+        corrected = await ledger.client.post("/ledger/reports/checklist/answers", headers=staff(ledger),
+                                             json={"org_code": VILLAGE, "item": "resident_households",
+                                                   "answer": "381"})
+        assert corrected.status_code == 200, corrected.text
+        again = await ledger.client.post("/ledger/reports/checklist/answers", headers=cadre,
+                                         json={"org_code": VILLAGE, "item": "resident_households", "answer": "380"})
+        assert again.json()["answered_by_name"] == "王小村"
         response = await ledger.client.get("/ledger/reports/checklist", params={"org": VILLAGE}, headers=cadre)
         assert response.status_code == 200, response.text
         sheet = response.json()
