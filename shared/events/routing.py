@@ -23,6 +23,8 @@ ROUTES: dict[str, tuple[str, ...]] = {
     # Alerts consumes its own: the webhook only stores; matching runs in the worker.
     "warning.received": ("ledger", "alerts"),
     "warning.verified": ("ledger",),
+    # Every check, whatever it found: the ledger's reports count checks on time and late.
+    "warning.checked": ("ledger",),
     "alert.raised": (),
 }
 

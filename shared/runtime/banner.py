@@ -57,5 +57,8 @@ def first_run_banner(host: str, port: int, *, demo: bool, command: str | None = 
         f"  {token}\n"
         f"  curl -H \"Authorization: Bearer $TOKEN\" {base}/intake/households\n"
         f"\n"
+        f"The campaign's progress page: this answers a link to open in a browser (for 10 minutes):\n"
+        f"  curl -X POST -H \"Authorization: Bearer $TOKEN\" {base}/ledger/reports/progress/page-link\n"
+        f"\n"
         f"Logs follow, one line per request.\n"
     )

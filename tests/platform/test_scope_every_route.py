@@ -34,7 +34,13 @@ import pytest
 from services.alerts.deadlines import service as deadlines
 from services.alerts.settings import reset_alerts_settings
 from services.ledger.campaigns.service import seed_packaged
-from shared.data.platform_tables import FailedEvent, JobRecord, ProbeReceipt
+from shared.data.platform_tables import (
+    FailedEvent,
+    JobOutput,
+    JobRecord,
+    JobState,
+    ProbeReceipt,
+)
 from shared.domain.clock import SHANGHAI, clock
 from shared.runtime.settings import SERVICE_NAMES
 from shared.security.auth import system_principal
@@ -100,14 +106,18 @@ BODIES = {
 }
 
 # Answers that count rather than list: the world's village is what they must not show an outsider.
-AGGREGATES = {("intake", "get", "/coverage"), ("ledger", "get", "/problems/counts")}
+AGGREGATES = {("intake", "get", "/coverage"), ("ledger", "get", "/problems/counts"),
+              ("ledger", "get", "/reports/progress"), ("ledger", "get", "/reports/progress.xlsx"),
+              ("ledger", "get", "/reports/checklist"), ("ledger", "get", "/reports/checklist.xlsx")}
+VILLAGE_NAME = "石鱼村"  # the world's village, as the reports name it
 
 # Query values a route requires that the world does not give.
 QUERIES = {
     ("income", "get", "/income-drops"): {"year": 2024, "min_drop_percent": "10"},
 }
 
-HEAD_NAME = "钟离秋实"  # a name nothing else in the test database carries
+HEAD_NAME = "钟离秋实"
+OWNER = "user-scope-owner"  # who submitted the world's jobs: only they download a job's file  # a name nothing else in the test database carries
 
 # What the world's objects are known by: none may appear in an outsider's answer.
 MARKER_KEYS = ("household_id", "member_id", "visit_id", "assessment_id", "problem_id", "rectification_id",
@@ -177,6 +187,10 @@ async def build_world(system) -> dict[str, dict[str, str]]:
     await system.settle()
     warnings = (await system.client.get("/alerts/warnings", headers=town)).json()["items"]
     assert warnings and warnings[0]["household_id"] == household_id, warnings
+    checked = await system.client.post(f"/alerts/warnings/{warnings[0]['id']}/check", headers=town,
+                                       json={"result": "no_risk", "reason": "已享受医疗救助，无返贫风险"})
+    assert checked.status_code == 200, checked.text
+    await system.settle()
 
     async with system.runtimes["alerts"].db.transaction(system_principal("tests")) as session:
         await deadlines.schedule(session, key="rectification:scope", kind="rectification",
@@ -248,13 +262,17 @@ async def _identified_with_plan(system) -> tuple[str, str, str]:
 
 async def _platform_rows(system, service: str) -> dict[str, str]:
     """A job, a failed event and a probe receipt of village 201 in ``service``'s own tables."""
-    job = JobRecord(name="scope.probe", params={}, org_code=VILLAGE, progress_unit="rows", created_by="tests")
+    job = JobRecord(name="scope.probe", params={}, org_code=VILLAGE, progress_unit="rows", created_by=OWNER,
+                    state=JobState.SUCCEEDED)
     event_id = uuid.uuid4()
     failure = FailedEvent(event_id=event_id, event_type="platform.probe", consumer="scope", envelope={},
                           error="boom", attempts=3, org_code=VILLAGE)
     receipt = ProbeReceipt(event_id=event_id, origin=service, received_by=service, org_code=VILLAGE)
     async with system.runtimes[service].db.transaction(system_principal("tests")) as session:
         session.add_all([job, failure, receipt])
+        await session.flush()
+        session.add(JobOutput(job_id=job.id, filename="scope.xlsx", media_type="application/octet-stream", size=2,
+                              content=b"PK"))
         await session.flush()
     return {"job_id": str(job.id), "failure_id": str(failure.id), "event_id": str(event_id)}
 
@@ -281,6 +299,8 @@ def _into_world(value: Any, ids: dict[str, str]) -> Any:
     if isinstance(value, str) and re.fullmatch(r"\d{12}", value):
         zeros = len(value) - len(value.rstrip("0"))
         return VILLAGE if zeros < 3 else TOWNSHIP if zeros < 6 else DISTRICT
+    if isinstance(value, str) and re.fullmatch(r"500151(\d{3})?", value):
+        return VILLAGE  # an org-code prefix of the demo district: the world's village, as narrow as it gets
     return value
 
 
@@ -344,7 +364,7 @@ async def test_no_route_lets_an_outsider_read_or_change_an_org(system, loopback_
     for service, method, path, operation in _operations(documents):
         if method == "get" and "{" in path and _route_key(service, method, path) not in UNSCOPED:
             url = f"/{service}" + path.format(**world[service])
-            seen = await system.client.get(url, headers=system.headers("district_admin", DISTRICT))
+            seen = await system.client.get(url, headers=system.headers("district_admin", DISTRICT, user_id=OWNER))
             if seen.status_code != 200:
                 failures.append(f"after the outsiders: GET {url}: {seen.status_code} {seen.text[:160]}")
     assert failures == [], "\n".join(failures)
@@ -369,14 +389,15 @@ async def _probe(system, service: str, method: str, path: str, operation: dict, 
         headers=system.headers(outsider, OUTSIDE[outsider]) | {"content-type": "application/json"})
     who = f"{outsider} of {OUTSIDE[outsider]}"
     if (service, method, path) in AGGREGATES:
-        markers = markers | {VILLAGE}
+        markers = markers | {VILLAGE, VILLAGE_NAME}
     if method == "get":
         leaked = sorted(m for m in markers if m in _text(answer))
         if answer.status_code not in (403, 404) and (answer.status_code != 200 or leaked):
             return [f"{route} as {who}: {answer.status_code}, shows {leaked}: {answer.text[:160]}"]
         # The control: the most trusted role inside sees the world through the same request.
         insider = roles[-1]
-        control = await system.client.get(url, params=query, headers=system.headers(insider, INSIDE[insider]))
+        control = await system.client.get(url, params=query,
+                                          headers=system.headers(insider, INSIDE[insider], user_id=OWNER))
         if control.status_code != 200 or ("{" not in path and not any(m in _text(control) for m in markers)):
             return [f"{route}: the control failed: {insider} of {INSIDE[insider]} got {control.status_code} "
                     f"{control.text[:160]} (the world needs an object it shows)"]

@@ -47,7 +47,11 @@ from shared.domain.idnumber import mask_id_number, mask_sensitive_text
 from shared.domain.org_codes import covers
 from shared.domain.workdays import WorkdayCalendar, load_workday_calendar
 from shared.errors import Conflict, InvalidInput, NotFound
-from shared.events.contracts.alerts import WarningReceived, WarningVerified
+from shared.events.contracts.alerts import (
+    WarningChecked,
+    WarningReceived,
+    WarningVerified,
+)
 from shared.events.outbox import publish, publish_all
 from shared.runtime.settings import get_platform_settings
 from shared.security.auth import Principal
@@ -188,9 +192,13 @@ async def record_check(session: AppSession, *, principal: Principal, warning_id:
     warning.checked_by, warning.checked_by_name, warning.checked_on, warning.checked_at = \
         principal.user_id, principal.name, now.date(), now
     await session.flush()
-    await deadlines.record_met(session, key=check_key(warning.id), met_on=now.date(),
-                               late=warning.check_due_on is not None and now.date() > warning.check_due_on,
+    late = warning.check_due_on is not None and now.date() > warning.check_due_on
+    await deadlines.record_met(session, key=check_key(warning.id), met_on=now.date(), late=late,
                                as_of=now, org_code=warning.org_code, source=SOURCE)
+    await publish(session, WarningChecked(
+        warning_id=warning.id, household_id=warning.household_id, org_code=warning.org_code,
+        signal_type=warning.signal_type, received_on=warning.received_on, check_due_on=warning.check_due_on,
+        checked_on=now.date(), result=data.result, late=late), org_code=warning.org_code, source=SOURCE)
     if data.result == "risk_found":
         await publish(session, WarningVerified(
             warning_id=warning.id, household_id=warning.household_id, org_code=warning.org_code,

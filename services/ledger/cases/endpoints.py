@@ -27,9 +27,8 @@ from services.ledger.cases.schemas import (
     Notice,
     StepCreate,
 )
-from services.ledger.exports.names import OrgNames, org_names
+from services.ledger.exports.names import org_names
 from services.ledger.rectifications.service import workday_calendar
-from services.ledger.settings import get_ledger_settings
 from shared.data.pagination import PageParams
 from shared.domain.clock import clock
 from shared.errors import error_responses
@@ -137,5 +136,5 @@ async def notices(session: Session, _: AnyRole, village: VillageCode) -> Notice:
             responses=error_responses(422))
 async def printable_notice(session: Session, _: AnyRole, village: VillageCode) -> HTMLResponse:
     notice = await service.notice(session, village=village)
-    names = OrgNames(org_names(get_ledger_settings().org_units_file))
+    names = await org_names(session, [village])
     return HTMLResponse(render_notice(notice, village_name=names.village(village)))

@@ -34,7 +34,7 @@ from services.ledger.rectifications.endpoints import Filter as RectificationFilt
 from services.ledger.settings import get_ledger_settings
 from shared.data.database import AppSession
 from shared.domain.clock import clock
-from shared.errors import error_responses
+from shared.errors import Forbidden, error_responses
 from shared.runtime.dependencies import AnyRole, Runtime, Session, Writer
 from shared.runtime.platform.schemas import JobAccepted, accepted
 from shared.security.auth import Principal
@@ -90,6 +90,9 @@ async def rectifications_workbook(session: Session, principal: AnyRole,
              responses=error_responses(403, 404, 422))
 async def create_export(session: Session, principal: Writer, runtime: Runtime, response: Response,
                         body: ExportCreate) -> JobAccepted:
+    org, scope = body.filters.org, principal.scope_prefix
+    if org is not None and not (org.startswith(scope) or scope.startswith(org)):
+        raise Forbidden(f"org {org} is outside your scope ({scope})")
     campaign = await export_campaign(session, principal=principal, campaign_id=body.filters.campaign_id)
     today = clock.today()
     criteria_of(body.kind, body.filters, campaign_id=campaign.id, today=today)  # a filter that does not apply: 422

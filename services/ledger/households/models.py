@@ -43,6 +43,7 @@ class LedgerHousehold(OrgScoped, table=True):
     # has_labour / weak_labour / no_labour / unknown (see households.service.labour_summary).
     labour: str | None = Field(default=None, max_length=20)
     labour_members: list[str] = Field(default_factory=list, sa_type=JSONDoc)  # names of members able to work
+    visit_key_target_groups: list[str] = Field(default_factory=list, sa_type=CodeList)  # 10类重点对象
     income_assessment_id: uuid.UUID | None = None
     income_year: int | None = None
     income_as_of: datetime | None = Field(default=None, sa_type=AwareDateTime)

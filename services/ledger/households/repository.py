@@ -4,11 +4,65 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import Select, and_, delete, func, not_, select, tuple_
 
 from services.ledger.households.models import LedgerHousehold, LedgerSourceEvent
 from shared.data.database import AppSession
+from shared.domain.clock import SHANGHAI
+
+NO_KEY_TARGET = ("", ",none,")
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=SHANGHAI)
+
+
+def is_key_target():
+    """The latest visit named at least one of the 10类重点对象 (not only ``none``)."""
+    column = LedgerHousehold.visit_key_target_groups
+    return and_(column.is_not(None), not_(column.in_(NO_KEY_TARGET)))
+
+
+@dataclass(frozen=True)
+class HouseholdFilter:
+    """Which households of the view a list shows (and a report counts); every criterion narrows it."""
+
+    org: str | None = None
+    removed: bool | None = None
+    kind: str | None = None
+    risk_status: str | None = None
+    income_class: str | None = None
+    visited_from: date | None = None
+    visited_to: date | None = None
+    method: str | None = None
+    key_target: bool | None = None
+    risk_cause: str | None = None
+
+    def apply(self, query: Select) -> Select:
+        if self.org:
+            query = query.where(LedgerHousehold.org_code.startswith(self.org))
+        if self.removed is not None:
+            query = query.where(LedgerHousehold.removed.is_(self.removed))
+        if self.kind is not None:
+            query = query.where(LedgerHousehold.household_kinds.contains(f",{self.kind},"))
+        if self.risk_status is not None:
+            query = query.where(LedgerHousehold.risk_status == self.risk_status)
+        if self.income_class is not None:
+            query = query.where(LedgerHousehold.income_class == self.income_class)
+        if self.visited_from is not None:
+            query = query.where(LedgerHousehold.visited_at >= _start_of(self.visited_from))
+        if self.visited_to is not None:
+            query = query.where(LedgerHousehold.visited_at < _start_of(self.visited_to + timedelta(days=1)))
+        if self.method is not None:
+            query = query.where(LedgerHousehold.visit_method == self.method)
+        if self.risk_cause is not None:
+            query = query.where(LedgerHousehold.visit_risk_causes.contains(f",{self.risk_cause},"))
+        if self.key_target is not None:
+            query = query.where(is_key_target() if self.key_target else not_(is_key_target()))
+        return query
 
 
 class HouseholdViewRepository:
@@ -24,12 +78,11 @@ class HouseholdViewRepository:
         return (await self.session.scalars(
             select(LedgerHousehold).where(LedgerHousehold.household_id == household_id).with_for_update())).first()
 
-    async def page(self, *, org: str | None, limit: int, offset: int) -> tuple[Sequence[LedgerHousehold], int]:
-        query = select(LedgerHousehold)
-        counted = select(func.count()).select_from(LedgerHousehold)
-        if org:
-            query = query.where(LedgerHousehold.org_code.startswith(org))
-            counted = counted.where(LedgerHousehold.org_code.startswith(org))
+    async def page(self, *, org: str | None = None, limit: int, offset: int,
+                   criteria: HouseholdFilter | None = None) -> tuple[Sequence[LedgerHousehold], int]:
+        criteria = criteria or HouseholdFilter(org=org)
+        query = criteria.apply(select(LedgerHousehold))
+        counted = criteria.apply(select(func.count()).select_from(LedgerHousehold))
         total = (await self.session.execute(counted)).scalar_one()
         rows = await self.session.scalars(query.order_by(LedgerHousehold.org_code, LedgerHousehold.household_number)
                                           .limit(limit).offset(offset))

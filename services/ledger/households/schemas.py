@@ -65,6 +65,7 @@ class LedgerHouseholdRead(BaseModel):
                                "of ordinary or skilled labour capacity), weak_labour, no_labour (the whole household "
                                "without labour capacity) or unknown")
     labour_members: list[str] = Field(default=[], description="the members able to work (ordinary or skilled)")
+    visit_key_target_groups: list[str] = []
     income_assessment_id: uuid.UUID | None
     income_year: int | None
     income_class: str | None

@@ -22,6 +22,7 @@ from datetime import datetime
 from services.ledger.cases.repository import MonitoringRepository
 from services.ledger.households.models import LedgerHousehold, LedgerSourceEvent
 from services.ledger.households.repository import (
+    HouseholdFilter,
     HouseholdViewRepository,
     SourceEventRepository,
 )
@@ -156,6 +157,7 @@ async def apply_visit(session: AppSession, envelope: Envelope) -> LedgerHousehol
         row.visit_guarantees = visit.guarantees.model_dump(mode="json")
         row.labour = labour_summary([m.labour_capacity for m in visit.members])
         row.labour_members = [m.name for m in visit.members if m.labour_capacity in ABLE]
+        row.visit_key_target_groups = list(visit.key_target_groups)
     row.updated_at = clock.now()
     await session.flush()
     return row
@@ -213,8 +215,9 @@ def household_read(row: LedgerHousehold, decided: str | None = None) -> LedgerHo
         update={"category": category, "category_label": category.label if category else None})
 
 
-async def list_households(session: AppSession, *, org: str | None, limit: int, offset: int) -> LedgerHouseholdPage:
-    rows, total = await HouseholdViewRepository(session).page(org=org, limit=limit, offset=offset)
+async def list_households(session: AppSession, *, org: str | None = None, limit: int, offset: int,
+                          criteria: HouseholdFilter | None = None) -> LedgerHouseholdPage:
+    rows, total = await HouseholdViewRepository(session).page(org=org, limit=limit, offset=offset, criteria=criteria)
     decided = await MonitoringRepository(session).categories([row.household_id for row in rows])
     return LedgerHouseholdPage(items=[household_read(row, decided.get(row.household_id)) for row in rows],
                                total=total, limit=limit, offset=offset)

@@ -59,6 +59,36 @@ class WarningVerified(EventPayload):
     }
 
 
+@contract("warning.checked", 1)
+class WarningChecked(EventPayload):
+    """Every household check of a warning, whatever it found, with the day it was due and the day it was done.
+
+    The ledger's reports count warnings checked on time and late from it (附件2: 5 working days).
+    """
+
+    warning_id: uuid.UUID
+    household_id: uuid.UUID
+    org_code: str
+    signal_type: code_of(WarningSignal)
+    received_on: date
+    check_due_on: date | None
+    checked_on: date
+    result: str
+    late: bool
+
+    example = {
+        "warning_id": "0f6e2a41-7b3c-4d5e-9a8b-1c2d3e4f5a6b",
+        "household_id": "9b2e4f70-1c3a-4d5e-8f60-7a1b2c3d4e5f",
+        "org_code": "500151108201",
+        "signal_type": "high_medical_cost",
+        "received_on": "2024-09-27",
+        "check_due_on": "2024-10-10",
+        "checked_on": "2024-10-08",
+        "result": "risk_found",
+        "late": False,
+    }
+
+
 @contract("alert.raised", 1)
 class AlertRaised(EventPayload):
     """A due-soon, overdue, reminder or escalation alert about one deadline of the registry."""

@@ -39,7 +39,8 @@ def upgrade() -> None:
     with op.batch_alter_table("ledger_households") as batch:
         batch.add_column(sa.Column("labour", sa.String(20), nullable=True))
         batch.add_column(sa.Column("labour_members", JSONDoc, nullable=False, server_default="[]"))
-    op.alter_column("ledger_households", "labour_members", server_default=None)
+    with op.batch_alter_table("ledger_households") as batch:  # SQLite alters a column only in batch mode
+        batch.alter_column("labour_members", server_default=None)
 
     op.create_table(
         "ledger_assistance_plans",

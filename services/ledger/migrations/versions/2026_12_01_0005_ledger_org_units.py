@@ -1,7 +1,7 @@
 """The ledger's copy of the org-unit tree, fed by intake's org_unit.changed (the names its workbooks print).
 
 Revision ID: ledger_0005
-Revises: ledger_0002
+Revises: ledger_0004
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from shared.data.column_types import AwareDateTime
 
 revision = "ledger_0005"
-down_revision = "ledger_0002"
+down_revision = "ledger_0004"
 branch_labels = None
 depends_on = None
 
