@@ -42,4 +42,21 @@ class Deadline(OrgScoped, table=True):
     escalation_level: int = 0
     updated_at: datetime = now_field()
 
-    __table_args__ = (sa.Index("ix_alerts_deadlines_state_due_on", "state", "due_on"),)
+    __table_args__ = (sa.Index("ix_alerts_deadlines_state_due_on", "state", "due_on"),
+                      sa.Index("ix_alerts_deadlines_subject", "subject_type", "subject_id"))
+
+
+class ClosedSubject(OrgScoped, table=True):
+    """A record that ended without the work its deadlines asked for (a case rejected or withdrawn).
+
+    Kept so that a ``deadline.scheduled`` of the subject heard after its closing (events of one
+    transaction may arrive in any order) is cancelled at once instead of standing open for ever.
+    """
+
+    __tablename__ = "alerts_closed_subjects"
+
+    subject_type: str = Field(max_length=60, primary_key=True)
+    subject_id: str = Field(max_length=64, primary_key=True)
+    outcome: str = Field(max_length=40)
+    closed_on: date
+    as_of: datetime = Field(sa_type=AwareDateTime)

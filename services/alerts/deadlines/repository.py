@@ -8,12 +8,13 @@ from datetime import date
 
 from sqlalchemy import Select, func, select
 
-from services.alerts.deadlines.models import Deadline
+from services.alerts.deadlines.models import ClosedSubject, Deadline
 from shared.data.database import AppSession
 
 OPEN = "open"
 MET = "met"
 CANCELLED = "cancelled"
+PASSED = "passed"  # a campaign phase date gone by: informational, never overdue
 
 
 @dataclass(frozen=True)
@@ -66,3 +67,13 @@ class DeadlineRepository:
                                         Deadline.due_on <= horizon)
                  .order_by(Deadline.due_on, Deadline.key).with_for_update(skip_locked=True))
         return (await self.session.scalars(query)).all()
+
+    async def open_of_subject(self, subject_type: str, subject_id: str) -> Sequence[Deadline]:
+        """The open deadlines about one record, locked."""
+        query = (select(Deadline).where(Deadline.subject_type == subject_type, Deadline.subject_id == subject_id,
+                                        Deadline.state == OPEN)
+                 .order_by(Deadline.key).with_for_update())
+        return (await self.session.scalars(query)).all()
+
+    async def closed_subject(self, subject_type: str, subject_id: str) -> ClosedSubject | None:
+        return await self.session.get(ClosedSubject, (subject_type, subject_id))
