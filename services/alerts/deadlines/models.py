@@ -42,8 +42,11 @@ class Deadline(OrgScoped, table=True):
     escalation_level: int = 0
     updated_at: datetime = now_field()
 
+    # The scan reads one unit's open deadlines by due day: a partial index holds only the open ones.
     __table_args__ = (sa.Index("ix_alerts_deadlines_state_due_on", "state", "due_on"),
-                      sa.Index("ix_alerts_deadlines_subject", "subject_type", "subject_id"))
+                      sa.Index("ix_alerts_deadlines_subject", "subject_type", "subject_id"),
+                      sa.Index("ix_alerts_deadlines_open_org_code_due_on", "org_code", "due_on",
+                               postgresql_where=sa.text("state = 'open'")))
 
 
 class ClosedSubject(OrgScoped, table=True):

@@ -1,4 +1,5 @@
-"""Cases closed without approval (their open deadlines are cancelled), and an index on a deadline's subject.
+"""Cases closed without approval (their open deadlines are cancelled), an index on a deadline's subject, and
+a partial index of the open deadlines by unit and due day for the scan.
 
 Revision ID: alerts_0002
 Revises: alerts_0001
@@ -30,8 +31,11 @@ def upgrade() -> None:
     op.create_index("ix_alerts_closed_subjects_org_code", "alerts_closed_subjects", ["org_code"],
                     postgresql_ops={"org_code": "varchar_pattern_ops"})
     op.create_index("ix_alerts_deadlines_subject", "alerts_deadlines", ["subject_type", "subject_id"])
+    op.create_index("ix_alerts_deadlines_open_org_code_due_on", "alerts_deadlines", ["org_code", "due_on"],
+                    postgresql_where=sa.text("state = 'open'"))
 
 
 def downgrade() -> None:
+    op.drop_index("ix_alerts_deadlines_open_org_code_due_on", table_name="alerts_deadlines")
     op.drop_index("ix_alerts_deadlines_subject", table_name="alerts_deadlines")
     op.drop_table("alerts_closed_subjects")
