@@ -162,3 +162,26 @@ async def test_an_approved_case_keeps_its_deadlines(alerts):
                                                       closed_on=date(2024, 9, 20), org_code=VILLAGE,
                                                       as_of=clock.now())
             assert (outcome, cancelled) == (outcome, expected)
+
+
+@pytest.mark.parametrize("closed_first", [True, False])
+async def test_the_approval_clock_reads_as_met_whichever_event_of_the_closing_is_heard_first(alerts, closed_first):
+    opened, closed = clock.now() - timedelta(days=5), clock.now()
+    async with alerts.runtimes["alerts"].db.transaction(system_principal("tests")) as session:
+        await deadlines.schedule(session, key="case:c2:approval", kind="identification_approval",
+                                 subject_type="case", subject_id="c2", org_code=VILLAGE, due=date(2024, 9, 20),
+                                 source="ledger", basis="campaign 2024 identification_days",
+                                 rule_code="identification.over_15_days", as_of=opened)
+
+        async def close() -> None:
+            await deadlines.close_subject(session, subject_type="case", subject_id="c2", outcome="withdrawn",
+                                          closed_on=date(2024, 9, 12), org_code=VILLAGE, as_of=closed)
+
+        async def met() -> None:
+            await deadlines.record_met(session, key="case:c2:approval", met_on=date(2024, 9, 12), late=False,
+                                       as_of=closed, org_code=VILLAGE, source="ledger")
+
+        for apply in ((close, met) if closed_first else (met, close)):
+            await apply()
+    [row] = await registry(alerts, kind="identification_approval")
+    assert (row["state"], row["met_on"], row["met_late"]) == ("met", "2024-09-12", False)
