@@ -185,3 +185,20 @@ async def test_the_approval_clock_reads_as_met_whichever_event_of_the_closing_is
             await apply()
     [row] = await registry(alerts, kind="identification_approval")
     assert (row["state"], row["met_on"], row["met_late"]) == ("met", "2024-09-12", False)
+
+
+async def test_the_operator_announces_stored_campaigns_again_and_the_registry_holds_one_entry_per_phase(
+        with_campaigns):
+    from shared.runtime.jobs import JobContext
+
+    before = await registry(with_campaigns)
+    runtime = with_campaigns.runtimes["ledger"]
+    assert await runtime.definition.job("campaigns.announce").func(JobContext(runtime, as_of=None)) == {
+        "announced": 1}
+    await with_campaigns.settle()
+    changes = [e.payload["change"] for e in await outbox_envelopes(with_campaigns, "ledger",
+                                                                   types=("campaign.changed",))]
+    assert changes == ["seeded", "announced"]
+    after = await registry(with_campaigns)
+    assert [(d["key"], d["due_on"], d["state"]) for d in after] == [(d["key"], d["due_on"], d["state"])
+                                                                     for d in before]
