@@ -36,7 +36,6 @@ from bench.intake_visits import (
     baseline_router,
     cpu_seconds,
     listening_socket,
-    succeeded,
 )
 
 ADMIN_URL = os.environ.get("FANGFAN_BENCH_DATABASE_URL") or os.environ.get(
