@@ -26,6 +26,7 @@ OPEN = "open"
 MET = "met"
 CANCELLED = "cancelled"
 PASSED = "passed"  # a campaign phase date gone by: informational, never overdue
+CAMPAIGN = "campaign"  # the subject type of a campaign's phase dates
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def needs_scan(moment: ScanMoment) -> ColumnElement:
         Deadline.state == OPEN, Deadline.due_on <= moment.horizon,
         or_(and_(Deadline.due_on >= moment.as_of, ~due_soon_raised),
             and_(Deadline.due_on < moment.as_of,
-                 or_(Deadline.subject_type == "campaign",
+                 or_(Deadline.subject_type == CAMPAIGN,
                      Deadline.last_reminded_at.is_(None),
                      Deadline.last_reminded_at <= moment.now - moment.reminder_interval,
                      Deadline.escalation_level < func.least(days_over // moment.escalate_after_days,

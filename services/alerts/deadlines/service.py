@@ -23,6 +23,7 @@ from datetime import date, datetime
 
 from services.alerts.deadlines.models import ClosedSubject, Deadline
 from services.alerts.deadlines.repository import (
+    CAMPAIGN,
     CANCELLED,
     MET,
     OPEN,
@@ -35,7 +36,6 @@ from shared.data.database import AppSession
 from shared.domain.clock import clock, shanghai_date
 from shared.events.contracts.ledger import CampaignChanged
 
-CAMPAIGN = "campaign"
 # The campaign's phase dates the registry watches, in the order the campaign runs through them.
 CAMPAIGN_PHASES = ("mobilisation_by", "visits_confirmed_by", "visits_checked_by", "rectification_by",
                    "rectification_final_by")
