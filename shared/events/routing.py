@@ -13,6 +13,8 @@ ROUTES: dict[str, tuple[str, ...]] = {
     # Intake screens visits with the added version; income assesses the visits that waited for it.
     "ruleset.published": ("intake", "income"),
     "problem.recorded": ("alerts",),
+    # Alerts keeps each campaign's phase dates in its deadline registry.
+    "campaign.changed": ("alerts",),
     "problem.verified": (),
     "case.opened": ("alerts",),
     "case.step_recorded": ("alerts",),

@@ -84,10 +84,12 @@ async def test_who_publishes_and_who_consumes_reads_as_the_architecture_says(sys
     assert {"receive-visit-submitted", "receive-household-changed", "receive-income-assessed"} <= operations["ledger"]
     ledger_sends = {name for name in operations["ledger"] if name.startswith("send-")}
     assert ledger_sends == {"send-platform-probe", "send-problem-recorded", "send-problem-verified",
+                            "send-campaign-changed",
                             "send-deadline-scheduled", "send-deadline-met", "send-case-opened",
                             "send-case-step_recorded", "send-case-closed"}
     assert {"receive-warning-verified"} <= operations["ledger"]
-    assert {"send-warning-verified", "receive-case-opened", "receive-case-closed"} <= operations["alerts"]
+    assert {"send-warning-verified", "receive-case-opened", "receive-case-closed",
+            "receive-campaign-changed"} <= operations["alerts"]
     for service in SERVICE_NAMES:  # any service sends a probe, and every service records one
         assert {"send-platform-probe", "receive-platform-probe"} <= operations[service]
 

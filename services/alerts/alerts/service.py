@@ -8,6 +8,8 @@ For each open deadline of a unit, as of a day A (``as_of``):
 - an ``escalation`` one level up the org tree (village → township → district) for every
   ``escalate_after_days`` overdue, each level once.
 
+A campaign's phase date is informational: ``due_soon`` only, and ``passed`` once its day has gone by.
+
 Each alert has a dedupe key (unique in the table), so a scan run again, or by two workers, raises
 nothing twice. Every alert raised is published as ``alert.raised`` and queued for delivery to the
 subscriptions that cover its unit and kind.
@@ -22,7 +24,8 @@ from services.alerts.alerts.models import Alert
 from services.alerts.alerts.repository import AlertFilter, AlertRepository
 from services.alerts.alerts.schemas import AlertPage, AlertRead
 from services.alerts.deadlines.models import Deadline
-from services.alerts.deadlines.repository import DeadlineRepository
+from services.alerts.deadlines.repository import DeadlineRepository, ScanMoment
+from services.alerts.deadlines.service import pass_if_gone_by
 from services.alerts.settings import AlertsSettings
 from services.alerts.subscriptions.service import queue_deliveries
 from shared.data.database import AppSession
@@ -39,6 +42,12 @@ SOURCE = "alerts"
 
 def scan_horizon(as_of: date, settings: AlertsSettings) -> date:
     return as_of + timedelta(days=settings.due_soon_days)
+
+
+def scan_moment(as_of: date, now: datetime, settings: AlertsSettings) -> ScanMoment:
+    return ScanMoment(as_of=as_of, now=now, horizon=scan_horizon(as_of, settings),
+                      reminder_interval=timedelta(hours=settings.reminder_interval_hours),
+                      escalate_after_days=settings.escalate_after_days)
 
 
 def _alert(deadline: Deadline, kind: AlertKind, dedupe: str, *, org_code: str, as_of: date, now: datetime,
@@ -92,11 +101,13 @@ def _alerts_for(deadline: Deadline, raised: set[str], *, as_of: date, now: datet
 async def scan_unit(session: AppSession, *, org_code: str, as_of: date, settings: AlertsSettings) -> int:
     """Raise what the open deadlines of one unit call for as of ``as_of``; returns how many alerts."""
     now = clock.now()
-    deadlines = await DeadlineRepository(session).open_of_unit(org_code, scan_horizon(as_of, settings))
+    deadlines = await DeadlineRepository(session).work_of_unit(org_code, scan_moment(as_of, now, settings))
+    deadlines = [d for d in deadlines if not pass_if_gone_by(d, as_of)]
     raised = await AlertRepository(session).raised_keys(d.key for d in deadlines)
     alerts = [alert for deadline in deadlines
               for alert in _alerts_for(deadline, raised, as_of=as_of, now=now, settings=settings)]
     if not alerts:
+        await session.flush()
         return 0
     session.add_all(alerts)
     await session.flush()

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/deadlines", tags=["deadlines"])
 
 
 async def deadline_filter(
-    state: Literal["open", "met", "cancelled"] | None = None,
+    state: Literal["open", "met", "cancelled", "passed"] | None = None,
     kind: Annotated[str | None, Query(max_length=60)] = None,
     org: Annotated[str | None, Query(pattern=LEADING_DIGITS_PATTERN, description="an org-code prefix")] = None,
     due_from: date | None = None,

@@ -42,4 +42,24 @@ class Deadline(OrgScoped, table=True):
     escalation_level: int = 0
     updated_at: datetime = now_field()
 
-    __table_args__ = (sa.Index("ix_alerts_deadlines_state_due_on", "state", "due_on"),)
+    # The scan reads one unit's open deadlines by due day: a partial index holds only the open ones.
+    __table_args__ = (sa.Index("ix_alerts_deadlines_state_due_on", "state", "due_on"),
+                      sa.Index("ix_alerts_deadlines_subject", "subject_type", "subject_id"),
+                      sa.Index("ix_alerts_deadlines_open_org_code_due_on", "org_code", "due_on",
+                               postgresql_where=sa.text("state = 'open'")))
+
+
+class ClosedSubject(OrgScoped, table=True):
+    """A record that ended without the work its deadlines asked for (a case rejected or withdrawn).
+
+    Kept so that a ``deadline.scheduled`` of the subject heard after its closing (events of one
+    transaction may arrive in any order) is cancelled at once instead of standing open for ever.
+    """
+
+    __tablename__ = "alerts_closed_subjects"
+
+    subject_type: str = Field(max_length=60, primary_key=True)
+    subject_id: str = Field(max_length=64, primary_key=True)
+    outcome: str = Field(max_length=40)
+    closed_on: date
+    as_of: datetime = Field(sa_type=AwareDateTime)

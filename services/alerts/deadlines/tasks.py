@@ -1,10 +1,16 @@
-"""The registry hears every service's ``deadline.scheduled`` and ``deadline.met``."""
+"""The registry hears every service's ``deadline.scheduled`` and ``deadline.met``, the ledger's campaigns and
+the closing of its cases."""
 
 from __future__ import annotations
 
 from services.alerts.deadlines import service
 from shared.data.database import AppSession
-from shared.events.contracts.ledger import DeadlineMet, DeadlineScheduled
+from shared.events.contracts.ledger import (
+    CampaignChanged,
+    CaseClosed,
+    DeadlineMet,
+    DeadlineScheduled,
+)
 from shared.events.envelope import Envelope
 from shared.runtime.tasks import event_handler
 
@@ -26,3 +32,18 @@ async def deadline_met(session: AppSession, envelope: Envelope) -> None:
     event = envelope.read(DeadlineMet)
     await service.record_met(session, key=event.key, met_on=event.met_on, late=event.late,
                              as_of=envelope.occurred_at, org_code=envelope.org_code, source=envelope.source)
+
+
+@event_handler("campaign.changed", name="deadlines.campaign")
+async def campaign_changed(session: AppSession, envelope: Envelope) -> None:
+    """Keep the campaign's phase dates as deadlines of the registry."""
+    await service.apply_campaign(session, event=envelope.read(CampaignChanged), as_of=envelope.occurred_at,
+                                 source=envelope.source)
+
+
+@event_handler("case.closed", name="deadlines.case_closed")
+async def case_closed(session: AppSession, envelope: Envelope) -> None:
+    """A case ended without approval: its deadlines still open are cancelled, not overdue for ever."""
+    event = envelope.read(CaseClosed)
+    await service.close_subject(session, subject_type="case", subject_id=str(event.case_id), outcome=event.outcome,
+                                closed_on=event.closed_on, org_code=event.org_code, as_of=envelope.occurred_at)

@@ -100,51 +100,63 @@ def _check_rows(rows: list[Any], department: Department) -> tuple[list[tuple[int
 
 async def receive(db: Database, *, department_code: str, raw_body: bytes, headers: Mapping[str, str],
                   cipher: FieldCipher, settings: AlertsSettings) -> WebhookReceipt:
-    """Verify a department's message and store its warnings; ``NotAuthenticated`` (401) says why not."""
+    """Verify a department's message and store its warnings; ``NotAuthenticated`` (401) says why not.
+
+    One transaction reads the department and checks the message, then stores it (one connection and
+    one commit a message); a refusal stores nothing there and is recorded in a transaction of its own.
+    """
     message_id = headers.get(HEADER_ID)
-    async with db.session(system_principal("alerts.webhook")) as session:
-        department = await DepartmentRepository(session).by_code(department_code)
-        secrets = await signing_secrets(session, department, cipher, clock.now()) if department else []
-        replayed = department is not None and message_id is not None and (await session.execute(
-            select(WebhookMessage.message_id).where(WebhookMessage.department_id == department.id,
-                                                    WebhookMessage.message_id == message_id[:200]))).first()
-    refuse = {"department": department, "department_code": department_code, "message_id": message_id}
-    if department is None:
-        raise await _refuse(db, reason="unknown department", **refuse)
-    if not message_id or len(message_id) > 200:
-        raise await _refuse(db, reason="webhook-id is missing or longer than 200 characters", **refuse)
-    try:
-        body = raw_body.decode("utf-8")
-        moment = message_time(headers.get(HEADER_TIMESTAMP), now=clock.now(),
-                              tolerance_seconds=settings.webhook_tolerance_seconds)
-        verify(secrets, message_id=message_id, moment=moment, signature_header=headers.get(HEADER_SIGNATURE),
-               body=body)
-    except (SignatureRefused, UnicodeDecodeError) as exc:
-        raise await _refuse(db, reason=str(exc) if isinstance(exc, SignatureRefused) else "body is not UTF-8",
-                            **refuse) from None
-    if replayed:
-        raise await _refuse(db, reason="webhook-id was already received (replay)", **refuse)
-    rows = _rows(body)
-    if len(rows) > settings.webhook_max_batch:
-        raise InvalidInput("body", f"at most {settings.webhook_max_batch} warnings a message")
-    good, bad = _check_rows(rows, department)
+    refuse: dict[str, Any] = {"department": None, "department_code": department_code, "message_id": message_id}
+    reason: str | None = None
     try:
         async with db.transaction(system_principal("alerts.webhook")) as session:
-            session.add(WebhookMessage(department_id=department.id, message_id=message_id,
-                                       org_code=department.org_code))
-            await session.flush()
-            results = await store_rows(session, department=department, message_id=message_id, rows=good,
-                                       cipher=cipher)
-            stored = sum(1 for *_, warning_id in results if warning_id is not None)
-            record = await session.get(WebhookMessage, (department.id, message_id))
-            record.stored, record.duplicates, record.rejected = stored, len(results) - stored, len(rows) - len(good)
+            department = refuse["department"] = await DepartmentRepository(session).by_code(department_code)
+            reason = await _refusal(session, department, message_id, raw_body, headers, cipher, settings)
+            if reason is None:
+                rows = _rows(raw_body.decode("utf-8"))
+                if len(rows) > settings.webhook_max_batch:
+                    raise InvalidInput("body", f"at most {settings.webhook_max_batch} warnings a message")
+                good, bad = _check_rows(rows, department)
+                results = await store_rows(session, department=department, message_id=message_id, rows=good,
+                                           cipher=cipher)
+                stored = sum(1 for *_, warning_id in results if warning_id is not None)
+                # Written once with its counts; its primary key still refuses a replay committed meanwhile,
+                # and the warnings of this transaction go with it.
+                session.add(WebhookMessage(department_id=department.id, message_id=message_id,
+                                           org_code=department.org_code, stored=stored,
+                                           duplicates=len(results) - stored, rejected=len(rows) - len(good)))
+                await session.flush()
     except IntegrityError:
         # The same message id committed meanwhile by a concurrent request: that one counts, this is a replay.
         raise await _refuse(db, reason="webhook-id was already received (replay)", **refuse) from None
+    if reason is not None:
+        raise await _refuse(db, reason=reason, **refuse)
     return WebhookReceipt(
         message_id=message_id, stored=stored, duplicates=len(results) - stored, rejected=bad,
         rows=[StoredRow(index=i, id=ext, warning_id=w, duplicate=w is None) for i, ext, w in results])
 
+
+async def _refusal(session, department: Department | None, message_id: str | None, raw_body: bytes,
+                   headers: Mapping[str, str], cipher: FieldCipher, settings: AlertsSettings) -> str | None:
+    """Why the message is refused (401), or None: unknown department, bad id, signature, time, replay."""
+    if department is None:
+        return "unknown department"
+    if not message_id or len(message_id) > 200:
+        return "webhook-id is missing or longer than 200 characters"
+    try:
+        body = raw_body.decode("utf-8")
+        moment = message_time(headers.get(HEADER_TIMESTAMP), now=clock.now(),
+                              tolerance_seconds=settings.webhook_tolerance_seconds)
+        verify(await signing_secrets(session, department, cipher, clock.now()), message_id=message_id,
+               moment=moment, signature_header=headers.get(HEADER_SIGNATURE), body=body)
+    except SignatureRefused as exc:
+        return str(exc)
+    except UnicodeDecodeError:
+        return "body is not UTF-8"
+    replayed = (await session.execute(
+        select(WebhookMessage.message_id).where(WebhookMessage.department_id == department.id,
+                                                WebhookMessage.message_id == message_id))).first()
+    return "webhook-id was already received (replay)" if replayed else None
 
 
 async def list_refusals(session, *, limit: int, offset: int) -> list[RefusalRead]:

@@ -8,6 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from services.intake.households import service
+from services.intake.households.announcement import (
+    HouseholdAnnouncementCreate,
+    announcement_prefix,
+)
 from services.intake.households.id_checks import Lookups
 from services.intake.households.repository import HouseholdFilter
 from services.intake.households.schemas import (
@@ -24,9 +28,22 @@ from services.intake.households.schemas import (
 )
 from shared.data.pagination import PageParams
 from shared.domain.enums import HouseholdKind, KeyTargetGroup
-from shared.domain.org_codes import LEADING_DIGITS_PATTERN, ORG_CODE_PATTERN
+from shared.domain.org_codes import (
+    LEADING_DIGITS_PATTERN,
+    ORG_CODE_PATTERN,
+    code_of_prefix,
+)
 from shared.errors import error_responses
-from shared.runtime.dependencies import AnyRole, Cipher, Revealer, Session, Writer
+from shared.runtime.dependencies import (
+    AnyRole,
+    Cipher,
+    DistrictAdmin,
+    Revealer,
+    Runtime,
+    Session,
+    Writer,
+)
+from shared.runtime.platform.schemas import JobAccepted, accepted
 
 router = APIRouter(tags=["households"])
 
@@ -137,3 +154,20 @@ async def remove_member(member_id: uuid.UUID, data: MemberRemoval, session: Sess
 async def reveal_member(member_id: uuid.UUID, session: Session, principal: Revealer,
                         cipher: Cipher) -> MemberReveal:
     return await service.reveal_member(session, principal=principal, member_id=member_id, cipher=cipher)
+
+
+@router.post("/households/announcement", status_code=202,
+             summary="Announce every household of a scope again to the other services (district admin), as a job",
+             description=("Republishes `household.changed` (`change`: `announced`) for every household under "
+                          "`org_prefix`, as it stands, with its live members' blind indexes: households "
+                          "registered before the indexes were announced, or whose events were pruned, become "
+                          "known to alerts' matching. Harmless to repeat: consumers keep the latest event. "
+                          "Answers `202` with a job id and a `Location` to poll (`GET /intake/jobs/{id}`): "
+                          "progress in households, then the report (`HouseholdAnnouncementReport`)."),
+             responses=error_responses(403, 422))
+async def announce_households(session: Session, principal: DistrictAdmin, body: HouseholdAnnouncementCreate,
+                              runtime: Runtime, response: Response) -> JobAccepted:
+    prefix = announcement_prefix(principal, body)
+    record = await runtime.jobs.submit(session, name="households.announce", org_code=code_of_prefix(prefix),
+                                       params={"org_prefix": prefix})
+    return accepted(response, runtime, record)

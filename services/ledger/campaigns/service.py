@@ -3,6 +3,10 @@
 No code knows a campaign's dates: every deadline and limit of the ledger reads them from here. The
 packaged ``campaigns.json`` holds the 2024 campaign as the work plan dates it; start-up copies what
 is missing into the table, and an admin's change stays (start-up never overwrites a stored row).
+
+Every campaign seeded, added or changed is announced as ``campaign.changed`` in the same transaction
+(the alerts service keeps its phase dates in the deadline registry); ``announce_all`` announces every
+stored campaign again, for campaigns stored before the event existed.
 """
 
 from __future__ import annotations
@@ -26,10 +30,13 @@ from services.ledger.campaigns.schemas import (
 from shared.data.database import AppSession
 from shared.domain.clock import clock
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.events.contracts.ledger import CampaignChanged
+from shared.events.outbox import publish, publish_all
 from shared.security.auth import Principal
 
 PACKAGED_FILE = Path(__file__).parent / "campaigns.json"
 ORG_CODE_LENGTH = 12
+SOURCE = "ledger"
 
 
 def packaged_campaigns() -> list[CampaignCreate]:
@@ -45,6 +52,24 @@ def _row(data: CampaignCreate, *, origin: str, by: str) -> Campaign:
                     updated_by=by)
 
 
+def campaign_changed(campaign: Campaign, *, change: str) -> CampaignChanged:
+    return CampaignChanged(campaign_id=campaign.id, code=campaign.code, name=campaign.name, year=campaign.year,
+                           region=campaign.region, org_code=campaign.org_code, starts_on=campaign.starts_on,
+                           mobilisation_by=campaign.mobilisation_by, visits_confirmed_by=campaign.visits_confirmed_by,
+                           visits_checked_by=campaign.visits_checked_by, rectification_by=campaign.rectification_by,
+                           rectification_final_by=campaign.rectification_final_by, change=change)
+
+
+async def announce(session: AppSession, campaign: Campaign, *, change: str) -> None:
+    await publish(session, campaign_changed(campaign, change=change), org_code=campaign.org_code, source=SOURCE)
+
+
+async def announce_all(session: AppSession) -> int:
+    """Announce every stored campaign as it stands (idempotent for consumers: the latest event holds)."""
+    campaigns = await CampaignRepository(session).all()
+    await publish_all(session, [(campaign_changed(c, change="announced"), c.org_code) for c in campaigns],
+                      source=SOURCE)
+    return len(campaigns)
 
 async def seed_packaged(session: AppSession) -> int:
     """Copy packaged campaigns missing from the table; returns how many were added. Safe to rerun.
@@ -57,7 +82,10 @@ async def seed_packaged(session: AppSession) -> int:
     for data in packaged_campaigns():
         stored = await repository.find(data.code, data.region)
         if stored is None:
-            repository.add(_row(data, origin="packaged", by="system:ledger.seed_campaigns"))
+            campaign = _row(data, origin="packaged", by="system:ledger.seed_campaigns")
+            repository.add(campaign)
+            await session.flush()
+            await announce(session, campaign, change="seeded")
             added += 1
             continue
         for clock_name in PROCEDURE_CLOCKS:
@@ -92,6 +120,7 @@ async def create_campaign(session: AppSession, *, principal: Principal, data: Ca
     campaign = _row(data, origin="admin", by=principal.user_id)
     repository.add(campaign)
     await session.flush()
+    await announce(session, campaign, change="created")
     return campaign_read(campaign)
 
 
@@ -112,6 +141,7 @@ async def update_campaign(session: AppSession, *, principal: Principal, campaign
         setattr(campaign, name, getattr(value, "value", value))
     campaign.updated_by, campaign.updated_at = principal.user_id, clock.now()
     await session.flush()
+    await announce(session, campaign, change="updated")
     return campaign_read(campaign)
 
 

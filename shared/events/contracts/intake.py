@@ -237,7 +237,7 @@ class HouseholdChanged(EventPayload):
     household_kinds: list[code_of(HouseholdKind)]
     risk_status: code_of(RiskStatus) | None
     member_count: int
-    change: str  # created | updated | deleted
+    change: str  # created | updated | deleted | announced (republished as it stands, by households.announce)
     # The blind indexes of the live members' ID numbers (HMAC-SHA256 under the deployment's blind-index
     # key, ``FieldCipher.blind_index(number, purpose="id_number")``): the alerts service matches a
     # department warning to its household by them, so no clear ID number crosses a service boundary.

@@ -219,3 +219,43 @@ class CaseClosed(EventPayload):
         "monitoring_type": "marginal",
         "reason": None,
     }
+
+
+@contract("campaign.changed", 1)
+class CampaignChanged(EventPayload):
+    """A campaign as it now stands: seeded from the packaged file, added or changed by a district admin,
+    or announced again by the ``campaigns.announce`` job. The latest event of a campaign holds.
+
+    ``org_code`` is the campaign region's own org unit; the phase dates are those of the campaign's
+    time plan (行动时间安排), and ``rectification_final_by`` the latest a rectification may be extended to.
+    """
+
+    campaign_id: uuid.UUID
+    code: str
+    name: str
+    year: int
+    region: str
+    org_code: str
+    starts_on: date
+    mobilisation_by: date
+    visits_confirmed_by: date
+    visits_checked_by: date
+    rectification_by: date
+    rectification_final_by: date
+    change: str  # seeded | created | updated | announced
+
+    example = {
+        "campaign_id": "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+        "code": "2024",
+        "name": "大走访大排查大整改",
+        "year": 2024,
+        "region": "500151",
+        "org_code": "500151000000",
+        "starts_on": "2024-08-23",
+        "mobilisation_by": "2024-08-25",
+        "visits_confirmed_by": "2024-09-12",
+        "visits_checked_by": "2024-09-20",
+        "rectification_by": "2024-09-20",
+        "rectification_final_by": "2024-10-31",
+        "change": "updated",
+    }
