@@ -168,7 +168,7 @@ async def match_by_hand(session: AppSession, *, principal: Principal, warning_id
         raise Conflict(f"the warning is {warning.state}, not waiting to be matched")
     household = await HouseholdIndexRepository(session).household(household_id)
     if household is None or household.removed:
-        raise InvalidInput("body.household_id", "no household of that id is known in your scope")
+        raise NotFound(f"no household {household_id} is known in your scope")
     if not covers(warning.org_code, household.org_code):
         raise InvalidInput("body.household_id", f"the household lies outside the warning's unit {warning.org_code}")
     await _match(session, warning, household_id=household.household_id, org_code=household.org_code,

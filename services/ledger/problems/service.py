@@ -152,7 +152,7 @@ async def create_problem(session: AppSession, *, principal: Principal, data: Pro
             raise InvalidInput("body.household_id", "a household-level problem names its household")
         household = await HouseholdViewRepository(session).get(data.household_id)
         if household is None:
-            raise InvalidInput("body.household_id", "the ledger has heard of no such household in your scope")
+            raise NotFound(f"the ledger has heard of no household {data.household_id} in your scope")
         org_code = household.org_code
     else:
         expected = "village" if data.level == ProblemLevel.VILLAGE else "township"
