@@ -391,7 +391,8 @@ async def test_the_checklist_answers_from_the_data_what_it_can_and_records_what_
     known = {f["key"]: f["count"] for f in items["counts_known"]["figures"]}
     assert (known["poverty_alleviated"], known["monitored"], known["monitored.people"]) == (2, 1, 2)
     unresolved = {f["key"]: f["count"] for f in items["unresolved"]["figures"]}
-    assert unresolved == {"unresolved": 1, "unresolved.no_labour": 0, "unresolved.illness": 1}
+    assert unresolved == {"unresolved": 1, "unresolved.excluding_no_labour": 1, "unresolved.no_labour": 0,
+                          "unresolved.illness": 1}
     assert items["leaflets"]["source"] == "village"
     assert items["leaflets"]["answer"]["answer"] == "两类明白纸已发放到户"
     assert items["secretary_visits"]["answer"] is None
@@ -477,7 +478,8 @@ async def test_the_checklist_answers_plans_labour_and_yearly_assessments_from_th
                                             "plans.no_labour.uncovered": 1}
     # The 农户类型 the cases decided, not the register's 一般农户: as GET /ledger/households shows it.
     assert (items["counts_known"]["monitored"], items["counts_known"]["poverty_alleviated"]) == (5, 0)
-    assert (items["unresolved"]["unresolved"], items["unresolved"]["unresolved.no_labour"]) == (5, 2)
+    assert (items["unresolved"]["unresolved"], items["unresolved"]["unresolved.no_labour"],
+            items["unresolved"]["unresolved.excluding_no_labour"]) == (5, 2, 3)
     assert listed["total"] == 5 and {h["category"] for h in listed["items"]} == {"monitored_unresolved"}
     assert late["id"] in {h["household_id"] for h in listed["items"]} and by_register["total"] == 0
     assert township_items["plans_10_days"] == items["plans_10_days"]

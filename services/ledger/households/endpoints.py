@@ -43,12 +43,16 @@ async def household_filter(
                     "decided, else the register's, as each item's `category`")] = None,
     labour: Annotated[str | None, Query(pattern="^(has_labour|weak_labour|no_labour|unknown)$",
                                         description="the labour capacity of the latest visit's members")] = None,
+    without_labour: Annotated[bool | None, Query(
+        description="true: a whole household without labour capacity; false: every other household (those "
+                    "not visited yet too)")] = None,
 ) -> HouseholdFilter:
     return HouseholdFilter(org=org, removed=removed, kind=kind.value if kind else None,
                            risk_status=risk_status.value if risk_status else None, income_class=income_class,
                            visited_from=visited_from, visited_to=visited_to, method=method.value if method else None,
                            key_target=key_target, risk_cause=risk_cause.value if risk_cause else None,
-                           category=tuple(c.value for c in category) if category else None, labour=labour)
+                           category=tuple(c.value for c in category) if category else None, labour=labour,
+                           without_labour=without_labour)
 
 
 @router.get("", summary="Households as the ledger knows them (from intake's and income's events)",

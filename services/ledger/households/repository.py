@@ -16,6 +16,7 @@ from shared.domain.clock import SHANGHAI
 from shared.domain.enums import HouseholdKind, LedgerHouseholdCategory, RiskStatus
 
 NO_KEY_TARGET = ("", ",none,")
+NO_LABOUR = "no_labour"  # households.service.NO_LABOUR: every member has lost labour capacity or has none
 
 
 def _start_of(day: date) -> datetime:
@@ -68,6 +69,7 @@ class HouseholdFilter:
     risk_cause: str | None = None
     category: tuple[str, ...] | None = None  # 农户类型 now (any of these): cases' decision, else the register's
     labour: str | None = None
+    without_labour: bool | None = None  # true: the whole household without labour capacity; false: any other
 
     def apply(self, query: Select) -> Select:
         if self.org:
@@ -94,6 +96,10 @@ class HouseholdFilter:
             query = query.where(category_expression().in_(list(self.category)))
         if self.labour is not None:
             query = query.where(LedgerHousehold.labour == self.labour)
+        if self.without_labour is not None:
+            none_able = LedgerHousehold.labour == NO_LABOUR
+            query = query.where(none_able if self.without_labour else
+                                LedgerHousehold.labour.is_(None) | (LedgerHousehold.labour != NO_LABOUR))
         return query
 
 

@@ -62,8 +62,8 @@ QUESTIONS = (
              "is a protective (保障性) measure in the current assistance plan; 低保/特困 granted outside a plan "
              "are not in the data"),
     Question("unresolved", "未消除风险的户（整户无劳兜底户除外）有多少，风险为何未消除", "data",
-             "by the household's status now; the whole households without labour capacity among them are "
-             "given apart, to be left out; causes are those the latest visit found"),
+             "by the household's status now; whole households without labour capacity are those whose latest "
+             "visit found no member able to work; causes are those the latest visit found"),
     Question("low_income_group", "低收入组脱贫户有多少", "data",
              "by the latest income assessment the ledger heard of (income class), not the city's roster"),
     Question("leaflets", "两类“明白纸”是否发放到户", "village"),
@@ -124,9 +124,12 @@ def _figures(code: str, prefix: str, c: dict[str, int], campaign: Campaign) -> l
     if code == "unresolved":
         figures = [Figure(key="unresolved", label="未消除风险户", count=c.get("unresolved", 0),
                           link=link("/ledger/households", **households, **unresolved)),
-                   Figure(key="unresolved.no_labour", label="其中整户无劳动能力（不计入）",
+                   Figure(key="unresolved.excluding_no_labour", label="未消除风险户（整户无劳动能力户除外）",
+                          count=c.get("unresolved.excluding_no_labour", 0),
+                          link=link("/ledger/households", **households, **unresolved, without_labour=False)),
+                   Figure(key="unresolved.no_labour", label="其中整户无劳动能力户",
                           count=c.get("unresolved.no_labour", 0),
-                          link=link("/ledger/households", **households, **unresolved, labour="no_labour"))]
+                          link=link("/ledger/households", **households, **unresolved, without_labour=True))]
         return figures + [Figure(key=f"unresolved.{cause.value}", label=f"其中{cause.label}",
                                  count=c[f"unresolved.{cause.value}"],
                                  link=link("/ledger/households", **households, **unresolved, risk_cause=cause.value))

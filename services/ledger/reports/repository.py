@@ -109,7 +109,9 @@ class ReportRepository:
                    func.count().filter(unresolved).label("unresolved"),
                    *(func.count().filter(where(category=unresolved_only, risk_cause=cause.value))
                      .label(f"unresolved.{cause.value}") for cause in RiskCause),
-                   func.count().filter(where(category=unresolved_only, labour="no_labour"))
+                   func.count().filter(where(category=unresolved_only, without_labour=False))
+                   .label("unresolved.excluding_no_labour"),
+                   func.count().filter(where(category=unresolved_only, without_labour=True))
                    .label("unresolved.no_labour"),
                    func.count().filter(where(category=MONITORED_CATEGORIES, labour="has_labour"))
                    .label("monitored.has_labour"),
