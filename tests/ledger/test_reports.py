@@ -249,6 +249,8 @@ async def test_the_page_opens_from_a_short_lived_link_draws_its_charts_and_holds
     assert "default-src 'none'" in page.headers["content-security-policy"]
     assert "no-store" in page.headers["cache-control"]
     assert html.count("<svg") == 3 and "<script" not in html
+    assert "0/3（0%）" in html  # rectification: items done of the items, not the items of themselves
+    assert 'viewBox="0 0 ' in html and '"Noto Sans CJK SC"' in html and '"Microsoft YaHei"' in html
     for name in ("石鱼村", "永胜村", "团结村", "走访完成率", "整改逾期未完成"):
         assert name in html
     assert built["troubled"]["members"][0]["name"] in html  # the overdue list names the head
@@ -389,13 +391,15 @@ async def test_the_checklist_answers_from_the_data_what_it_can_and_records_what_
     known = {f["key"]: f["count"] for f in items["counts_known"]["figures"]}
     assert (known["poverty_alleviated"], known["monitored"], known["monitored.people"]) == (2, 1, 2)
     unresolved = {f["key"]: f["count"] for f in items["unresolved"]["figures"]}
-    assert unresolved == {"unresolved": 1, "unresolved.illness": 1}
+    assert unresolved == {"unresolved": 1, "unresolved.excluding_no_labour": 1, "unresolved.no_labour": 0,
+                          "unresolved.illness": 1}
     assert items["leaflets"]["source"] == "village"
     assert items["leaflets"]["answer"]["answer"] == "两类明白纸已发放到户"
     assert items["secretary_visits"]["answer"] is None
-    pending = {code for code, item in items.items() if item["source"] == "pending"}
-    assert pending == {"plans_10_days", "development_measure", "one_plan_one_helper", "risk_assessment_yearly"}
-    assert all(items[code]["note"] for code in pending)
+    assert {item["source"] for item in items.values()} == {"data", "village"}
+    assert {code for code, item in items.items() if item["source"] == "village"} == {
+        "leaflets", "secretary_visits", "systemic_risk"}
+    assert all(item["figures"] for item in items.values() if item["source"] == "data")
     assert {f["key"]: f["count"] for f in items["identification_15_days"]["figures"]} == {"cases.overdue": 0}
     whole = {f["key"]: f["count"] for f in township_sheet["basic"]}
     assert whole == {"households": 7, "people": 14} and township_sheet["village"] is None
@@ -409,4 +413,90 @@ async def test_the_checklist_answers_from_the_data_what_it_can_and_records_what_
     detail = [list(r) for r in book["石鱼村"].iter_rows(values_only=True)]
     assert detail[1] == ["问题", "来源", "数值", "说明", "清单（API查询）"]
     assert any(r[1] == "村填报" and r[3].startswith("两类明白纸已发放到户（王小村") for r in detail[2:])
-    assert any(r[1] == "待数据" for r in detail[2:])
+    assert any(r[1] == "数据" and r[3] == "超过时限制定的帮扶计划" and r[4].startswith("/ledger/plans?")
+               for r in detail[2:])
+
+
+async def checklist_of(system, org: str, headers: dict) -> tuple[dict, dict[str, dict[str, int]]]:
+    response = await system.client.get("/ledger/reports/checklist", params={"org": org}, headers=headers)
+    assert response.status_code == 200, response.text
+    sheet = response.json()
+    return sheet, {item["code"]: {f["key"]: f["count"] for f in item["figures"]} for item in sheet["items"]}
+
+
+async def test_the_checklist_answers_plans_labour_and_yearly_assessments_from_the_data_with_their_lists(ledger):
+    """Five identified households (the register still says 一般农户): a plan drawn up late, one without a
+    development measure, two whole households without labour (one covered), one without a plan."""
+    from tests.ledger.test_assistance import (
+        DEVELOPMENT,
+        PROTECTIVE,
+        assessment,
+        daily_scan,
+        identified,
+        no_labour_members,
+        on,
+        plan_body,
+        post_plan,
+    )
+    from tests.ledger.test_cases import cadre
+
+    late, late_case = await identified(ledger)
+    _, no_development_case = await identified(ledger)
+    _, uncovered_case = await identified(ledger, members=no_labour_members())
+    _, covered_case = await identified(ledger, members=no_labour_members())
+    unplanned, _ = await identified(ledger)
+    with on("2024-09-20"):
+        await post_plan(ledger, plan_body(no_development_case, measures=[PROTECTIVE]))
+        await post_plan(ledger, plan_body(uncovered_case, measures=[DEVELOPMENT]))
+        await post_plan(ledger, plan_body(covered_case, measures=[PROTECTIVE]))
+    with on("2024-09-28"):
+        await post_plan(ledger, plan_body(late_case, drawn_up_on="2024-09-28"))
+    await ledger.settle()
+
+    with on("2024-09-30"):
+        sheet, items = await checklist_of(ledger, VILLAGE, staff(ledger))
+        township_sheet, township_items = await checklist_of(ledger, TOWNSHIP, staff(ledger))
+        pairs = [(sheet["org_code"], f) for item in sheet["items"] for f in item["figures"]] + [
+            (township_sheet["org_code"], f) for item in township_sheet["items"] for f in item["figures"]]
+        assert await assert_figures_link_their_rows(ledger, pairs, staff(ledger)) > 40
+        listed = (await ledger.client.get("/ledger/households", headers=staff(ledger),
+                                          params={"org": VILLAGE, "category": "monitored_unresolved"})).json()
+        by_register = (await ledger.client.get("/ledger/households", headers=staff(ledger),
+                                               params={"org": VILLAGE, "kind": "monitored"})).json()
+        missing = (await ledger.client.get("/ledger/cases", headers=staff(ledger),
+                                           params={"org": VILLAGE, "plan_overdue": "true"})).json()
+    with on("2024-09-25"):
+        _, before_due = await checklist_of(ledger, VILLAGE, staff(ledger))
+
+    assert items["plans_10_days"] == {"plans.late": 1, "unplanned.missing_overdue": 1}
+    assert before_due["plans_10_days"]["unplanned.missing_overdue"] == 0  # its plan is due on the 26th
+    assert [c["household_id"] for c in missing["items"]] == [unplanned["id"]]
+    assert items["one_plan_one_helper"] == {"unplanned.missing": 1}
+    assert items["development_measure"]["monitored.has_labour"] == 3
+    assert items["development_measure"]["plans.no_development_measure"] == 1
+    assert items["no_labour_protected"] == {"monitored.no_labour": 2, "plans.no_labour.covered": 1,
+                                            "plans.no_labour.uncovered": 1}
+    # The 农户类型 the cases decided, not the register's 一般农户: as GET /ledger/households shows it.
+    assert (items["counts_known"]["monitored"], items["counts_known"]["poverty_alleviated"]) == (5, 0)
+    assert (items["unresolved"]["unresolved"], items["unresolved"]["unresolved.no_labour"],
+            items["unresolved"]["unresolved.excluding_no_labour"]) == (5, 2, 3)
+    assert listed["total"] == 5 and {h["category"] for h in listed["items"]} == {"monitored_unresolved"}
+    assert late["id"] in {h["household_id"] for h in listed["items"]} and by_register["total"] == 0
+    assert township_items["plans_10_days"] == items["plans_10_days"]
+    assert all(sheet_item["source"] == "data" for sheet_item in sheet["items"]
+               if sheet_item["code"] in {"plans_10_days", "development_measure", "one_plan_one_helper",
+                                         "risk_assessment_yearly", "no_labour_protected"})
+
+    await daily_scan(ledger, "2025-03-17")  # half a year after approval: each case owes a yearly assessment
+    with on("2025-09-10"):
+        recorded = await ledger.client.post("/ledger/assessments", json=assessment(late_case, "2025-09-10"),
+                                            headers=cadre(ledger))
+        assert recorded.status_code == 201, recorded.text
+        _, in_time = await checklist_of(ledger, VILLAGE, staff(ledger))
+    with on("2025-09-20"):
+        sheet, items = await checklist_of(ledger, VILLAGE, staff(ledger))
+        pairs = [(sheet["org_code"], f) for item in sheet["items"] if item["code"] == "risk_assessment_yearly"
+                 for f in item["figures"]]
+        assert await assert_figures_link_their_rows(ledger, pairs, staff(ledger)) == 2
+    assert in_time["risk_assessment_yearly"] == {"follow_ups.owed": 5, "follow_ups.overdue": 0}
+    assert items["risk_assessment_yearly"] == {"follow_ups.owed": 5, "follow_ups.overdue": 4}

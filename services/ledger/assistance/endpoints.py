@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from services.ledger.assistance import service
-from services.ledger.assistance.repository import PlanFilter
+from services.ledger.assistance.repository import FollowUpFilter, PlanFilter
 from services.ledger.assistance.schemas import (
     AssessmentCreate,
     AssessmentPage,
@@ -21,6 +21,7 @@ from services.ledger.assistance.schemas import (
 )
 from services.ledger.rectifications.service import workday_calendar
 from shared.data.pagination import PageParams
+from shared.domain.clock import clock
 from shared.errors import error_responses
 from shared.runtime.dependencies import AnyRole, Runtime, Session, Writer
 
@@ -35,8 +36,13 @@ async def plan_filter(
     flagged: Annotated[bool | None, Query(description="true: the current revision breaks the labour-capacity "
                                                       "rule")] = None,
     late: Annotated[bool | None, Query(description="true: drawn up after its due day")] = None,
+    labour: Annotated[str | None, Query(pattern="^(has_labour|weak_labour|no_labour|unknown)$",
+                                        description="the household's labour capacity the plan was weighed on")
+                      ] = None,
+    flag: Annotated[str | None, Query(pattern="^(no_development_measure|no_protective_cover)$",
+                                      description="the current revision carries this flag")] = None,
 ) -> PlanFilter:
-    return PlanFilter(org=org, household_id=household_id, flagged=flagged, late=late)
+    return PlanFilter(org=org, household_id=household_id, flagged=flagged, late=late, labour=labour, flag=flag)
 
 
 @router.post("/plans", status_code=status.HTTP_201_CREATED,
@@ -87,8 +93,13 @@ async def list_assessments(session: Session, _: AnyRole, page: PageParams, org: 
 
 
 @router.get("/follow-ups", summary="What identified cases owe: the next assessment, and the flagged 2-year reviews",
-            description="`flagged=true`: unresolved past the 2-year mark and not reviewed yet (户户过筛).",
+            description=("`flagged=true`: unresolved past the 2-year mark and not reviewed yet (户户过筛). "
+                         "`assessment_owed=true`: a yearly assessment announced and not yet made, the case "
+                         "unresolved; `assessment_overdue=true`: owed past its due day."),
             responses=error_responses(422))
 async def list_follow_ups(session: Session, _: AnyRole, page: PageParams, org: OrgPrefix = None,
-                          flagged: bool | None = None) -> FollowUpPage:
-    return await service.list_follow_ups(session, org=org, flagged=flagged, limit=page.limit, offset=page.offset)
+                          flagged: bool | None = None, assessment_owed: bool | None = None,
+                          assessment_overdue: bool | None = None) -> FollowUpPage:
+    criteria = FollowUpFilter(org=org, flagged=flagged, assessment_owed=assessment_owed,
+                              assessment_overdue=assessment_overdue, today=clock.today())
+    return await service.list_follow_ups(session, criteria=criteria, limit=page.limit, offset=page.offset)

@@ -28,10 +28,16 @@ class PlanFilter:
     household_id: uuid.UUID | None = None
     flagged: bool | None = None
     late: bool | None = None
+    labour: str | None = None  # the household's labour capacity the current revision was weighed on
+    flag: str | None = None  # the current revision carries this flag
 
     def apply(self, query: Select) -> Select:
         if self.org:
             query = query.where(AssistancePlan.org_code.startswith(self.org))
+        if self.labour is not None:
+            query = query.where(AssistancePlan.labour == self.labour)
+        if self.flag is not None:
+            query = query.where(AssistancePlan.flags.contains(f",{self.flag},"))
         if self.household_id is not None:
             query = query.where(AssistancePlan.household_id == self.household_id)
         if self.flagged is not None:
@@ -40,6 +46,35 @@ class PlanFilter:
             query = query.where(has_flags if self.flagged else ~has_flags)
         if self.late is not None:
             query = query.where(AssistancePlan.late.is_(self.late))
+        return query
+
+
+@dataclass(frozen=True)
+class FollowUpFilter:
+    """Which follow-ups a list shows: ``flagged`` (awaiting the 2-year review), ``assessment_owed`` (a yearly
+    assessment announced and not yet made, the case unresolved), ``assessment_overdue`` (owed past its due
+    day on ``today``)."""
+
+    org: str | None = None
+    flagged: bool | None = None
+    assessment_owed: bool | None = None
+    assessment_overdue: bool | None = None
+    today: date | None = None
+
+    def apply(self, query: Select) -> Select:
+        if self.org:
+            query = query.where(CaseFollowUp.org_code.startswith(self.org))
+        if self.flagged is not None:
+            # Flagged: past the 2-year mark unresolved, and not reviewed yet.
+            awaiting = (CaseFollowUp.review_flagged_on.is_not(None) & CaseFollowUp.reviewed_on.is_(None)
+                        & CaseFollowUp.resolved_on.is_(None))
+            query = query.where(awaiting if self.flagged else ~awaiting)
+        owed = CaseFollowUp.assessment_due_on.is_not(None) & CaseFollowUp.resolved_on.is_(None)
+        if self.assessment_owed is not None:
+            query = query.where(owed if self.assessment_owed else ~owed)
+        if self.assessment_overdue is not None and self.today is not None:
+            overdue = owed & (CaseFollowUp.assessment_due_on < self.today)
+            query = query.where(overdue if self.assessment_overdue else ~overdue)
         return query
 
 
@@ -103,18 +138,9 @@ class AssistanceRepository:
             query = query.with_for_update()
         return (await self.session.scalars(query)).first()
 
-    async def follow_ups(self, *, org: str | None, flagged: bool | None, limit: int,
+    async def follow_ups(self, criteria: FollowUpFilter, *, limit: int,
                          offset: int) -> tuple[Sequence[CaseFollowUp], int]:
-        def narrowed(query: Select) -> Select:
-            if org:
-                query = query.where(CaseFollowUp.org_code.startswith(org))
-            if flagged is not None:
-                # Flagged: past the 2-year mark unresolved, and not reviewed yet.
-                awaiting = (CaseFollowUp.review_flagged_on.is_not(None) & CaseFollowUp.reviewed_on.is_(None)
-                            & CaseFollowUp.resolved_on.is_(None))
-                query = query.where(awaiting if flagged else ~awaiting)
-            return query
-
+        narrowed = criteria.apply
         total = (await self.session.execute(narrowed(select(func.count()).select_from(CaseFollowUp)))).scalar_one()
         rows = await self.session.scalars(narrowed(select(CaseFollowUp))
                                           .order_by(CaseFollowUp.identified_on, CaseFollowUp.case_id)

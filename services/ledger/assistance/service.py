@@ -34,6 +34,7 @@ from services.ledger.assistance.models import (
 from services.ledger.assistance.repository import (
     IDENTIFIED,
     AssistanceRepository,
+    FollowUpFilter,
     PlanFilter,
 )
 from services.ledger.assistance.schemas import (
@@ -458,11 +459,10 @@ def follow_up_read(row: CaseFollowUp, today: date) -> FollowUpRead:
                         and row.assessment_due_on < today)
 
 
-async def list_follow_ups(session: AppSession, *, org: str | None, flagged: bool | None, limit: int,
+async def list_follow_ups(session: AppSession, *, criteria: FollowUpFilter, limit: int,
                           offset: int) -> FollowUpPage:
-    rows, total = await AssistanceRepository(session).follow_ups(org=org, flagged=flagged, limit=limit,
-                                                                 offset=offset)
-    today = clock.today()
+    rows, total = await AssistanceRepository(session).follow_ups(criteria, limit=limit, offset=offset)
+    today = criteria.today or clock.today()
     return FollowUpPage(items=[follow_up_read(r, today) for r in rows], total=total, limit=limit, offset=offset)
 
 

@@ -75,9 +75,13 @@ async def case_filter(
     household_id: uuid.UUID | None = None,
     green_channel: Annotated[bool | None, Query(description="true: the cases using the green channel")] = None,
     overdue: Annotated[bool | None, Query(description="true: open past the due day, or closed after it")] = None,
+    has_plan: Annotated[bool | None, Query(description="identified cases with (true) or without (false) an "
+                                                       "assistance plan (一户一策)")] = None,
+    plan_overdue: Annotated[bool | None, Query(description="true: identified cases with no plan past the plan's "
+                                                           "due day")] = None,
 ) -> CaseFilter:
     return CaseFilter(org=org, kind=kind, state=state, household_id=household_id, green_channel=green_channel,
-                      overdue=overdue, today=clock.today())
+                      overdue=overdue, today=clock.today(), has_plan=has_plan, plan_overdue=plan_overdue)
 
 
 @router.get("/cases", summary="Cases in your scope, filtered and paged", responses=error_responses(422))

@@ -9,11 +9,13 @@ from datetime import date
 
 from sqlalchemy import Select, func, or_, select
 
+from services.ledger.assistance.models import AssistancePlan
 from services.ledger.cases.models import Case, CaseStep, HouseholdMonitoring
 from services.ledger.households.models import LedgerSourceEvent
 from shared.data.database import AppSession
 
 NOTICE_STATES = ("under_notice", "objected")
+IDENTIFIED = "identified"
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class CaseFilter:
     green_channel: bool | None = None
     overdue: bool | None = None
     today: date | None = None
+    has_plan: bool | None = None  # identified cases with (true) or without (false) an assistance plan
+    plan_overdue: bool | None = None  # true: identified, no plan, its plan's due day passed on ``today``
 
     def apply(self, query: Select) -> Select:
         if self.org:
@@ -42,6 +46,14 @@ class CaseFilter:
             late = (Case.due_on.is_not(None)
                     & or_(Case.closed_on.is_(None) & (Case.due_on < self.today), Case.closed_on > Case.due_on))
             query = query.where(late if self.overdue else ~late)
+        if self.has_plan is not None or self.plan_overdue is not None:
+            planned = select(AssistancePlan.id).where(AssistancePlan.case_id == Case.id).exists()
+            query = query.where(Case.outcome == IDENTIFIED)
+            if self.has_plan is not None:
+                query = query.where(planned if self.has_plan else ~planned)
+            if self.plan_overdue is not None and self.today is not None:
+                missing = ~planned & Case.plan_due_on.is_not(None) & (Case.plan_due_on < self.today)
+                query = query.where(missing if self.plan_overdue else ~missing)
         return query
 
 

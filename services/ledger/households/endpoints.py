@@ -12,7 +12,13 @@ from services.ledger.households import service
 from services.ledger.households.repository import HouseholdFilter
 from services.ledger.households.schemas import LedgerHouseholdPage, LedgerHouseholdRead
 from shared.data.pagination import PageParams
-from shared.domain.enums import HouseholdKind, RiskCause, RiskStatus, VerificationMethod
+from shared.domain.enums import (
+    HouseholdKind,
+    LedgerHouseholdCategory,
+    RiskCause,
+    RiskStatus,
+    VerificationMethod,
+)
 from shared.errors import error_responses
 from shared.runtime.dependencies import AnyRole, DistrictAdmin, Runtime, Session
 from shared.runtime.platform.schemas import JobAccepted, accepted
@@ -32,11 +38,21 @@ async def household_filter(
     key_target: Annotated[bool | None, Query(description="true: the latest visit named one of the 10类重点对象")
                           ] = None,
     risk_cause: Annotated[RiskCause | None, Query(description="a risk cause the latest visit found")] = None,
+    category: Annotated[list[LedgerHouseholdCategory] | None, Query(
+        description="农户类型 now, any of those named (repeat the parameter): the status the household's cases "
+                    "decided, else the register's, as each item's `category`")] = None,
+    labour: Annotated[str | None, Query(pattern="^(has_labour|weak_labour|no_labour|unknown)$",
+                                        description="the labour capacity of the latest visit's members")] = None,
+    without_labour: Annotated[bool | None, Query(
+        description="true: a whole household without labour capacity; false: every other household (those "
+                    "not visited yet too)")] = None,
 ) -> HouseholdFilter:
     return HouseholdFilter(org=org, removed=removed, kind=kind.value if kind else None,
                            risk_status=risk_status.value if risk_status else None, income_class=income_class,
                            visited_from=visited_from, visited_to=visited_to, method=method.value if method else None,
-                           key_target=key_target, risk_cause=risk_cause.value if risk_cause else None)
+                           key_target=key_target, risk_cause=risk_cause.value if risk_cause else None,
+                           category=tuple(c.value for c in category) if category else None, labour=labour,
+                           without_labour=without_labour)
 
 
 @router.get("", summary="Households as the ledger knows them (from intake's and income's events)",

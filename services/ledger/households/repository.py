@@ -7,13 +7,16 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, and_, delete, func, not_, select, tuple_
+from sqlalchemy import Select, and_, case, delete, func, not_, select, tuple_
 
+from services.ledger.cases.models import HouseholdMonitoring
 from services.ledger.households.models import LedgerHousehold, LedgerSourceEvent
 from shared.data.database import AppSession
 from shared.domain.clock import SHANGHAI
+from shared.domain.enums import HouseholdKind, LedgerHouseholdCategory, RiskStatus
 
 NO_KEY_TARGET = ("", ",none,")
+NO_LABOUR = "no_labour"  # households.service.NO_LABOUR: every member has lost labour capacity or has none
 
 
 def _start_of(day: date) -> datetime:
@@ -24,6 +27,30 @@ def is_key_target():
     """The latest visit named at least one of the 10类重点对象 (not only ``none``)."""
     column = LedgerHousehold.visit_key_target_groups
     return and_(column.is_not(None), not_(column.in_(NO_KEY_TARGET)))
+
+
+def category_expression():
+    """The household's 农户类型 now, in SQL: its cases' decision, else the register's (as ``ledger_category``).
+
+    The same rule as :func:`services.ledger.households.service.ledger_category`, so a list filtered by
+    ``category`` holds exactly the households whose ``category`` the list shows; NULL when unknown.
+    """
+    decided = (select(HouseholdMonitoring.category)
+               .where(HouseholdMonitoring.household_id == LedgerHousehold.household_id)
+               .correlate(LedgerHousehold).scalar_subquery())
+    kinds = func.coalesce(LedgerHousehold.household_kinds, "")
+    monitored = kinds.contains(f",{HouseholdKind.MONITORED.value},")
+    return func.coalesce(decided, case(
+        (monitored & (LedgerHousehold.risk_status == RiskStatus.RESOLVED.value),
+         LedgerHouseholdCategory.MONITORED_RESOLVED.value),
+        (monitored, LedgerHouseholdCategory.MONITORED_UNRESOLVED.value),
+        (kinds.contains(f",{HouseholdKind.POVERTY_ALLEVIATED.value},"), LedgerHouseholdCategory.POVERTY_ALLEVIATED.value),
+        (kinds != "", LedgerHouseholdCategory.GENERAL.value),
+        else_=None))
+
+
+MONITORED_CATEGORIES = (LedgerHouseholdCategory.MONITORED_RESOLVED.value,
+                        LedgerHouseholdCategory.MONITORED_UNRESOLVED.value)
 
 
 @dataclass(frozen=True)
@@ -40,6 +67,9 @@ class HouseholdFilter:
     method: str | None = None
     key_target: bool | None = None
     risk_cause: str | None = None
+    category: tuple[str, ...] | None = None  # 农户类型 now (any of these): cases' decision, else the register's
+    labour: str | None = None
+    without_labour: bool | None = None  # true: the whole household without labour capacity; false: any other
 
     def apply(self, query: Select) -> Select:
         if self.org:
@@ -62,6 +92,14 @@ class HouseholdFilter:
             query = query.where(LedgerHousehold.visit_risk_causes.contains(f",{self.risk_cause},"))
         if self.key_target is not None:
             query = query.where(is_key_target() if self.key_target else not_(is_key_target()))
+        if self.category:
+            query = query.where(category_expression().in_(list(self.category)))
+        if self.labour is not None:
+            query = query.where(LedgerHousehold.labour == self.labour)
+        if self.without_labour is not None:
+            none_able = LedgerHousehold.labour == NO_LABOUR
+            query = query.where(none_able if self.without_labour else
+                                LedgerHousehold.labour.is_(None) | (LedgerHousehold.labour != NO_LABOUR))
         return query
 
 

@@ -1,8 +1,8 @@
 """附件2 for one village or township: the basic information table and the questions, from the data where it can.
 
-A question is answered from the data (``data``: figures with the lists behind them), by the village
-(``village``: what only people know, recorded with ``POST /ledger/reports/checklist/answers``, who and
-when), or waits for data the ledger does not hold yet (``pending``, with the reason). The questions
+A question is answered from the data (``data``: figures with the lists behind them, and a note on
+what the data cannot say) or by the village (``village``: what only people know, recorded with
+``POST /ledger/reports/checklist/answers``, who and when). The questions
 are written here in our own words; their order is the form's.
 """
 
@@ -30,30 +30,40 @@ from services.ledger.reports.schemas import (
 from services.ledger.reports.service import Tally, campaign_for, link, require_unit
 from shared.data.database import AppSession
 from shared.domain.clock import clock
-from shared.domain.enums import HouseholdKind, RiskCause, RiskStatus, WarningSignal
+from shared.domain.enums import (
+    LedgerHouseholdCategory,
+    RiskCause,
+    WarningSignal,
+)
 from shared.domain.org_codes import OrgLevel, org_level, org_prefix
 from shared.errors import Conflict, Forbidden, InvalidInput
 from shared.security.auth import Principal
 
 RESIDENT_ITEMS = {"resident_households": "常住户数（居住半年以上）", "resident_population": "常住人口数（居住半年以上）"}
-PLANS = "the ledger keeps no assistance plans yet (一户一策 plans and their measures are being added)"
+MONITORED = tuple(c.value for c in (LedgerHouseholdCategory.MONITORED_RESOLVED,
+                                    LedgerHouseholdCategory.MONITORED_UNRESOLVED))
+UNRESOLVED = (LedgerHouseholdCategory.MONITORED_UNRESOLVED.value,)
 
 
 @dataclass(frozen=True)
 class Question:
     code: str
     text: str
-    source: str  # data | village | pending
+    source: str  # data | village
     note: str | None = None
 
 
 QUESTIONS = (
-    Question("counts_known", "辖区内脱贫人口、监测对象各有多少", "data"),
-    Question("no_labour_protected", "整户无劳动能力、靠兜底保障的户有多少", "village",
-             "the ledger keeps neither members' labour capacity nor who receives 低保/特困 support"),
+    Question("counts_known", "辖区内脱贫人口、监测对象各有多少", "data",
+             "监测户 by the household's status now: what its identification or elimination decided, else the "
+             "register's"),
+    Question("no_labour_protected", "整户无劳动能力、靠兜底保障的户有多少", "data",
+             "whole households without labour capacity by the members of their latest visit; protective cover "
+             "is a protective (保障性) measure in the current assistance plan; 低保/特困 granted outside a plan "
+             "are not in the data"),
     Question("unresolved", "未消除风险的户（整户无劳兜底户除外）有多少，风险为何未消除", "data",
-             "the figures include whole-household no-labour protected households, which the ledger cannot tell "
-             "apart; causes are those the latest visit found"),
+             "by the household's status now; whole households without labour capacity are those whose latest "
+             "visit found no member able to work; causes are those the latest visit found"),
     Question("low_income_group", "低收入组脱贫户有多少", "data",
              "by the latest income assessment the ledger heard of (income class), not the city's roster"),
     Question("leaflets", "两类“明白纸”是否发放到户", "village"),
@@ -63,12 +73,17 @@ QUESTIONS = (
     Question("assistance_applicants", "新申请低保、特困供养的农户是否同步排查", "data",
              "from department warnings of new 低保/特困 the ledger heard of; applications told only to the "
              "village are not in the data"),
-    Question("plans_10_days", "新识别监测对象是否10天内制定帮扶计划、申报帮扶措施", "pending", PLANS),
-    Question("development_measure", "有劳动能力、有意愿的监测户是否至少落实一项开发式帮扶措施", "pending",
-             PLANS + "; the rule 开发式帮扶 raises each such household as a suspected problem meanwhile"),
-    Question("one_plan_one_helper", "低收入组脱贫人口和未消除风险监测对象是否落实一户一策一帮扶人", "pending", PLANS),
-    Question("risk_assessment_yearly", "识别纳入半年以上的未消除风险监测对象今年是否至少研判一次", "pending",
-             "the ledger keeps no yearly risk assessments yet (being added)"),
+    Question("plans_10_days", "新识别监测对象是否10天内制定帮扶计划、申报帮扶措施", "data",
+             "plans drawn up after their due day, and identified cases with no plan whose due day has passed"),
+    Question("development_measure", "有劳动能力、有意愿的监测户是否至少落实一项开发式帮扶措施", "data",
+             "labour capacity by the members of the latest visit; willingness only people know; a household "
+             "with labour capacity and no plan yet is among the cases without a plan (一户一策)"),
+    Question("one_plan_one_helper", "低收入组脱贫人口和未消除风险监测对象是否落实一户一策一帮扶人", "data",
+             "identified cases without an assistance plan; every plan names the household's helper (帮扶人), "
+             "so a case without a plan is one without a named helper; low-income 脱贫户 get no plan in the data"),
+    Question("risk_assessment_yearly", "识别纳入半年以上的未消除风险监测对象今年是否至少研判一次", "data",
+             "a case owes a yearly risk assessment once it was identified half a year ago; owed: announced and "
+             "not yet made, the case unresolved"),
     Question("warnings_received", "今年收到了哪些方面的部门预警信息", "data"),
     Question("warnings_5_days", "预警信息是否在5个工作日内核实到户", "data"),
     Question("secretary_visits", "乡镇党委书记、村党组织书记和第一书记遍访情况", "village"),
@@ -87,18 +102,34 @@ def _basic(prefix: str, c: dict[str, int]) -> list[Figure]:
 def _figures(code: str, prefix: str, c: dict[str, int], campaign: Campaign) -> list[Figure]:
     households = {"org": prefix, "removed": False}
     kind_link = lambda kind, **more: link("/ledger/households", **households, kind=kind, **more)  # noqa: E731
-    unresolved = {"kind": HouseholdKind.MONITORED.value, "risk_status": RiskStatus.UNRESOLVED.value}
+    unresolved = {"category": UNRESOLVED}
     if code == "counts_known":
         return [Figure(key="poverty_alleviated", label="脱贫户", count=c.get("poverty_alleviated", 0),
                        link=kind_link("poverty_alleviated")),
                 Figure(key="poverty_alleviated.people", label="脱贫人口", count=c.get("poverty_alleviated.people", 0),
                        link=kind_link("poverty_alleviated")),
-                Figure(key="monitored", label="监测户", count=c.get("monitored", 0), link=kind_link("monitored")),
+                Figure(key="monitored", label="监测户", count=c.get("monitored", 0),
+                       link=link("/ledger/households", **households, category=MONITORED)),
                 Figure(key="monitored.people", label="监测对象人数", count=c.get("monitored.people", 0),
-                       link=kind_link("monitored"))]
+                       link=link("/ledger/households", **households, category=MONITORED))]
+    if code == "no_labour_protected":
+        plans = {"org": prefix, "labour": "no_labour"}
+        return [Figure(key="monitored.no_labour", label="整户无劳动能力的监测户", count=c.get("monitored.no_labour", 0),
+                       link=link("/ledger/households", **households, category=MONITORED, labour="no_labour")),
+                Figure(key="plans.no_labour.covered", label="其中帮扶计划有保障性措施（兜底）",
+                       count=c.get("plans.no_labour.covered", 0), link=link("/ledger/plans", **plans, flagged=False)),
+                Figure(key="plans.no_labour.uncovered", label="其中帮扶计划无保障性措施",
+                       count=c.get("plans.no_labour.uncovered", 0),
+                       link=link("/ledger/plans", **plans, flag="no_protective_cover"))]
     if code == "unresolved":
         figures = [Figure(key="unresolved", label="未消除风险户", count=c.get("unresolved", 0),
-                          link=link("/ledger/households", **households, **unresolved))]
+                          link=link("/ledger/households", **households, **unresolved)),
+                   Figure(key="unresolved.excluding_no_labour", label="未消除风险户（整户无劳动能力户除外）",
+                          count=c.get("unresolved.excluding_no_labour", 0),
+                          link=link("/ledger/households", **households, **unresolved, without_labour=False)),
+                   Figure(key="unresolved.no_labour", label="其中整户无劳动能力户",
+                          count=c.get("unresolved.no_labour", 0),
+                          link=link("/ledger/households", **households, **unresolved, without_labour=True))]
         return figures + [Figure(key=f"unresolved.{cause.value}", label=f"其中{cause.label}",
                                  count=c[f"unresolved.{cause.value}"],
                                  link=link("/ledger/households", **households, **unresolved, risk_cause=cause.value))
@@ -126,8 +157,27 @@ def _figures(code: str, prefix: str, c: dict[str, int], campaign: Campaign) -> l
                                  check=None if not suffix else "unchecked"))
                 for signal in (WarningSignal.NEW_DIBAO, WarningSignal.NEW_TEKUN)
                 for check, label, suffix in (("received", "收到", ""), ("unchecked", "尚未核实", ".unchecked"))]
+    planned = {"org": prefix, "kind": IDENTIFICATION.kind}
+    if code == "plans_10_days":
+        return [Figure(key="plans.late", label="超过时限制定的帮扶计划", count=c.get("plans.late", 0),
+                       link=link("/ledger/plans", org=prefix, late=True)),
+                Figure(key="unplanned.missing_overdue", label="已过时限尚无帮扶计划的监测对象",
+                       count=c.get("unplanned.missing_overdue", 0),
+                       link=link("/ledger/cases", **planned, plan_overdue=True))]
+    if code == "one_plan_one_helper":
+        return [Figure(key="unplanned.missing", label="已识别纳入尚无帮扶计划和帮扶人的监测对象",
+                       count=c.get("unplanned.missing", 0), link=link("/ledger/cases", **planned, has_plan=False))]
+    if code == "risk_assessment_yearly":
+        return [Figure(key="follow_ups.owed", label="应开展年度风险研判", count=c.get("follow_ups.owed", 0),
+                       link=link("/ledger/follow-ups", org=prefix, assessment_owed=True)),
+                Figure(key="follow_ups.overdue", label="年度风险研判已过时限", count=c.get("follow_ups.overdue", 0),
+                       link=link("/ledger/follow-ups", org=prefix, assessment_overdue=True))]
     if code == "development_measure":
-        return [Figure(key=f"problems.development_assistance.{status}", label=f"{type_label('household', kind)}"
+        return [Figure(key="monitored.has_labour", label="有劳动能力的监测户", count=c.get("monitored.has_labour", 0),
+                       link=link("/ledger/households", **households, category=MONITORED, labour="has_labour")),
+                Figure(key="plans.no_development_measure", label="其中帮扶计划无开发式措施",
+                       count=c.get("plans.no_development_measure", 0),
+                       link=link("/ledger/plans", org=prefix, flag="no_development_measure"))] + [Figure(key=f"problems.development_assistance.{status}", label=f"{type_label('household', kind)}"
                        f"疑似问题（{label}）", count=c.get(f"problem_type.household.{kind}.{status}", 0),
                        link=link("/ledger/problems", org=prefix, campaign_id=campaign.id, level="household",
                                  problem_type=kind, status=status))
@@ -192,6 +242,12 @@ async def checklists(session: AppSession, *, org_code: str, level: OrgLevel, cam
         tally.add(org, f"cases.{key}", count)
     for org, key, count in await repository.warnings(under):
         tally.add(org, f"warnings.{key}", count)
+    for org, key, count in await repository.plans(under):
+        tally.add(org, f"plans.{key}", count)
+    for org, key, count in await repository.unplanned(under, IDENTIFICATION.kind, today):
+        tally.add(org, f"unplanned.{key}", count)
+    for org, key, count in await repository.follow_ups(under, today):
+        tally.add(org, f"follow_ups.{key}", count)
     prefixes = [under] + ([p for p in tally.units() if len(p) == 12 and p != under] if with_villages else [])
     codes = [p.ljust(12, "0") for p in prefixes]
     answers: dict[str, dict[str, ChecklistAnswer]] = {code: {} for code in codes}

@@ -177,9 +177,9 @@ async def summary_report(request: Request, session: Session, principal: AnyRole,
 
 
 @router.get("/checklist", summary="附件2 of a village or township: basic information and the questions",
-            description=("Each question is answered from the data (figures with the lists behind them), by the "
-                         "village (`source: village`, recorded with `POST /ledger/reports/checklist/answers`), or "
-                         "waits for data the ledger does not hold yet (`source: pending`, `note` says why)."),
+            description=("Each question is answered from the data (`source: data`: figures with the lists behind "
+                         "them, `note` says what the data cannot tell) or by the village (`source: village`, "
+                         "recorded with `POST /ledger/reports/checklist/answers`)."),
             responses=error_responses(403, 404, 422))
 async def get_checklist(session: Session, principal: AnyRole, org: OrgQuery = None,
                         campaign: CampaignQuery = None) -> Checklist:

@@ -15,10 +15,16 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from services.ledger.assistance.models import AssistancePlan, CaseFollowUp
+from services.ledger.assistance.repository import FollowUpFilter, PlanFilter
 from services.ledger.cases.models import Case
 from services.ledger.cases.repository import CaseFilter
 from services.ledger.households.models import LedgerHousehold
-from services.ledger.households.repository import HouseholdFilter, is_key_target
+from services.ledger.households.repository import (
+    MONITORED_CATEGORIES,
+    HouseholdFilter,
+    is_key_target,
+)
 from services.ledger.problems.models import Problem
 from services.ledger.problems.repository import ProblemFilter
 from services.ledger.rectifications.models import Rectification
@@ -27,10 +33,10 @@ from services.ledger.reports.models import ChecklistAnswer, ReportWarning
 from shared.data.database import AppSession
 from shared.domain.enums import (
     HouseholdKind,
+    LedgerHouseholdCategory,
     ProblemStatus,
     RectificationStatus,
     RiskCause,
-    RiskStatus,
     VerificationMethod,
 )
 
@@ -85,29 +91,81 @@ class ReportRepository:
         return [(row[0], name, int(value)) for row in rows for name, value in zip(names, row[1:], strict=True)]
 
     async def register(self, org: str) -> list[Counted]:
-        """For the checklist: households and people by 户类型 and risk status, low-income group, risk causes."""
-        kinds = {kind.value: LedgerHousehold.household_kinds.contains(f",{kind.value},") for kind in HouseholdKind}
-        unresolved = kinds[HouseholdKind.MONITORED.value] & (LedgerHousehold.risk_status == RiskStatus.UNRESOLVED.value)
+        """For the checklist: 脱贫户 by the register; monitored and unresolved by the household's 农户类型 now
+        (its cases' decision, else the register's, as ``GET /ledger/households?category=``); labour capacity;
+        the low-income group; risk causes."""
+        def where(**criteria):
+            return HouseholdFilter(**criteria).apply(select(LedgerHousehold.org_code)).whereclause
+
+        alleviated = where(kind=HouseholdKind.POVERTY_ALLEVIATED.value)
+        monitored = where(category=MONITORED_CATEGORIES)
+        unresolved_only = (LedgerHouseholdCategory.MONITORED_UNRESOLVED.value,)
+        unresolved = where(category=unresolved_only)
         people = func.coalesce(LedgerHousehold.member_count, 0)
-        columns = [func.count().filter(kinds[HouseholdKind.POVERTY_ALLEVIATED.value]).label("poverty_alleviated"),
-                   func.coalesce(func.sum(people).filter(kinds[HouseholdKind.POVERTY_ALLEVIATED.value]), 0)
-                   .label("poverty_alleviated.people"),
-                   func.count().filter(kinds[HouseholdKind.MONITORED.value]).label("monitored"),
-                   func.coalesce(func.sum(people).filter(kinds[HouseholdKind.MONITORED.value]), 0)
-                   .label("monitored.people"),
+        columns = [func.count().filter(alleviated).label("poverty_alleviated"),
+                   func.coalesce(func.sum(people).filter(alleviated), 0).label("poverty_alleviated.people"),
+                   func.count().filter(monitored).label("monitored"),
+                   func.coalesce(func.sum(people).filter(monitored), 0).label("monitored.people"),
                    func.count().filter(unresolved).label("unresolved"),
-                   *(func.count().filter(unresolved & LedgerHousehold.visit_risk_causes.contains(f",{cause.value},"))
+                   *(func.count().filter(where(category=unresolved_only, risk_cause=cause.value))
                      .label(f"unresolved.{cause.value}") for cause in RiskCause),
-                   func.count().filter(kinds[HouseholdKind.POVERTY_ALLEVIATED.value]
-                                       & (LedgerHousehold.income_class == "low_income_group")).label("low_income_group"),
-                   func.count().filter(kinds[HouseholdKind.POVERTY_ALLEVIATED.value]
-                                       & (LedgerHousehold.income_class == "below_monitoring_line"))
-                   .label("below_line_low_income")]
+                   func.count().filter(where(category=unresolved_only, without_labour=False))
+                   .label("unresolved.excluding_no_labour"),
+                   func.count().filter(where(category=unresolved_only, without_labour=True))
+                   .label("unresolved.no_labour"),
+                   func.count().filter(where(category=MONITORED_CATEGORIES, labour="has_labour"))
+                   .label("monitored.has_labour"),
+                   func.count().filter(where(category=MONITORED_CATEGORIES, labour="no_labour"))
+                   .label("monitored.no_labour"),
+                   func.count().filter(where(kind=HouseholdKind.POVERTY_ALLEVIATED.value,
+                                             income_class="low_income_group")).label("low_income_group"),
+                   func.count().filter(where(kind=HouseholdKind.POVERTY_ALLEVIATED.value,
+                                             income_class="below_monitoring_line")).label("below_line_low_income")]
         query = (HouseholdFilter(org=org, removed=False).apply(select(LedgerHousehold.org_code, *columns))
                  .group_by(LedgerHousehold.org_code))
         rows = (await self.session.execute(query)).all()
         names = [column.name for column in columns]
         return [(row[0], name, int(value)) for row in rows for name, value in zip(names, row[1:], strict=True)]
+
+    async def plans(self, org: str) -> list[Counted]:
+        """Assistance plans: drawn up late; flagged without a development measure; of whole households
+        without labour capacity, with protective cover (no flag) and without (flagged)."""
+        def where(**criteria):
+            return PlanFilter(**criteria).apply(select(AssistancePlan.id)).whereclause
+
+        columns = [func.count().label("plans"),
+                   func.count().filter(where(late=True)).label("late"),
+                   func.count().filter(where(flag="no_development_measure")).label("no_development_measure"),
+                   func.count().filter(where(labour="no_labour", flagged=False)).label("no_labour.covered"),
+                   func.count().filter(where(labour="no_labour", flag="no_protective_cover"))
+                   .label("no_labour.uncovered")]
+        query = (PlanFilter(org=org).apply(select(AssistancePlan.org_code, *columns))
+                 .group_by(AssistancePlan.org_code))
+        names = [column.name for column in columns]
+        return [(row[0], name, int(value)) for row in (await self.session.execute(query)).all()
+                for name, value in zip(names, row[1:], strict=True)]
+
+    async def unplanned(self, org: str, kind: str, today: date) -> list[Counted]:
+        """Identified cases without a plan (``missing``), and of them those past the plan's due day."""
+        overdue = CaseFilter(plan_overdue=True, today=today).apply(select(Case.id)).whereclause
+        query = (CaseFilter(org=org, kind=kind, has_plan=False)
+                 .apply(select(Case.org_code, func.count(), func.count().filter(overdue)))
+                 .group_by(Case.org_code))
+        out: list[Counted] = []
+        for org_code, missing, late in (await self.session.execute(query)).all():
+            out += [(org_code, "missing", int(missing)), (org_code, "missing_overdue", int(late))]
+        return out
+
+    async def follow_ups(self, org: str, today: date) -> list[Counted]:
+        """Yearly risk assessments owed (announced, not yet made, the case unresolved) and overdue."""
+        overdue = FollowUpFilter(assessment_overdue=True, today=today).apply(select(CaseFollowUp.case_id)).whereclause
+        query = (FollowUpFilter(org=org, assessment_owed=True)
+                 .apply(select(CaseFollowUp.org_code, func.count(), func.count().filter(overdue)))
+                 .group_by(CaseFollowUp.org_code))
+        out: list[Counted] = []
+        for org_code, owed, late in (await self.session.execute(query)).all():
+            out += [(org_code, "owed", int(owed)), (org_code, "overdue", int(late))]
+        return out
 
     async def problems(self, org: str, campaign_id: uuid.UUID) -> list[tuple[str, str, str, str, int]]:
         """(org, level, type, status, count) of the campaign's problems."""

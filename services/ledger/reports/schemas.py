@@ -102,9 +102,8 @@ class ChecklistItem(BaseModel):
 
     code: str
     question: str
-    source: str = Field(description="data: answered from the ledger's data; village: to be answered by the "
-                                    "village (POST /ledger/reports/checklist/answers); pending: the ledger "
-                                    "does not hold the data yet (note says why)")
+    source: str = Field(description="data: answered from the ledger's data (note: what the data cannot tell); "
+                                    "village: to be answered by the village (POST /ledger/reports/checklist/answers)")
     figures: list[Figure] = []
     answer: AnswerRead | None = None
     note: str | None = None

@@ -38,9 +38,10 @@ PHASES = (("mobilisation_by", "动员部署"), ("visits_confirmed_by", "线下�
 
 
 def link(path: str, **params) -> str:
-    """A list's URL with its filters (None left out), as a client would call it."""
-    query = {name: (str(value).lower() if isinstance(value, bool) else str(value))
-             for name, value in params.items() if value is not None}
+    """A list's URL with its filters (None left out; a list or tuple repeats the parameter), as a client would call it."""
+    query = [(name, str(value).lower() if isinstance(value, bool) else str(value))
+             for name, values in params.items() if values is not None
+             for value in (values if isinstance(values, (list, tuple)) else (values,))]
     return f"{path}?{urlencode(query)}" if query else path
 
 

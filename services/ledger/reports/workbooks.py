@@ -109,7 +109,7 @@ def write_checklist(checklists: list[Checklist], target: Path) -> None:
         name = checklist.village or checklist.township
         detail = [[f"{name}（{checklist.org_code}）"], ["问题", "来源", "数值", "说明", "清单（API查询）"]]
         for item in checklist.items:
-            source = {"data": "数据", "village": "村填报", "pending": "待数据"}.get(item.source, item.source)
+            source = {"data": "数据", "village": "村填报"}.get(item.source, item.source)
             if item.figures:
                 for figure in item.figures:
                     detail.append([item.question, source, figure.count, figure.label, figure.link or ""])
