@@ -39,6 +39,8 @@ IN_PROGRESS_RENEW_SECONDS = 5.0
 # arq's limit of tries of one event's job: with the backoff capped at five minutes, about three days of a
 # database away. The consumer itself fails an event after FANGFAN_EVENT_MAX_TRIES tries of any other kind.
 EVENT_JOB_MAX_TRIES = 1000
+# How long a worker restarting after a lost Redis waits for its running jobs before it cancels them.
+CLOSE_TIMEOUT_SECONDS = 15.0
 
 
 class FangfanWorker(Worker):
@@ -187,11 +189,19 @@ def _is_connection_error(exc: BaseException) -> bool:
     return False
 
 
-async def _close(worker: Worker) -> None:
-    """Close the worker; when Redis is gone its close fails early, so release the runtime directly."""
+async def _close(worker: Worker, timeout: float = CLOSE_TIMEOUT_SECONDS) -> None:
+    """Close the worker; when Redis is gone its close fails early, so release the runtime directly.
+
+    arq's close waits for every job the worker runs. A job that cannot finish because it lost Redis
+    (seen once in a Redis outage under load: four jobs never ended, and the worker never restarted) is
+    cancelled after ``timeout``: its transaction rolls back, its hold on the job expires and the job
+    runs again, which the inbox makes harmless.
+    """
     try:
-        await worker.close()
-    except Exception:  # noqa: BLE001 - the connection is already broken
+        await asyncio.wait_for(worker.close(), timeout)
+    except Exception:  # noqa: BLE001 - the connection is already broken, or a job hangs with it
+        for task in list(worker.tasks.values()):
+            task.cancel()
         if worker.on_shutdown is not None:
             with contextlib.suppress(Exception):
-                await worker.on_shutdown(worker.ctx)
+                await asyncio.wait_for(worker.on_shutdown(worker.ctx), timeout)

@@ -232,8 +232,9 @@ def register_households(cluster: FaultCluster, count: int) -> list[Household]:
 SEQUENCE = itertools.count()
 
 
-def visit_form(household: Household, *, risky: bool) -> dict:
-    """A complete home visit (附件1) of a registered household; a risky one judges a risk present."""
+def visit_form(household: Household, *, risky: bool, uninsured: bool = False) -> dict:
+    """A complete home visit (附件1) of a registered household; a risky one judges a risk present, an
+    uninsured one finds a member without medical insurance (a problem for the ledger's campaign)."""
     visited_at = datetime(2024, 9, 2, 8, 0, tzinfo=SHANGHAI) + timedelta(seconds=next(SEQUENCE))
     return {
         "visit_id": str(uuid.uuid4()), "household_id": household.id, "visited_at": visited_at.isoformat(),
@@ -242,7 +243,7 @@ def visit_form(household: Household, *, risky: bool) -> dict:
                                "coordinate_system": "wgs84", "mock_location": False}},
         "household_kinds": ["general"], "key_target_groups": ["none"], "members": household.members,
         "income": {"bracket": "16000_20000"},
-        "guarantees": {"dropout": False, "uninsured": False, "housing_unsafe": False, "water_unsafe": False},
+        "guarantees": {"dropout": False, "uninsured": uninsured, "housing_unsafe": False, "water_unsafe": False},
         "self_coping": {
             "cultivated_land_mu": "3.5", "forest_land_mu": "4", "economic_forest_mu": "1.5",
             "ecological_forest_mu": "2", "has_homestead": True, "self_built_house": True,
@@ -264,6 +265,7 @@ class Attempt:
     risky: bool
     at: float
     outcome: str  # the status code, or the exception's name when no answer came
+    uninsured: bool = False
 
 
 @dataclass
@@ -286,13 +288,14 @@ class Load:
                     return
                 started = time.monotonic()
                 household = self.households[n % len(self.households)]
-                form = visit_form(household, risky=n % 3 == 0)
+                form = visit_form(household, risky=n % 3 == 0, uninsured=n % 4 == 1)
                 try:
                     outcome = str(client.post(f"{self.cluster.base('intake')}/visits", json=form,
                                               headers=headers).status_code)
                 except httpx.HTTPError as exc:
                     outcome = type(exc).__name__
-                self.attempts.append(Attempt(form["visit_id"], household.id, n % 3 == 0, started, outcome))
+                self.attempts.append(Attempt(form["visit_id"], household.id, n % 3 == 0, started, outcome,
+                                             uninsured=n % 4 == 1))
                 self._stop.wait(max(0.0, 1 / VISITS_PER_SECOND - (time.monotonic() - started)))
 
     def __enter__(self) -> Load:
@@ -404,6 +407,21 @@ def settled_and_consistent(world: World) -> None:
     for attempt in world.attempts:
         if attempt.risky and attempt.visit_id in stored:
             assert f"visit:{attempt.visit_id}" in evidence_by_household[attempt.household_id], attempt
+
+    # Ledger problems: each once per (campaign, rule, subject), each fact in it once, a history entry per
+    # fact added; a household found uninsured on a stored visit has its problem.
+    problems = cluster.query("ledger", "SELECT p.id, p.campaign_id, p.rule_code, p.subject_key, p.household_id, "
+                                       "p.evidence, (SELECT count(*) FROM ledger_problem_history h WHERE h.problem_id"
+                                       " = p.id AND h.action IN ('evidence_added', 'reraised')) AS added "
+                                       "FROM ledger_problems p")
+    assert all(n == 1 for n in Counter((r["campaign_id"], r["rule_code"], r["subject_key"]) for r in problems).values())
+    for problem in problems:
+        evidence = problem["evidence"] if isinstance(problem["evidence"], list) else json.loads(problem["evidence"])
+        keys = [item["key"] for item in evidence]
+        assert len(keys) == len(set(keys)) and problem["added"] == len(keys) - 1, (problem["rule_code"], keys)
+    uninsured = {str(r["household_id"]) for r in problems if r["rule_code"] == "guarantee.uninsured"}
+    expected = {a.household_id for a in world.attempts if a.uninsured and a.visit_id in stored}
+    assert expected and expected <= uninsured, (expected - uninsured)
 
     # Alerts: every deadline the ledger announced is registered; each alert raised and announced once.
     keys = {r["key"] for r in cluster.query(
