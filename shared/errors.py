@@ -285,16 +285,42 @@ def _sqlstate(exc: DBAPIError) -> str:
     return str(getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", "") or "")
 
 
+# SQLSTATEs of a database going away rather than of a bad statement: class 08 (connection exception),
+# and a shutdown by an administrator or a crash, or a server still starting or stopping (57P01-57P03).
+UNREACHABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database is gone for the moment (restarting, failing over, refusing connections).
+
+    A refused or reset connection surfaces as the socket's own error when the pool opens a
+    connection, and as a driver error with one of these SQLSTATEs while the server shuts down or
+    starts; neither says anything about the request or the event at hand.
+    """
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or _sqlstate(exc).startswith(UNREACHABLE_SQLSTATES)
+    return isinstance(exc, ConnectionError)
+
+
+def _database_unavailable(request: Request, exc: BaseException) -> JSONResponse:
+    # The database went away under this request (a restart, a failover): nothing was stored,
+    # and the pool drops its stale connections, so a retry is the answer.
+    log.warning("database_connection_lost", error=str(getattr(exc, "orig", None) or exc)[:300])
+    response = JSONResponse(_body(request, "ServiceUnavailable",
+                                  "the connection to the database was lost; nothing was stored, retry"),
+                            status_code=503)
+    response.headers["Retry-After"] = "1"
+    return response
+
+
+async def handle_connection_error(request: Request, exc: ConnectionError) -> JSONResponse:
+    """A connection refused or reset while the pool opened one: the database is restarting or gone."""
+    return _database_unavailable(request, exc)
+
+
 async def handle_database_error(request: Request, exc: DBAPIError) -> JSONResponse:
-    if exc.connection_invalidated:
-        # The database went away under this request (a restart, a failover): nothing was stored,
-        # and the pool has dropped its stale connections, so a retry is the answer.
-        log.warning("database_connection_lost", error=str(exc.orig)[:300])
-        response = JSONResponse(_body(request, "ServiceUnavailable",
-                                      "the connection to the database was lost; nothing was stored, retry"),
-                                status_code=503)
-        response.headers["Retry-After"] = "1"
-        return response
+    if database_unreachable(exc):
+        return _database_unavailable(request, exc)
     # SQLSTATE class 22 is "data exception": a value the database cannot take (out of range, too
     # long, a NUL character). It came from the client, so it is the client's 422, not our 500.
     if _sqlstate(exc).startswith("22"):
@@ -321,4 +347,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, handle_integrity_error)  # type: ignore[arg-type]
     app.add_exception_handler(DBAPIError, handle_database_error)  # type: ignore[arg-type]
     app.add_exception_handler(OverflowError, handle_overflow)  # type: ignore[arg-type]
+    app.add_exception_handler(ConnectionError, handle_connection_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, handle_unexpected)

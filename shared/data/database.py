@@ -206,6 +206,9 @@ class Database:
 
 
 def ensure_sqlite_folder(url: str) -> None:
+    """Create the folder of a SQLite file; any other database's URL is left alone (it names no folder)."""
+    if not url.startswith("sqlite"):
+        return
     path = url.split(":///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)

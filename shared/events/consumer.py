@@ -15,6 +15,7 @@ import shared.events.contracts  # noqa: F401 - every contract is registered befo
 from shared.data.database import AppSession, Database
 from shared.data.platform_tables import FailedEvent, InboxRecord
 from shared.domain.clock import clock
+from shared.errors import database_unreachable
 from shared.events.envelope import Envelope
 from shared.security.auth import system_principal
 
@@ -87,10 +88,21 @@ class EventConsumer:
             attempt += 1
 
     async def run_handler(self, handler: Handler, envelope: Envelope, *, attempt: int) -> Outcome:
-        """Run one handler once; a final failure is recorded for an operator to replay."""
+        """Run one handler once; a final failure is recorded for an operator to replay.
+
+        A failure that cannot be recorded because the database went away in between is tried again
+        later: a delivery ended without its inbox row or a failure record would be lost.
+        """
         outcome, error = await self.attempt(handler, envelope, attempt=attempt)
         if outcome == Outcome.FAILED:
-            await self.record_failure(handler, envelope, attempt, error)
+            try:
+                await self.record_failure(handler, envelope, attempt, error)
+            except Exception as exc:
+                if not database_unreachable(exc):
+                    raise
+                log.warning("event_failure_not_recorded", event_id=str(envelope.id), consumer=handler.name,
+                            error=f"{type(exc).__name__}: {exc}"[:300])
+                return Outcome.RETRY
         return outcome
 
     async def attempt(self, handler: Handler, envelope: Envelope, *, attempt: int) -> tuple[Outcome, str]:
@@ -114,6 +126,11 @@ class EventConsumer:
             error, transient = f"IntegrityError: {exc.orig}", False
         except Exception as exc:  # noqa: BLE001 - every failure is classified and recorded
             error, transient = f"{type(exc).__name__}: {exc}", is_transient(exc)
+            if database_unreachable(exc):
+                # The service's own database is away (restarting, failing over): no fault of this event,
+                # so it waits, with the usual backoff, however long that takes, and uses up no tries.
+                bound.warning("event_waits_for_database", error=error)
+                return Outcome.RETRY, error
         finally:
             structlog.contextvars.unbind_contextvars("event_id")
         if transient and attempt < self.max_tries:

@@ -36,6 +36,11 @@ log = structlog.get_logger(__name__)
 # about 20 s, and a long job of a live worker keeps its hold however long it runs.
 IN_PROGRESS_TTL_SECONDS = 20.0
 IN_PROGRESS_RENEW_SECONDS = 5.0
+# arq's limit of tries of one event's job: with the backoff capped at five minutes, about three days of a
+# database away. The consumer itself fails an event after FANGFAN_EVENT_MAX_TRIES tries of any other kind.
+EVENT_JOB_MAX_TRIES = 1000
+# How long a worker restarting after a lost Redis waits for its running jobs before it cancels them.
+CLOSE_TIMEOUT_SECONDS = 15.0
 
 
 class FangfanWorker(Worker):
@@ -129,7 +134,9 @@ def worker_settings(service: str, platform: PlatformSettings) -> dict[str, Any]:
             await runtime.transport.close()
 
     return {
-        "functions": [func(handle_event, name=HANDLE_JOB, max_tries=platform.event_max_tries + 1),
+        # The consumer decides when an event has failed (FANGFAN_EVENT_MAX_TRIES, counted by arq's job_try);
+        # arq's own limit only bounds the wait for a database that is away, which uses up no tries.
+        "functions": [func(handle_event, name=HANDLE_JOB, max_tries=EVENT_JOB_MAX_TRIES),
                       *(_job_function(spec) for spec in definition.jobs if not spec.tracked)],
         "cron_jobs": [_cron_function(service, spec) for spec in definition.crons],
         "timezone": SHANGHAI,
@@ -168,16 +175,33 @@ async def run_worker_until_stopped(service: str, platform: PlatformSettings, *, 
 
 
 def _is_connection_error(exc: BaseException) -> bool:
-    return isinstance(exc, (ConnectionError, OSError, asyncio.TimeoutError)) or (
-        type(exc).__module__.startswith("redis") and "Connection" in type(exc).__name__
-    )
+    """A lost Redis connection, also when redis-py reports it as another error raised while handling it.
+
+    A connection lost while arq watches a job's keys comes out as ``WatchError`` ("A ConnectionError
+    occurred on while watching one or more keys"), with the connection error as its context.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, (ConnectionError, OSError, asyncio.TimeoutError)) or (
+                type(seen).__module__.startswith("redis") and "Connection" in type(seen).__name__):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
-async def _close(worker: Worker) -> None:
-    """Close the worker; when Redis is gone its close fails early, so release the runtime directly."""
+async def _close(worker: Worker, timeout: float = CLOSE_TIMEOUT_SECONDS) -> None:
+    """Close the worker; when Redis is gone its close fails early, so release the runtime directly.
+
+    arq's close waits for every job the worker runs. A job that cannot finish because it lost Redis
+    (seen once in a Redis outage under load: four jobs never ended, and the worker never restarted) is
+    cancelled after ``timeout``: its transaction rolls back, its hold on the job expires and the job
+    runs again, which the inbox makes harmless.
+    """
     try:
-        await worker.close()
-    except Exception:  # noqa: BLE001 - the connection is already broken
+        await asyncio.wait_for(worker.close(), timeout)
+    except Exception:  # noqa: BLE001 - the connection is already broken, or a job hangs with it
+        for task in list(worker.tasks.values()):
+            task.cancel()
         if worker.on_shutdown is not None:
             with contextlib.suppress(Exception):
-                await worker.on_shutdown(worker.ctx)
+                await asyncio.wait_for(worker.on_shutdown(worker.ctx), timeout)

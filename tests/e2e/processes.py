@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -93,3 +95,56 @@ def embedded_system(tmp: Path, **settings: str) -> Iterator[tuple[str, dict[str,
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL cluster the test owns (initdb in a temporary folder), so it can stop and start it.
+
+    The machine's shared server is never stopped: other suites use it. Durability is off (``fsync``,
+    ``full_page_writes``): the cluster lives for one test module, and a stop still closes every
+    connection as a real one does. PostgreSQL refuses to run as root, so under root the cluster runs
+    as the ``postgres`` system user, in a folder of its own.
+    """
+
+    def __init__(self) -> None:
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        if not found:
+            raise RuntimeError("no PostgreSQL server binaries (initdb, pg_ctl) are installed")
+        self.bin = found[-1].parent
+        self.workdir = Path(tempfile.mkdtemp(prefix="fangfan-pg-"))
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            shutil.chown(self.workdir, user="postgres")
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        self.data, self.port, self.log = self.workdir / "data", free_port(), self.workdir / "postgres.log"
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args: str, timeout: float = 90) -> None:
+        result = subprocess.run([*self.as_user, *args], capture_output=True, text=True, timeout=timeout)
+        if result.returncode != 0:
+            raise AssertionError(f"{' '.join(args[:2])} failed: {result.stdout}{result.stderr}\n{log_tail(self.log)}")
+
+    def _ctl(self, *args: str) -> None:
+        options = (f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1 -c max_connections=300 "
+                   "-c fsync=off -c full_page_writes=off -c synchronous_commit=off")
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60", "-o",
+                  options, *args)
+
+    def init(self) -> None:
+        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "--no-sync",
+                  "-E", "UTF8", "--locale=C", timeout=120)
+        self.start()
+
+    def start(self) -> None:
+        self._ctl("start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._ctl("stop", "-m", mode)
+
+    def remove(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            self.stop("immediate")
+        shutil.rmtree(self.workdir, ignore_errors=True)

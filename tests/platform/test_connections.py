@@ -53,3 +53,37 @@ async def test_a_connection_lost_under_a_request_is_a_503_to_retry():
     assert response.status_code == 503
     assert response.headers["retry-after"] == "1"
     assert "retry" in response.json()["detail"]
+
+
+class CannotConnectNow(Exception):
+    sqlstate = "57P03"  # the database system is starting up or shutting down
+
+
+async def test_a_database_refusing_or_restarting_is_a_503_to_retry():
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/refused")
+    async def refused() -> None:
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    @app.get("/restarting")
+    async def restarting() -> None:
+        raise DBAPIError("SELECT 1", None, CannotConnectNow("the database system is shutting down"))
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+                                 base_url="http://test") as client:
+        for path in ("/refused", "/restarting"):
+            response = await client.get(path)
+            assert response.status_code == 503, (path, response.text)
+            assert response.headers["retry-after"] == "1"
+
+
+async def test_migrating_a_postgresql_database_creates_no_folder(tmp_path, monkeypatch):
+    from shared.data.database import ensure_sqlite_folder
+
+    monkeypatch.chdir(tmp_path)
+    ensure_sqlite_folder("postgresql+asyncpg://postgres@127.0.0.1:5432/fangfan_intake")
+    assert list(tmp_path.iterdir()) == []
+    ensure_sqlite_folder("sqlite+aiosqlite:///data/intake.db")
+    assert [p.name for p in tmp_path.iterdir()] == ["data"]

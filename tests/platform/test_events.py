@@ -215,3 +215,40 @@ async def test_inbox_rows_past_their_retention_are_pruned(system):
     with clock.frozen(clock.now() + timedelta(days=31)):
         await ledger.relay.prune()
     assert await count(ledger, InboxRecord, InboxRecord.event_id == handled.id) == 0
+
+
+async def test_a_database_away_uses_up_no_tries_and_records_no_failure(system):
+    """A handler that cannot reach its database (a restart) is tried until it can, however many tries."""
+    ledger = system.runtimes["ledger"]
+    calls = []
+
+    async def database_restarting(session, envelope):
+        calls.append(envelope.id)
+        if len(calls) <= system.settings.event_max_tries + 2:
+            raise ConnectionRefusedError(111, "Connection refused")
+        session.add(ProbeReceipt(event_id=envelope.id, origin="after-restart", received_by="ledger",
+                                 org_code=envelope.org_code))
+
+    ledger.consumer.handlers.append(Handler("platform.probe", "ledger.test.restarting", database_restarting))
+    await stage_probe(system)
+    await system.settle()
+    assert len(calls) == system.settings.event_max_tries + 3
+    assert await count(ledger, FailedEvent) == 0
+    assert await count(ledger, ProbeReceipt, ProbeReceipt.origin == "after-restart") == 1
+
+
+async def test_a_failure_that_cannot_be_recorded_is_tried_again(system, monkeypatch):
+    """The database went away between the handler's failure and its record: the delivery is not dropped."""
+    ledger = system.runtimes["ledger"]
+
+    async def broken(session, envelope):
+        raise ValueError("a bug in the handler")
+
+    async def database_gone(*args, **kwargs):
+        raise ConnectionResetError(104, "Connection reset by peer")
+
+    monkeypatch.setattr(ledger.consumer, "record_failure", database_gone)
+    handler = Handler("platform.probe", "ledger.test.unrecorded", broken)
+    envelope = Envelope(type="platform.probe", version=1, org_code=DISTRICT, source="intake",
+                        payload={"origin": "intake"})
+    assert await ledger.consumer.run_handler(handler, envelope, attempt=1) == Outcome.RETRY
