@@ -28,11 +28,8 @@ class HouseholdFilter:
     household_number: str | None = None
 
 
-# Every visit runs these: built once, since constructing the expression costs as much as running it.
+# Every visit runs this: built once, since constructing the expression costs as much as running it.
 _LOCK_HOUSEHOLD = select(Household).where(Household.id == bindparam("household_id")).with_for_update()
-_LIVE_MEMBERS = (
-    select(Member).where(Member.household_id == bindparam("household_id"), Member.removed_at.is_(None))
-    .order_by(Member.relation != "head", Member.created_at, Member.id))
 
 
 class HouseholdRepository:
@@ -47,20 +44,15 @@ class HouseholdRepository:
         query = select(Household).where(Household.id == household_id).with_for_update()
         return (await self.session.scalars(query)).first()
 
-    async def with_live_members_for_update(self, household_id: uuid.UUID) -> tuple[Household, list[Member]] | None:
-        """The household, locked, then its live members (head first).
+    async def lock(self, household_id: uuid.UUID) -> Household | None:
+        """The household, locked until the transaction ends (its visits and member changes apply one at a time).
 
-        Two statements on purpose: a lock that waited for another transaction re-reads only the
-        locked row, so members read in the same statement would be those of before that
-        transaction committed (PostgreSQL, READ COMMITTED). Read after the lock, they include what
-        the visit that held it added.
+        Read its members with a statement of their own after this one: a lock that waited for another
+        transaction re-reads only the locked row, so members read in the same statement would be those
+        of before that transaction committed (PostgreSQL, READ COMMITTED). Read after the lock, they
+        include what the visit that held it added.
         """
-        parameters = {"household_id": household_id}
-        household = (await self.session.scalars(_LOCK_HOUSEHOLD, parameters)).first()
-        if household is None:
-            return None
-        members = list((await self.session.scalars(_LIVE_MEMBERS, parameters)).all())
-        return household, members
+        return (await self.session.scalars(_LOCK_HOUSEHOLD, {"household_id": household_id})).first()
 
     async def by_number(self, org_code: str, household_number: str) -> Household | None:
         query = select(Household).where(Household.org_code == org_code,

@@ -3,7 +3,8 @@
 The catalog is the packaged file plus the versions heard (:func:`shared.domain.rulesets.with_packaged`,
 the merge income uses). Each process keeps it built and, per visit, reads the ids of the versions
 held to see whether it is still current (:class:`~shared.domain.rulesets.CatalogCache`): one small
-query, so every API replica screens with a version from the first visit after intake heard of it.
+query, so every API replica screens with a version from the first visit after intake heard of it. A
+visit reads them in the statement that reads the household's members.
 """
 
 from __future__ import annotations
@@ -43,8 +44,12 @@ async def record_published(session: AppSession, *, published: RuleSetPublished, 
     return True
 
 
-async def screening_catalog(session: AppSession) -> RuleSetCatalog:
-    """The rule sets a visit is screened against: the packaged ones and those heard of."""
+async def screening_catalog(session: AppSession, *, held: list[uuid.UUID] | None = None) -> RuleSetCatalog:
+    """The rule sets a visit is screened against: the packaged ones and those heard of.
+
+    ``held``: the ids of the versions held, when the caller has read them already (a visit reads
+    them with the household's members); otherwise they are read here.
+    """
     repository = HeardRuleSetRepository(session)
 
     async def load() -> tuple[list[uuid.UUID], RuleSetCatalog]:
@@ -52,4 +57,4 @@ async def screening_catalog(session: AppSession) -> RuleSetCatalog:
         stored = [RuleSet.model_validate(row.document) for row in heard]
         return [row.id for row in heard], RuleSetCatalog(with_packaged(stored))
 
-    return await _catalogs.get(await repository.ids(), load)
+    return await _catalogs.get(held if held is not None else await repository.ids(), load)

@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import String, bindparam, cast, func, select, true
 
+from services.intake.households.models import Member
+from services.intake.rulesets.models import HeardRuleSet
 from services.intake.visits.models import Visit
 from shared.data.database import AppSession
 from shared.domain.enums import VerificationMethod
@@ -22,6 +24,15 @@ class LastVisit:
     gps_longitude: float | None
 
 
+@dataclass(frozen=True)
+class SubmissionContext:
+    """What a submission reads of a household it has locked, besides the household itself."""
+
+    members: list[Member]  # the live ones, head first
+    latest: LastVisit | None  # the household's last visit
+    rule_sets_held: list[uuid.UUID] | None  # the ids of the rule-set versions intake holds (None: not read)
+
+
 # Statements of every visit submission, built once: constructing an expression costs as much as running it.
 # The ones by household id run only for a household the caller has already loaded within scope, and
 # a visit's org code is its household's, so they skip the scope filter (it costs more than the query).
@@ -33,11 +44,38 @@ _LAST_BEFORE = _LAST.where(Visit.visited_at < bindparam("before"))
 _LAST_FIX = (select(Visit.gps_latitude, Visit.gps_longitude, Visit.visited_at)
              .where(Visit.household_id == bindparam("household_id"), Visit.gps_latitude.is_not(None))
              .order_by(Visit.visited_at.desc()).limit(1).execution_options(skip_scope=True))
+# A submission's reads after the household's lock, in one round trip (each statement costs a visit about
+# as much CPU as its own work): the live members, each row joined to the household's last visit (a
+# one-row derived table, so it is looked up once) and to the ids of the rule-set versions held, in
+# one string (what tells whether a process's screening catalog is current). Members
+# read after the lock include what a visit that held it added (see ``HouseholdRepository.lock``); like
+# the queries above, it runs only for a household already loaded within scope.
+_LAST_VISIT = _LAST.subquery("last_visit")
+_HELD = (select(func.aggregate_strings(cast(HeardRuleSet.id, String), ",")).scalar_subquery()
+         .label("rule_sets_held"))
+_MEMBERS_AND_CONTEXT = (
+    select(Member, _LAST_VISIT.c.visited_at, _LAST_VISIT.c.income_amounts, _LAST_VISIT.c.gps_latitude,
+           _LAST_VISIT.c.gps_longitude, _HELD)
+    .outerjoin(_LAST_VISIT, true())
+    .where(Member.household_id == bindparam("household_id"), Member.removed_at.is_(None))
+    .order_by(Member.relation != "head", Member.created_at, Member.id)
+    .execution_options(skip_scope=True))
 
 
 class VisitRepository:
     def __init__(self, session: AppSession) -> None:
         self.session = session
+
+    async def submission_context(self, household_id: uuid.UUID) -> SubmissionContext:
+        """The live members (head first), the last visit and the rule-set versions held, of a household the
+        caller has locked within its scope."""
+        rows = (await self.session.execute(_MEMBERS_AND_CONTEXT, {"household_id": household_id})).all()
+        if not rows:  # no live member to carry the rest: read the last visit on its own
+            return SubmissionContext(members=[], latest=await self.last_before(household_id), rule_sets_held=None)
+        member, visited_at, amounts, latitude, longitude, held = rows[0]
+        latest = None if visited_at is None else LastVisit(visited_at, amounts, latitude, longitude)
+        return SubmissionContext(members=[row[0] for row in rows], latest=latest,
+                                 rule_sets_held=[uuid.UUID(text) for text in held.split(",")] if held else [])
 
     async def get(self, visit_id: uuid.UUID) -> Visit | None:
         return (await self.session.scalars(_BY_ID, {"visit_id": visit_id})).first()

@@ -23,7 +23,7 @@ from typing import TypeVar
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
-from services.intake.households.models import Household, Member
+from services.intake.households.models import Household
 from services.intake.households.repository import HouseholdRepository
 from services.intake.households.service import (
     publish_household_changed,
@@ -46,7 +46,11 @@ from services.intake.visits.members import (
     plan_members,
 )
 from services.intake.visits.models import Visit
-from services.intake.visits.repository import LastVisit, VisitRepository
+from services.intake.visits.repository import (
+    LastVisit,
+    SubmissionContext,
+    VisitRepository,
+)
 from services.intake.visits.schemas import VisitPage, VisitRead
 from shared.data.database import AppSession, violates
 from shared.domain.clock import clock, shanghai_date
@@ -80,12 +84,13 @@ async def submit_visit(session: AppSession, *, principal: Principal, form: Visit
     visits = VisitRepository(session)
     try:
         check_visit_time(form.visited_at, received_at, settings)
-        household, live = await _household_for(session, form)
-        latest = await visits.last_before(household.id)
+        household = await _household_for(session, form)
+        context = await visits.submission_context(household.id)
+        live, latest = context.members, context.latest
         is_latest = latest is None or form.visited_at >= latest.visited_at
         plan = plan_members(form, household, live, cipher, apply_updates=is_latest)
         check_household_size(form, plan)
-        inputs = await _finding_inputs(session, visits, form, household, plan, latest, settings, received_at)
+        inputs = await _finding_inputs(session, visits, form, household, plan, context, settings, received_at)
     except InvalidInput:
         stored = await visits.get(form.visit_id)
         if stored is None:
@@ -143,12 +148,11 @@ async def _lost_race(session: AppSession, principal: Principal, form: VisitForm,
     return _resubmitted(winner, fingerprint)
 
 
-async def _household_for(session: AppSession, form: VisitForm) -> tuple[Household, list[Member]]:
-    """The visited household and its live members, locked so that its visits apply one at a time."""
-    found = await HouseholdRepository(session).with_live_members_for_update(form.household_id)
-    if found is None:
+async def _household_for(session: AppSession, form: VisitForm) -> Household:
+    """The visited household, locked so that its visits apply one at a time."""
+    household = await HouseholdRepository(session).lock(form.household_id)
+    if household is None:
         raise NotFound(f"household {form.household_id} not found in your scope")
-    household, live = found
     if set(form.household_kinds) != set(household.household_kinds):
         recorded = ", ".join(household.household_kinds)
         raise InvalidInput("body.household_kinds", f"must match the household's kinds on record ({recorded}); "
@@ -156,17 +160,18 @@ async def _household_for(session: AppSession, form: VisitForm) -> tuple[Househol
     if (form.risk_status.value if form.risk_status else None) != household.risk_status:
         raise InvalidInput("body.risk_status", f"must match the household's risk status on record "
                                                f"({household.risk_status or 'none'})")
-    return household, live
+    return household
 
 
 async def _finding_inputs(session: AppSession, repository: VisitRepository, form: VisitForm, household: Household,
-                          plan: MemberPlan, latest: LastVisit | None, settings: IntakeSettings,
+                          plan: MemberPlan, context: SubmissionContext, settings: IntakeSettings,
                           received_at: datetime) -> FindingInputs:
+    latest = context.latest
     # Visits mostly arrive in order, so the latest stored visit is usually the previous one too.
     previous = latest if latest is None or latest.visited_at < form.visited_at else await repository.last_before(
         household.id, form.visited_at)
     amounts = previous.income_amounts if previous is not None else None
-    limits = limits_for(await screening_catalog(session), shanghai_date(form.visited_at), household.org_code,
+    limits = limits_for(await screening_catalog(session, held=context.rule_sets_held), shanghai_date(form.visited_at), household.org_code,
                         gps_accuracy_limit_m=settings.gps_accuracy_limit_m,
                         gps_max_distance_m=settings.gps_max_distance_m, monitoring_line=settings.monitoring_line)
     return FindingInputs(
