@@ -3,7 +3,9 @@
 Schemathesis generates valid and invalid requests from each service's published schema and sends them
 to the embedded system (demo data loaded) on loopback, once per service and role, with a valid token
 of that role: a village cadre of a demo village, the demo township's staff, a district admin and a
-district auditor. Every response must pass these checks:
+district auditor. Path parameters naming what the demo data holds (a household of the cadre's village
+and one of its members, the campaign, a job of the service, when there are) are given their real ids, so
+the answers checked include real records, not only 404s. Every response must pass these checks:
 
 - ``not_a_server_error``: no 500, whatever the request;
 - ``status_code_conformance``: the status is one the operation documents (an authenticated route
@@ -26,6 +28,7 @@ import shutil
 import subprocess
 import sys
 
+import httpx
 import pytest
 
 from shared.runtime.settings import SERVICE_NAMES
@@ -45,6 +48,29 @@ ROLE_ORGS = {
 FULL_RUN_ROLE = "district_admin"
 
 
+def demo_ids(base: str, token: str) -> dict[str, dict[str, str]]:
+    """Per service, the path parameters to fill with ids of the demo data (``path.<name>`` -> id)."""
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+        def read(path: str, **params):
+            response = client.get(path, params=params)
+            response.raise_for_status()
+            return response.json()
+
+        def first_id(path: str) -> str | None:
+            answer = read(path, limit=1)
+            rows = answer["items"] if isinstance(answer, dict) else answer
+            return rows[0]["id"] if rows else None
+
+        first = read("/intake/households", org=ROLE_ORGS["village_cadre"], limit=1)["items"][0]
+        household = read(f"/intake/households/{first['id']}")
+        members = [m for m in household["members"] if m["relation"] != "head"] or household["members"]
+        shared = {"path.household_id": household["id"], "path.member_id": members[0]["id"],
+                  "path.campaign_id": first_id("/ledger/campaigns"),
+                  "path.department_id": first_id("/alerts/departments")}
+        ids = {service: shared | {"path.job_id": first_id(f"/{service}/jobs")} for service in SERVICE_NAMES}
+        return {service: {name: value for name, value in found.items() if value} for service, found in ids.items()}
+
+
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fuzz")
@@ -55,13 +81,18 @@ def embedded(tmp_path_factory):
                                  check=True).stdout.strip()
             for role, org in ROLE_ORGS.items()
         }
-        yield base, tokens, tmp
+        configs = {}
+        for service, parameters in demo_ids(base, tokens["district_admin"]).items():
+            configs[service] = tmp / f"{service}.toml"
+            configs[service].write_text("[parameters]\n" + "".join(f'"{name}" = "{value}"\n'
+                                                                    for name, value in parameters.items()))
+        yield base, tokens, configs, tmp
 
 
 @pytest.mark.parametrize("role", list(ROLE_ORGS))
 @pytest.mark.parametrize("service", SERVICE_NAMES)
 def test_every_answer_is_documented_and_none_is_a_server_error(embedded, service, role):
-    base, tokens, tmp = embedded
+    base, tokens, configs, tmp = embedded
     binary = shutil.which("schemathesis", path=os.path.dirname(sys.executable)) or shutil.which("schemathesis")
     assert binary, "schemathesis is a test dependency; reinstall with '.[test]'"
     if role == FULL_RUN_ROLE:
@@ -69,7 +100,8 @@ def test_every_answer_is_documented_and_none_is_a_server_error(embedded, service
     else:
         bounds = ["--max-examples", str(max(1, EXAMPLES // 2)), "--phases", "examples,fuzzing,stateful"]
     result = subprocess.run(
-        [binary, "run", f"{base}/{service}/openapi.json", "--url", f"{base}/{service}",
+        [binary, "--config-file", str(configs[service]), "run", f"{base}/{service}/openapi.json",
+         "--url", f"{base}/{service}",
          "-H", f"Authorization: Bearer {tokens[role]}", "--checks", ",".join(CHECKS), *bounds,
          "--seed", "20241001", "--no-color"],
         capture_output=True, text=True, timeout=600, cwd=tmp,
