@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 
 log = structlog.get_logger(__name__)
 
@@ -252,7 +253,10 @@ def _message(err: dict) -> str:
 
 
 def _unreadable_body(cause: BaseException | None) -> str | None:
-    """Why a request body could not be read as JSON, for the errors the JSON reader raises itself."""
+    """Why a request body could not be read (as JSON, or as a multipart form), for the errors the
+    readers raise themselves."""
+    if isinstance(cause, MultiPartException):
+        return f"the body is not a readable multipart form: {cause.message}"
     if isinstance(cause, UnicodeDecodeError):
         return "the body is not valid UTF-8"
     if isinstance(cause, RecursionError):
@@ -264,7 +268,8 @@ def _unreadable_body(cause: BaseException | None) -> str | None:
 
 async def handle_http_exception(request: Request, exc: HTTPException) -> JSONResponse:
     """Errors raised by the framework itself (an unreadable body, an unknown path) in the same shape."""
-    reason = _unreadable_body(exc.__cause__) if exc.status_code == 400 else None
+    # Starlette raises a form's error inside its handler (the context), FastAPI a JSON one from it (the cause).
+    reason = _unreadable_body(exc.__cause__ or exc.__context__) if exc.status_code == 400 else None
     if reason is not None:
         return validation_response(request, [FieldError(field="body", message=reason, type="unreadable_body")])
     try:

@@ -18,6 +18,7 @@ from fastapi.routing import APIRoute, APIRouter
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.domain.enums import Role
 from shared.errors import ErrorResponse, PayloadTooLarge, install_error_handlers
 from shared.runtime.dependencies import RoleRequirement
 from shared.runtime.logging import REQUEST_EVENT
@@ -238,9 +239,34 @@ def document_roles(router: APIRouter) -> None:
         route.description = f"{route.description}\n\n{note}" if route.description else note
 
 
+def _error(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/ErrorResponse"}}}}
+
+
+def _document_errors(operation: dict, error: dict) -> None:
+    """The errors every operation can answer with, in the one JSON shape whatever its success media type."""
+    responses = operation.setdefault("responses", {})
+    if "HTTPValidationError" in json.dumps(responses.get("422", {})):
+        responses["422"] = error
+    for answer in responses.values():
+        content = answer.get("content", {})
+        found = [media for media, body in content.items()
+                 if media != "application/json" and "ErrorResponse" in json.dumps(body)]
+        for media in found:  # an HTML or workbook route still sends its errors as JSON
+            content.setdefault("application/json", content.pop(media))
+    if operation.get("security"):
+        responses.setdefault("401", _error("Unauthorized: no bearer token, or one that is invalid or expired"))
+        roles = operation.get("x-roles")
+        if roles is not None and len(roles) < len(Role):
+            responses.setdefault("403", _error("Forbidden: the caller's role may not call this operation"))
+
+
 def document_one_error_shape(app: FastAPI) -> None:
     """Every 422 in the app's OpenAPI is the ``ErrorResponse`` the handlers send, never FastAPI's
-    default ``HTTPValidationError`` (which it adds to any route that takes parameters)."""
+    default ``HTTPValidationError`` (which it adds to any route that takes parameters); every error
+    is documented as JSON; every operation that takes a bearer token documents its 401, and every one
+    that allows only some roles its 403."""
     generate = app.openapi
 
     def openapi() -> dict:
@@ -251,13 +277,11 @@ def document_one_error_shape(app: FastAPI) -> None:
         if "ErrorResponse" not in schemas:
             found = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
             schemas.update(found.pop("$defs", {}), ErrorResponse=found)
-        error = {"description": "Validation Error", "content": {"application/json": {
-            "schema": {"$ref": "#/components/schemas/ErrorResponse"}}}}
+        error = _error("Validation Error")
         for item in document.get("paths", {}).values():
             for operation in item.values():
-                responses = operation.get("responses", {}) if isinstance(operation, dict) else {}
-                if "HTTPValidationError" in json.dumps(responses.get("422", {})):
-                    responses["422"] = error
+                if isinstance(operation, dict):
+                    _document_errors(operation, error)
         schemas.pop("HTTPValidationError", None)
         schemas.pop("ValidationError", None)
         return document

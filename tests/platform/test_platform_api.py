@@ -182,6 +182,18 @@ async def test_a_body_that_cannot_be_read_is_a_422_in_the_error_shape_naming_the
     assert [field["field"] for field in answer["fields"]] == ["body"]
 
 
+async def test_a_multipart_body_that_cannot_be_read_is_a_422_naming_the_body(system):
+    boundary = "d179e1be866c7109f564f879b78645d0"
+    response = await system.client.post(
+        "/intake/households/import", params={"dry_run": True},
+        content=f"--{boundary}\r\n0.0--{boundary}--\r\n".encode(),
+        headers={**system.headers("town_staff", TOWNSHIP), "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert response.status_code == 422, response.text
+    answer = response.json()
+    assert answer["error"] == "ValidationError" and "multipart" in answer["detail"]
+    assert [(field["field"], field["type"]) for field in answer["fields"]] == [("body", "unreadable_body")]
+
+
 async def test_an_unknown_path_and_method_answer_in_the_error_shape(system):
     unknown = await system.client.get("/intake/no-such-thing")
     assert unknown.status_code == 404

@@ -32,7 +32,9 @@ async def calculate(session: Session, principal: AnyRole, body: CalculationReque
 
 @router.post("/households/{household_id}/assessments", status_code=status.HTTP_201_CREATED,
              summary="Store a household's assessment from a full 附件5 declaration; publishes income.assessed",
-             response_model=AssessmentRead, responses=error_responses(403, 404, 422))
+             description=("409 when another assessment of the same household and year was stored at the same "
+                          "moment: nothing was stored, send it again."),
+             response_model=AssessmentRead, responses=error_responses(403, 404, 409, 422))
 async def create_assessment(session: Session, principal: Writer, household_id: uuid.UUID,
                             body: DeclarationAssessmentCreate) -> AssessmentRead:
     assessment = await service.assess_declaration(session, principal=principal, household_id=household_id,

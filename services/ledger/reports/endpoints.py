@@ -97,7 +97,7 @@ PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "
             summary="The progress page: charts per village and the overdue lists (staff, in a browser)",
             description=("Opened with a link from `POST /ledger/reports/progress/page-link`, or with the bearer "
                          "header. Self-contained: no script, no external asset; nothing sensitive."),
-            responses={200: {"content": {"text/html": {}}, "description": "the page"}} | error_responses(401, 403),
+            responses={200: {"content": {"text/html": {}}, "description": "the page"}} | error_responses(401, 403, 404),
             openapi_extra={"x-roles": [role.value for role in Role]})
 async def progress_page(request: Request, runtime: Runtime,
                         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],

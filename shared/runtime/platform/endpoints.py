@@ -43,6 +43,8 @@ from shared.runtime.service_runtime import ServiceRuntime
 router = APIRouter(tags=["platform"])
 
 REDIS_PING_TIMEOUT_SECONDS = 2.0
+# The media types of the files jobs keep: the exports' workbooks, and any other download.
+JOB_FILE_MEDIA_TYPES = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/octet-stream")
 
 
 async def check_redis(runtime: ServiceRuntime) -> str | None:
@@ -240,8 +242,9 @@ async def get_job(job_id: uuid.UUID, session: Session, _: AnyRole) -> JobRead:
             description=("Only the user who submitted the job downloads it (403 for anyone else in scope); 409 "
                          "while the job has not succeeded; 404 for a job that makes no file."),
             response_class=Response,
-            responses={200: {"content": {"application/octet-stream": {}},
-                             "description": "the file, with its media type and name"}}
+            responses={200: {"content": {JOB_FILE_MEDIA_TYPES[0]: {}, JOB_FILE_MEDIA_TYPES[1]: {}},
+                             "description": "the file, in the media type its job made (an export's workbook) "
+                                            "and with its name"}}
             | error_responses(401, 403, 404, 409))
 async def job_file(job_id: uuid.UUID, session: Session, principal: AnyRole) -> Response:
     record = await _job_in_scope(session, job_id)
