@@ -555,6 +555,64 @@ def test_claim_income_amount_must_be_positive():
     error_at(form, ("income", "claim_income", "amount"))
 
 
+@pytest.mark.parametrize("assessors", [["甲"], ["甲", "乙", "丙"]])
+def test_one_to_three_assessors_are_accepted(assessors):
+    section = valid_village_assessment(assessors=assessors)
+    form = VisitForm.model_validate(valid_visit_form(method="village_assessment", village_assessment=section))
+
+    assert form.village_assessment.assessors == assessors
+
+
+@pytest.mark.parametrize("months", [0, 12])
+def test_months_in_household_at_the_ends_of_the_year_are_accepted(months):
+    form = VisitForm.model_validate(member_with(months_in_household=months))
+
+    assert form.members[1].months_in_household == months
+
+
+@pytest.mark.parametrize("field", ["latitude", "longitude", "accuracy_m"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_gps_fix_fields_are_never_nan_or_infinite(field, value):
+    gps = valid_gps_fix(**{field: value})
+
+    error_at(valid_visit_form(home_visit=valid_home_visit(gps=gps)), ("home_visit", "gps", field))
+
+
+@pytest.mark.parametrize(("given", "kept"), [("0", "0.00"), ("0.01", "0.01"), ("0.5", "0.50"), ("1.30", "1.30")])
+def test_areas_under_one_mu_are_kept_to_the_hundredth(given, kept):
+    form = VisitForm.model_validate(coping_with(cultivated_land_mu=given, economic_forest_mu=given))
+
+    assert str(form.self_coping.cultivated_land_mu) == kept
+    assert str(form.self_coping.economic_forest_mu) == kept
+
+
+def test_an_area_in_fractions_of_a_hundredth_of_a_mu_is_refused():
+    error_at(coping_with(cultivated_land_mu="0.005"), ("self_coping", "cultivated_land_mu"))
+
+
+@pytest.mark.parametrize(("given", "kept"), [("0.01", "0.01"), ("0.5", "0.50"), ("0.99", "0.99")])
+def test_a_claim_under_one_yuan_is_accepted_to_the_fen(given, kept):
+    form = VisitForm.model_validate(income_with(amounts=valid_income_amounts(), claim_income={"amount": given}))
+
+    assert str(form.income.claim_income.amount) == kept
+
+
+@pytest.mark.parametrize("amount", ["0.001", "0.009", "1.005", "-0.01"])
+def test_a_claim_in_fractions_of_a_fen_or_negative_is_refused(amount):
+    form = income_with(amounts=valid_income_amounts(), claim_income={"amount": amount})
+
+    error_at(form, ("income", "claim_income", "amount"))
+
+
+@pytest.mark.parametrize("field", ["production_income", "wage_income", "transfer_income", "property_income",
+                                   "production_expense"])
+def test_every_income_amount_is_kept_to_the_fen_and_refuses_fractions_of_one(field):
+    kept = VisitForm.model_validate(income_with(amounts=valid_income_amounts(**{field: "0.01"})))
+    assert str(getattr(kept.income.amounts, field)) == "0.01"
+
+    error_at(income_with(amounts=valid_income_amounts(**{field: "0.001"})), ("income", "amounts", field))
+
+
 def test_property_counts_cannot_be_negative():
     shops = {"in_district": 1, "in_city_outside_district": 0, "outside_city": -1}
 
