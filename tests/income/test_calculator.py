@@ -328,6 +328,39 @@ def test_follow_up_threshold_above_the_low_income_line_is_flagged() -> None:
     assert (no.in_low_income_group, no.low_income_group_certain) == (False, True)
 
 
+def with_lines(**fields: str) -> RuleSet:
+    data = default_catalog().resolve(2024, "500151").model_dump()
+    data.update(fields)
+    return RuleSet.model_validate(data)
+
+
+@pytest.mark.parametrize(
+    ("fields", "bracket", "below", "in_group", "certain"),
+    [
+        # A bracket whose upper bound is the line itself holds the line, which is not below it.
+        ({"low_income_line": "12000"}, IncomeBracket.B_10000_12000, None, False, False),
+        ({"low_income_line": "12000.01"}, IncomeBracket.B_10000_12000, None, True, True),
+        # A bracket starting just above the line (lower bound equal to it) is wholly not below it.
+        ({"low_income_line": "12000"}, IncomeBracket.B_12000_16000, None, False, True),
+        ({"low_income_line": "12000.01"}, IncomeBracket.B_12000_16000, None, False, False),
+        # The follow-up threshold equal to the line answers the question either way.
+        ({"low_income_line": "13000"}, IncomeBracket.B_12000_16000, True, True, True),
+        ({"low_income_line": "13000"}, IncomeBracket.B_12000_16000, False, False, True),
+        ({"low_income_line": "12999.99"}, IncomeBracket.B_12000_16000, True, True, False),
+        ({"low_income_line": "13000.01"}, IncomeBracket.B_12000_16000, False, False, False),
+    ],
+)
+def test_a_bracket_bound_or_threshold_equal_to_the_low_income_line(fields, bracket, below, in_group, certain):
+    ruleset = with_lines(**fields)
+    assert ruleset.below_13000_threshold == D("13000")
+
+    result = bracket_assessment(ruleset, bracket, below)
+
+    assert (result.in_low_income_group, result.low_income_group_certain) == (in_group, certain)
+    assert ("approximation" in result.explanation) is not certain
+    assert result.explanation.endswith("(approximation).") is not certain
+
+
 # --- wage rules -----------------------------------------------------------------------------------
 
 
