@@ -82,6 +82,7 @@ def _copy_tree(work: Path) -> None:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", "mutants")
     for name in ("shared", "services", "tests"):
         shutil.copytree(ROOT / name, work / name, ignore=ignore)
+    shutil.copy2(ROOT / "README.md", work / "README.md")  # the case diagrams are checked against it
 
 
 def _results(work: Path) -> dict[str, str]:
