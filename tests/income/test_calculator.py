@@ -403,6 +403,23 @@ def test_earmarked_subsidies_never_push_the_expense_below_zero(rules: RuleSet) -
     assert_sections_add_up(assessment)
 
 
+def test_an_earmarked_subsidy_under_one_yuan_or_one_taking_the_last_of_the_expense_counts(rules: RuleSet) -> None:
+    # total 300.50; subsidies 0.50, then 300, then 200 when nothing is left.
+    assessment = calculate(declaration(production_expense={"total": "300.50", "earmarked_subsidies": [
+        {"kind": "subsidy_before_breeding", "amount": "0.50"},
+        {"kind": "subsidy_before_building", "amount": "300"},
+        {"kind": "subsidy_before_planting", "amount": "200"}]}), rules)
+    assert assessment.production_expense == D("0.00")
+    small, last, none_left = (line(assessment, f"production_expense.earmarked_subsidies.{i}") for i in range(3))
+    assert (small.counted_amount, small.counted, small.explanation.endswith("Reduces the expense by 0.50.")) == (
+        D("-0.50"), True, True)
+    assert (last.counted_amount, last.counted) == (D("-300.00"), True)
+    assert last.explanation.endswith("Reduces the expense by 300.00.")
+    assert (none_left.counted_amount, none_left.counted) == (D("0.00"), False)
+    assert none_left.explanation.endswith("Reduces the expense by 0.00 of 200.00; the expense cannot fall below zero.")
+    assert_sections_add_up(assessment)
+
+
 # --- vocabulary -----------------------------------------------------------------------------------
 
 

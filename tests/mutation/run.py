@@ -70,6 +70,7 @@ def _write_config(work: Path, target: Target) -> None:
         "[tool.mutmut]",
         f'source_paths = {_toml_value(["shared", "services"])}',
         f"only_mutate = {_toml_value(list(target.sources))}",
+        f'also_copy = {_toml_value(["README.md"])}',
         f"pytest_add_cli_args_test_selection = {_toml_value(list(target.tests))}",
         # the tests only need the tree copied below; nothing may reach outside it
         f'pytest_add_cli_args = {_toml_value(["-q", "-p", "no:cacheprovider", "-x"])}',

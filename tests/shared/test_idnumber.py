@@ -199,6 +199,7 @@ def test_free_text_is_stripped_bounded_and_masked():
 
     short = TypeAdapter(free_text(5))
     assert short.validate_python("  12345  ") == "12345"
+    assert short.validate_python(" 好 ") == "好"
     for refused in ["", "   ", "123456"]:
         with pytest.raises(ValidationError):
             short.validate_python(refused)
