@@ -852,6 +852,24 @@ def test_a_wrong_id_number_is_an_invalid_id_number_error():
     assert error["type"] == "invalid_id_number"
 
 
+def test_field_errors_shared_with_other_models_are_raised_together_at_their_fields():
+    from shared.domain.visit_form import raise_field_errors, risk_status_errors
+
+    raise_field_errors("Household", [])  # nothing to raise
+    errors = risk_status_errors(["monitored"], None) + [(("members", 0, "name"), "kind_b", "second")]
+    with pytest.raises(ValidationError) as raised:
+        raise_field_errors("Household", errors)
+
+    assert raised.value.title == "Household"
+    assert [(e["loc"], e["type"], e["msg"], e["input"]) for e in raised.value.errors()] == [
+        (("risk_status",), "required_when", "required when household_kinds include monitored", None),
+        (("members", 0, "name"), "kind_b", "second", None),
+    ]
+    assert risk_status_errors(["general"], "unresolved") == [
+        (("risk_status",), "not_allowed_unless", "not allowed unless household_kinds include monitored")]
+    assert risk_status_errors(["monitored"], "unresolved") == risk_status_errors(["general"], None) == []
+
+
 def test_fingerprint_is_a_sha256_hex_digest_that_is_stable():
     data = full_form("home_visit")
 
