@@ -106,6 +106,10 @@ def test_example_farming_household_with_a_baby_born_mid_year(rules: RuleSet) -> 
     subsidy = line(assessment, "production_expense.earmarked_subsidies.0")
     assert (subsidy.counted_amount, subsidy.label) == (D("-1000.00"), "专项减支补贴（先补后种）")
     assert line(assessment, "production_items.0").label == "变现收入（柑橘）"
+    assert (line(assessment, "property_items.0").counted_amount, line(assessment, "property_items.0").rule) == (
+        D("600.00"), "property.land_transfer")
+    assert (line(assessment, "transfer_items.1").counted_amount, line(assessment, "transfer_items.1").rule) == (
+        D("1800.00"), "transfer.pension")
     assert assessment.household_members[3].member == "婴儿"
     assert_sections_add_up(assessment)
 
