@@ -12,11 +12,18 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.ledger.campaigns.models import Campaign
-from services.ledger.cases.machine import MACHINES, build_machines, mermaid, roles_of
+from services.ledger.cases.machine import (
+    MACHINES,
+    TransitionNotAllowed,
+    build_machines,
+    mermaid,
+    roles_of,
+)
 from services.ledger.cases.models import Case
 from services.ledger.cases.schemas import StepCreate
 from services.ledger.cases.service import advance
@@ -175,6 +182,13 @@ def test_the_rebuilt_procedures_are_the_ones_the_readme_draws_with_their_roles_g
     for machine in (identification, elimination):
         assert f"```mermaid\n{mermaid(machine)}\n```" in readme, machine.kind
         data = machine.as_data()
+        assert (data["kind"], data["label"]) == (machine.kind, machine.label)
+        assert [list(state) for state in data["states"]][0] == ["code", "label", "terminal", "outcome"]
+        assert [s["label"] for s in data["states"]] == [s.label for s in machine.states]
+        assert list(data["transitions"][0]) == ["name", "label", "from", "to", "roles", "guards", "effects",
+                                                "requires"]
+        assert [(t["from"], t["to"]) for t in data["transitions"]] == [
+            (list(t.sources), t.target) for t in machine.transitions]
         steps = {t["name"]: (t["label"], tuple(t["roles"]), tuple(t["guards"]), tuple(t["effects"]),
                              tuple(t["requires"])) for t in data["transitions"]}
         assert steps == STEPS[machine.kind]
@@ -188,3 +202,17 @@ def test_the_rebuilt_procedures_are_the_ones_the_readme_draws_with_their_roles_g
     assert next(t for t in elimination.transitions if t.name == "withdraw").sources == withdraw.sources[:1] + \
         withdraw.sources[2:]
     assert roles_of("township_review") == tuple(Role(r) for r in TOWNSHIP) and roles_of("fly") is None
+
+
+def test_a_move_the_table_does_not_allow_names_the_moves_that_are():
+    identification, elimination = build_machines()
+    with pytest.raises(TransitionNotAllowed) as refused:
+        identification.move("applied", "appraise")
+    assert (refused.value.state, refused.value.name, refused.value.allowed) == ("applied", "appraise",
+                                                                               ["verify", "withdraw"])
+    assert str(refused.value) == ("'appraise' is not allowed from applied (已申请和授权承诺); "
+                                  "allowed from there: verify, withdraw")
+    with pytest.raises(TransitionNotAllowed) as closed:
+        elimination.move("withdrawn", "roll_back")
+    assert str(closed.value) == ("'roll_back' is not allowed from withdrawn (已撤回); "
+                                 "allowed from there: none (the case is closed)")
