@@ -47,6 +47,7 @@ TARGETS = (
         ("services/ledger/cases/machine.py", "services/ledger/cases/elimination.py"),
         ("tests/ledger/test_elimination_conditions.py", "tests/ledger/test_case_properties.py"),
     ),
+    Target("alerts_scan", ("services/alerts/alerts/decisions.py",), ("tests/alerts/test_scan_decisions.py",)),
 )
 
 KILLED = {"killed", "timeout", "segfault"}
