@@ -22,8 +22,9 @@ def deadline(**fields) -> Deadline:
 
 def scan(d: Deadline, as_of: date, raised: set[str] = frozenset(), now: datetime | None = None):
     now = now or datetime.combine(as_of, datetime.min.time(), SHANGHAI).replace(hour=9)
-    return [(a.kind, a.dedupe_key, a.org_code, a.message) for a in
-            alerts_for(d, set(raised), as_of=as_of, now=now, settings=SETTINGS)]
+    found = alerts_for(d, set(raised), as_of=as_of, now=now, settings=SETTINGS)
+    assert all((a.raised_on, a.raised_at) == (as_of, now) for a in found)
+    return [(a.kind, a.dedupe_key, a.org_code, a.message) for a in found]
 
 
 def test_due_soon_up_to_and_on_the_due_day_once():
@@ -44,6 +45,9 @@ def test_overdue_the_day_after_then_a_reminder_only_after_the_interval():
     assert scan(d, date(2024, 10, 12), raised, now=first + timedelta(hours=24)) == [
         ("reminder", "k:reminder:1", VILLAGE, "reminder 1: notice_end case c1 was due on 2024-10-10, 2 days ago")]
     assert (d.reminders, d.last_reminded_at) == (1, first + timedelta(hours=24))
+    assert [key for _, key, *_ in scan(d, date(2024, 10, 13), raised, now=first + timedelta(hours=48))] == [
+        "k:reminder:2", "k:escalation:1"]
+    assert d.reminders == 2
 
 
 def test_a_reminder_without_a_last_reminder_time_is_due_at_once():
