@@ -360,6 +360,7 @@ def test_a_bracket_bound_or_threshold_equal_to_the_low_income_line(fields, brack
 
     result = bracket_assessment(ruleset, bracket, below)
 
+    assert result.below_13000 is below
     assert (result.in_low_income_group, result.low_income_group_certain) == (in_group, certain)
     assert ("approximation" in result.explanation) is not certain
     assert result.explanation.endswith("(approximation).") is not certain
