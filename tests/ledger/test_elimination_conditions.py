@@ -9,7 +9,13 @@ from datetime import date, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.ledger.cases.elimination import CONDITIONS, add_months, facts_of, unmet
+from services.ledger.cases.elimination import (
+    CONDITIONS,
+    RiskyVisit,
+    add_months,
+    facts_of,
+    unmet,
+)
 from services.ledger.cases.models import HouseholdMonitoring
 from services.ledger.households.models import LedgerHousehold, LedgerSourceEvent
 from shared.domain.clock import SHANGHAI
@@ -144,3 +150,22 @@ def test_each_condition_says_exactly_what_is_unmet():
     assert why(no_labour_on_protective_cover=True) == [
         "the whole household has no labour capacity and its assistance plan gives it protective cover (保障性帮扶): "
         "its risk stays marked while the cover lasts"]
+
+
+def test_facts_skip_a_late_visit_s_assessment_count_new_risks_after_the_identification_day_in_date_order():
+    # An assessment that never became the current one is skipped, not the end of the reading.
+    skipped = [income(2024, "2024-06-01", below=True, latest=False), income(2024, "2024-07-01", below=False)]
+    assert facts(skipped).above_line_since == date(2024, 7, 1)
+    # On the identification day itself a risk is not "since" it; later ones are listed by visit date.
+    same_day, _ = visit("2024-09-16", causes=["housing"])
+    later, _ = visit("2024-10-02", causes=["education"])
+    earlier, _ = visit("2024-09-20", causes=["accident"])
+    found = facts([later, same_day, earlier], identified_on="2024-09-16", causes=["illness"])
+    assert found.new_risks == (RiskyVisit(date(2024, 9, 20), ("accident",)),
+                               RiskyVisit(date(2024, 10, 2), ("education",)))
+    assert (found.identified_on, found.latest_income_year) == (date(2024, 9, 16), 2024)
+    covered = facts_of(proposed_on=date(2024, 10, 20), row=LedgerHousehold(household_id=HOUSEHOLD,
+                                                                           org_code="500151108201"),
+                       category=None, decision=None, identified_causes=[], income_months_required=6, logged=[],
+                       open_cases=[], no_labour_on_protective_cover=True)
+    assert covered.no_labour_on_protective_cover is True
