@@ -1,4 +1,6 @@
 import copy
+import hashlib
+import json
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -442,6 +444,12 @@ def test_rule_rejects_a_form_that_breaks_it_at_the_field(rule):
     error = error_at(rule.invalid, rule.loc)
 
     assert rule.message in error["msg"]
+    # A rule that requires or forbids a field says which in its type; a forbidden one carries the value.
+    for prefix, kind in (("required when", "required_when"), ("not allowed unless", "not_allowed_unless")):
+        if error["msg"].startswith(prefix):
+            assert error["type"] == kind
+    if error["type"] == "not_allowed_unless":
+        assert error["input"] not in (None, [], "")
 
 
 def test_a_missing_section_key_counts_like_a_null_one():
@@ -553,6 +561,98 @@ def test_claim_income_amount_must_be_positive():
     form = income_with(bracket="over_30000", claim_income={"amount": "0"})
 
     error_at(form, ("income", "claim_income", "amount"))
+
+
+@pytest.mark.parametrize("assessors", [["甲"], ["甲", "乙", "丙"]])
+def test_one_to_three_assessors_are_accepted(assessors):
+    section = valid_village_assessment(assessors=assessors)
+    form = VisitForm.model_validate(valid_visit_form(method="village_assessment", village_assessment=section))
+
+    assert form.village_assessment.assessors == assessors
+
+
+@pytest.mark.parametrize("months", [0, 12])
+def test_months_in_household_at_the_ends_of_the_year_are_accepted(months):
+    form = VisitForm.model_validate(member_with(months_in_household=months))
+
+    assert form.members[1].months_in_household == months
+
+
+@pytest.mark.parametrize("field", ["latitude", "longitude", "accuracy_m"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_gps_fix_fields_are_never_nan_or_infinite(field, value):
+    gps = valid_gps_fix(**{field: value})
+
+    error_at(valid_visit_form(home_visit=valid_home_visit(gps=gps)), ("home_visit", "gps", field))
+
+
+@pytest.mark.parametrize(("given", "kept"), [("0", "0.00"), ("0.01", "0.01"), ("0.5", "0.50"), ("1.30", "1.30")])
+def test_areas_under_one_mu_are_kept_to_the_hundredth(given, kept):
+    form = VisitForm.model_validate(coping_with(cultivated_land_mu=given, economic_forest_mu=given))
+
+    assert str(form.self_coping.cultivated_land_mu) == kept
+    assert str(form.self_coping.economic_forest_mu) == kept
+
+
+def test_an_area_in_fractions_of_a_hundredth_of_a_mu_is_refused():
+    error_at(coping_with(cultivated_land_mu="0.005"), ("self_coping", "cultivated_land_mu"))
+
+
+@pytest.mark.parametrize(("given", "kept"), [("0.01", "0.01"), ("0.5", "0.50"), ("0.99", "0.99")])
+def test_a_claim_under_one_yuan_is_accepted_to_the_fen(given, kept):
+    form = VisitForm.model_validate(income_with(amounts=valid_income_amounts(), claim_income={"amount": given}))
+
+    assert str(form.income.claim_income.amount) == kept
+
+
+@pytest.mark.parametrize("amount", ["0.001", "0.009", "1.005", "-0.01"])
+def test_a_claim_in_fractions_of_a_fen_or_negative_is_refused(amount):
+    form = income_with(amounts=valid_income_amounts(), claim_income={"amount": amount})
+
+    error_at(form, ("income", "claim_income", "amount"))
+
+
+@pytest.mark.parametrize("field", ["production_income", "wage_income", "transfer_income", "property_income",
+                                   "production_expense"])
+def test_every_income_amount_is_kept_to_the_fen_and_refuses_fractions_of_one(field):
+    kept = VisitForm.model_validate(income_with(amounts=valid_income_amounts(**{field: "0.01"})))
+    assert str(getattr(kept.income.amounts, field)) == "0.01"
+
+    error_at(income_with(amounts=valid_income_amounts(**{field: "0.001"})), ("income", "amounts", field))
+
+
+def test_a_member_listed_twice_is_refused_at_the_second_naming_the_first():
+    member_id = str(uuid.uuid4())
+    head = valid_member(member_id=member_id)
+    twin = valid_member(member_id=member_id, name="张德明", relation="son",
+                        id_number=valid_id_number(date(1999, 1, 1), "male", serial=5))
+    same_number = valid_member(name="张德", relation="son")
+    errors = rejected(valid_visit_form(members=[head, twin, same_number]))
+
+    assert [(e["loc"], e["type"], e["msg"], e["input"]) for e in errors] == [
+        (("members", 1, "member_id"), "duplicate_member", "same member_id as members.0", uuid.UUID(member_id)),
+        (("members", 2, "id_number"), "duplicate_member", "same id_number as members.0", head["id_number"]),
+    ]
+
+
+def test_a_removed_member_is_neither_on_the_form_nor_removed_twice():
+    listed, gone = str(uuid.uuid4()), str(uuid.uuid4())
+    form = valid_visit_form(members=[valid_member(member_id=listed)], removed_members=[
+        {"member_id": gone, "reason": "2024年6月病故"},
+        {"member_id": listed, "reason": "迁出"},
+        {"member_id": gone, "reason": "重复"},
+    ])
+    errors = rejected(form)
+
+    assert [(e["loc"], e["type"], e["msg"], e["input"]) for e in errors] == [
+        (("removed_members", 1, "member_id"), "duplicate_member",
+         "a member cannot be both on the form and removed", uuid.UUID(listed)),
+        (("removed_members", 2, "member_id"), "duplicate_member", "removed more than once", uuid.UUID(gone)),
+    ]
+    kept = valid_visit_form(members=[valid_member(member_id=listed), valid_member(
+        relation="son", name="张三", id_number=valid_id_number(date(1999, 1, 1), "male", serial=5))],
+        removed_members=[{"member_id": gone, "reason": "2024年6月病故"}])
+    assert [m.member_id for m in VisitForm.model_validate(kept).removed_members] == [uuid.UUID(gone)]
 
 
 def test_property_counts_cannot_be_negative():
@@ -707,6 +807,67 @@ def test_gps_fixes_in_different_systems_compare_as_the_same_place():
     )
 
     assert raw.distance_m(shifted) < 0.01
+
+
+def test_fingerprint_is_the_sha256_of_the_canonical_json_with_the_visit_time_in_utc():
+    form = VisitForm.model_validate(full_form("home_visit") | {"visited_at": "2024-09-05T10:30:00+08:00"})
+    dumped = form.model_dump(mode="json", exclude_none=True)
+    content = dumped | {"visited_at": "2024-09-05T02:30:00+00:00"}
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    assert form.content_fingerprint() == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    given = copy.deepcopy(dumped)
+    assert form.content_fingerprint(given) == form.content_fingerprint()
+    assert given == dumped  # the caller's dump is not changed
+
+
+@pytest.mark.parametrize(
+    ("change", "loc", "kind", "message"),
+    [
+        ({"household_kinds": ["general", "monitored"]}, ("household_kinds",), "general_combined",
+         "general (一般农户) is neither poverty_alleviated nor monitored; it cannot be combined"),
+        ({"key_target_groups": ["none", "monitored"]}, ("key_target_groups",), "none_combined",
+         "none cannot be combined with another group"),
+        ({"key_target_groups": ["monitored", "monitored"]}, ("key_target_groups",), "duplicate_choice",
+         "lists monitored more than once"),
+    ],
+)
+def test_list_rules_name_their_kind_and_say_what_is_wrong(change, loc, kind, message):
+    error = error_at(valid_visit_form(**change), loc)
+
+    assert (error["type"], error["msg"]) == (kind, message)
+
+
+def test_a_form_without_a_head_or_with_two_names_them():
+    no_head = error_at(member_with(relation="spouse") | {"members": [valid_member(relation="son")]}, ("members",))
+    assert (no_head["type"], no_head["msg"]) == ("one_head", "exactly one member must be the head (户主), found 0")
+    two = error_at(member_with(relation="head"), ("members",))
+    assert two["msg"] == "exactly one member must be the head (户主), found 2 (张德明, 张小梅)"
+
+
+def test_a_wrong_id_number_is_an_invalid_id_number_error():
+    error = error_at(member_with(id_number=with_wrong_check_character(valid_id_number(date(1996, 2, 9)))),
+                     ("members", 1, "id_number"))
+
+    assert error["type"] == "invalid_id_number"
+
+
+def test_field_errors_shared_with_other_models_are_raised_together_at_their_fields():
+    from shared.domain.visit_form import raise_field_errors, risk_status_errors
+
+    raise_field_errors("Household", [])  # nothing to raise
+    errors = risk_status_errors(["monitored"], None) + [(("members", 0, "name"), "kind_b", "second")]
+    with pytest.raises(ValidationError) as raised:
+        raise_field_errors("Household", errors)
+
+    assert raised.value.title == "Household"
+    assert [(e["loc"], e["type"], e["msg"], e["input"]) for e in raised.value.errors()] == [
+        (("risk_status",), "required_when", "required when household_kinds include monitored", None),
+        (("members", 0, "name"), "kind_b", "second", None),
+    ]
+    assert risk_status_errors(["general"], "unresolved") == [
+        (("risk_status",), "not_allowed_unless", "not allowed unless household_kinds include monitored")]
+    assert risk_status_errors(["monitored"], "unresolved") == risk_status_errors(["general"], None) == []
 
 
 def test_fingerprint_is_a_sha256_hex_digest_that_is_stable():

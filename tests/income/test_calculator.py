@@ -106,6 +106,10 @@ def test_example_farming_household_with_a_baby_born_mid_year(rules: RuleSet) -> 
     subsidy = line(assessment, "production_expense.earmarked_subsidies.0")
     assert (subsidy.counted_amount, subsidy.label) == (D("-1000.00"), "专项减支补贴（先补后种）")
     assert line(assessment, "production_items.0").label == "变现收入（柑橘）"
+    assert (line(assessment, "property_items.0").counted_amount, line(assessment, "property_items.0").rule) == (
+        D("600.00"), "property.land_transfer")
+    assert (line(assessment, "transfer_items.1").counted_amount, line(assessment, "transfer_items.1").rule) == (
+        D("1800.00"), "transfer.pension")
     assert assessment.household_members[3].member == "婴儿"
     assert_sections_add_up(assessment)
 
@@ -328,6 +332,40 @@ def test_follow_up_threshold_above_the_low_income_line_is_flagged() -> None:
     assert (no.in_low_income_group, no.low_income_group_certain) == (False, True)
 
 
+def with_lines(**fields: str) -> RuleSet:
+    data = default_catalog().resolve(2024, "500151").model_dump()
+    data.update(fields)
+    return RuleSet.model_validate(data)
+
+
+@pytest.mark.parametrize(
+    ("fields", "bracket", "below", "in_group", "certain"),
+    [
+        # A bracket whose upper bound is the line itself holds the line, which is not below it.
+        ({"low_income_line": "12000"}, IncomeBracket.B_10000_12000, None, False, False),
+        ({"low_income_line": "12000.01"}, IncomeBracket.B_10000_12000, None, True, True),
+        # A bracket starting just above the line (lower bound equal to it) is wholly not below it.
+        ({"low_income_line": "12000"}, IncomeBracket.B_12000_16000, None, False, True),
+        ({"low_income_line": "12000.01"}, IncomeBracket.B_12000_16000, None, False, False),
+        # The follow-up threshold equal to the line answers the question either way.
+        ({"low_income_line": "13000"}, IncomeBracket.B_12000_16000, True, True, True),
+        ({"low_income_line": "13000"}, IncomeBracket.B_12000_16000, False, False, True),
+        ({"low_income_line": "12999.99"}, IncomeBracket.B_12000_16000, True, True, False),
+        ({"low_income_line": "13000.01"}, IncomeBracket.B_12000_16000, False, False, False),
+    ],
+)
+def test_a_bracket_bound_or_threshold_equal_to_the_low_income_line(fields, bracket, below, in_group, certain):
+    ruleset = with_lines(**fields)
+    assert ruleset.below_13000_threshold == D("13000")
+
+    result = bracket_assessment(ruleset, bracket, below)
+
+    assert result.below_13000 is below
+    assert (result.in_low_income_group, result.low_income_group_certain) == (in_group, certain)
+    assert ("approximation" in result.explanation) is not certain
+    assert result.explanation.endswith("(approximation).") is not certain
+
+
 # --- wage rules -----------------------------------------------------------------------------------
 
 
@@ -367,6 +405,23 @@ def test_earmarked_subsidies_never_push_the_expense_below_zero(rules: RuleSet) -
     second = line(assessment, "production_expense.earmarked_subsidies.1")
     assert second.counted_amount == D("-200.00")
     assert "below zero" in second.explanation
+    assert_sections_add_up(assessment)
+
+
+def test_an_earmarked_subsidy_under_one_yuan_or_one_taking_the_last_of_the_expense_counts(rules: RuleSet) -> None:
+    # total 300.50; subsidies 0.50, then 300, then 200 when nothing is left.
+    assessment = calculate(declaration(production_expense={"total": "300.50", "earmarked_subsidies": [
+        {"kind": "subsidy_before_breeding", "amount": "0.50"},
+        {"kind": "subsidy_before_building", "amount": "300"},
+        {"kind": "subsidy_before_planting", "amount": "200"}]}), rules)
+    assert assessment.production_expense == D("0.00")
+    small, last, none_left = (line(assessment, f"production_expense.earmarked_subsidies.{i}") for i in range(3))
+    assert (small.counted_amount, small.counted, small.explanation.endswith("Reduces the expense by 0.50.")) == (
+        D("-0.50"), True, True)
+    assert (last.counted_amount, last.counted) == (D("-300.00"), True)
+    assert last.explanation.endswith("Reduces the expense by 300.00.")
+    assert (none_left.counted_amount, none_left.counted) == (D("0.00"), False)
+    assert none_left.explanation.endswith("Reduces the expense by 0.00 of 200.00; the expense cannot fall below zero.")
     assert_sections_add_up(assessment)
 
 

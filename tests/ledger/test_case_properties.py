@@ -10,15 +10,24 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.ledger.campaigns.models import Campaign
-from services.ledger.cases.machine import MACHINES
+from services.ledger.cases.machine import (
+    MACHINES,
+    TransitionNotAllowed,
+    build_machines,
+    mermaid,
+    roles_of,
+)
 from services.ledger.cases.models import Case
 from services.ledger.cases.schemas import StepCreate
 from services.ledger.cases.service import advance
+from shared.domain.enums import Role
 from shared.domain.workdays import WorkdayCalendar
 from shared.errors import Conflict, InvalidInput
 
@@ -127,3 +136,83 @@ def test_an_eliminated_case_only_rolls_back_and_a_rolled_back_one_never_moves_ag
         assert complete and on >= before[2]
         day = on
     assert case.state in ("eliminated", "rolled_back")
+
+
+# --- the table itself, rebuilt at test time and held against the README and the procedure -------------
+
+ANYONE = ("village_cadre", "town_staff", "district_admin")
+TOWNSHIP = ("town_staff", "district_admin")
+COUNTY = ("district_admin",)
+CLOSING = ("meet_approval_clock", "close")
+# name: (label, roles, guards, effects, requires), as the procedure lays each step down.
+SHARED_STEPS = {
+    "verify": ("乡村入户核实", ANYONE, (), (), ()),
+    "appraise": ("村级民主评议", ANYONE, (), (), ()),
+    "post_notice": ("村内公示", ANYONE, ("notice_clock_set",), ("open_notice",), ()),
+    "object": ("公示期间提出异议", ANYONE, ("within_notice",), ("open_objection",), ("reason",)),
+    "resolve_objection": ("异议处理", ANYONE, (), ("resolve_objection",), ("resolution",)),
+    "township_review": ("乡镇联合审核", TOWNSHIP, ("notice_passed",), (), ()),
+    "township_reject": ("乡镇审核不通过", TOWNSHIP, ("notice_passed",), CLOSING, ("reason",)),
+    "county_reject": ("区县审核不通过", COUNTY, (), CLOSING, ("reason",)),
+    "withdraw": ("撤回", ANYONE, (), CLOSING, ("reason",)),
+}
+STEPS = {
+    "identification": SHARED_STEPS | {
+        "apply": ("农户申请和授权承诺", ANYONE, (), (), ()),
+        "county_approve": ("区县审核批准和公告", COUNTY, (), (*CLOSING, "schedule_plan"), ("monitoring_type",)),
+    },
+    "elimination": SHARED_STEPS | {
+        "county_approve": ("区县审核批准和公告", COUNTY, (), CLOSING, ()),
+        "roll_back": ("风险消除回退", ANYONE, ("still_in_force",), ("close",), ("explanation",)),
+    },
+}
+OUTCOMES = {
+    "identification": {"identified": "identified", "rejected": "rejected", "withdrawn": "withdrawn"},
+    "elimination": {"eliminated": "eliminated", "rejected": "rejected", "withdrawn": "withdrawn",
+                    "rolled_back": "rolled_back"},
+}
+
+
+def test_the_rebuilt_procedures_are_the_ones_the_readme_draws_with_their_roles_guards_and_effects():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    identification, elimination = build_machines()
+
+    assert (identification.kind, identification.label) == ("identification", "监测对象识别认定")
+    assert (elimination.kind, elimination.label) == ("elimination", "风险消除")
+    for machine in (identification, elimination):
+        assert f"```mermaid\n{mermaid(machine)}\n```" in readme, machine.kind
+        data = machine.as_data()
+        assert (data["kind"], data["label"]) == (machine.kind, machine.label)
+        assert [list(state) for state in data["states"]][0] == ["code", "label", "terminal", "outcome"]
+        assert [s["label"] for s in data["states"]] == [s.label for s in machine.states]
+        assert list(data["transitions"][0]) == ["name", "label", "from", "to", "roles", "guards", "effects",
+                                                "requires"]
+        assert [(t["from"], t["to"]) for t in data["transitions"]] == [
+            (list(t.sources), t.target) for t in machine.transitions]
+        steps = {t["name"]: (t["label"], tuple(t["roles"]), tuple(t["guards"]), tuple(t["effects"]),
+                             tuple(t["requires"])) for t in data["transitions"]}
+        assert steps == STEPS[machine.kind]
+        assert {s["code"]: s["outcome"] for s in data["states"] if s["outcome"]} == OUTCOMES[machine.kind]
+        assert {s["code"] for s in data["states"] if s["terminal"]} == set(OUTCOMES[machine.kind]) - (
+            {"eliminated"} if machine.kind == "elimination" else set())
+        assert data["initial"] == "opened" and machine.final("opened") is False
+    withdraw = next(t for t in identification.transitions if t.name == "withdraw")
+    assert withdraw.sources == ("opened", "applied", "verified", "appraised", "under_notice", "objected",
+                                "township_reviewed")
+    assert next(t for t in elimination.transitions if t.name == "withdraw").sources == withdraw.sources[:1] + \
+        withdraw.sources[2:]
+    assert roles_of("township_review") == tuple(Role(r) for r in TOWNSHIP) and roles_of("fly") is None
+
+
+def test_a_move_the_table_does_not_allow_names_the_moves_that_are():
+    identification, elimination = build_machines()
+    with pytest.raises(TransitionNotAllowed) as refused:
+        identification.move("applied", "appraise")
+    assert (refused.value.state, refused.value.name, refused.value.allowed) == ("applied", "appraise",
+                                                                               ["verify", "withdraw"])
+    assert str(refused.value) == ("'appraise' is not allowed from applied (已申请和授权承诺); "
+                                  "allowed from there: verify, withdraw")
+    with pytest.raises(TransitionNotAllowed) as closed:
+        elimination.move("withdrawn", "roll_back")
+    assert str(closed.value) == ("'roll_back' is not allowed from withdrawn (已撤回); "
+                                 "allowed from there: none (the case is closed)")

@@ -9,7 +9,13 @@ from datetime import date, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.ledger.cases.elimination import CONDITIONS, add_months, facts_of, unmet
+from services.ledger.cases.elimination import (
+    CONDITIONS,
+    RiskyVisit,
+    add_months,
+    facts_of,
+    unmet,
+)
 from services.ledger.cases.models import HouseholdMonitoring
 from services.ledger.households.models import LedgerHousehold, LedgerSourceEvent
 from shared.domain.clock import SHANGHAI
@@ -109,3 +115,57 @@ def test_adding_months_keeps_the_day_or_takes_the_month_s_last(day, count):
     # The same day, or, in a shorter month, its last day.
     assert later.day == day.day or (later.day < day.day and (later + timedelta(days=1)).day == 1)
     assert add_months(later, -count) <= day
+
+
+def test_each_condition_says_exactly_what_is_unmet():
+    from dataclasses import replace
+
+    from services.ledger.cases.elimination import EliminationFacts, RiskyVisit
+
+    met = EliminationFacts(proposed_on=date(2024, 10, 20), category=UNRESOLVED, identified_on=date(2024, 3, 1),
+                           income_months_required=6, latest_income_below_line=False, latest_income_year=2024,
+                           above_line_since=date(2024, 4, 20), latest_visit_on=date(2024, 10, 15))
+    assert unmet(met) == []  # above the line since exactly six months before the proposal
+
+    def why(**changes) -> list[str]:
+        return [reason for _, reason in unmet(replace(met, **changes))]
+
+    assert why(category=None) == [
+        "the household is unknown to the ledger, not an unresolved monitoring object (监测户（未消除风险）)"]
+    assert why(category=LedgerHouseholdCategory.MONITORED_RESOLVED) == [
+        f"the household is {LedgerHouseholdCategory.MONITORED_RESOLVED.label}, not an unresolved monitoring "
+        "object (监测户（未消除风险）)"]
+    assert why(latest_income_below_line=None) == ["the ledger holds no income assessment of the household"]
+    below = ["the latest income assessment (2024) is below the monitoring line"]
+    assert why(latest_income_below_line=True) == why(above_line_since=None) == below
+    assert why(above_line_since=date(2024, 4, 21)) == [
+        "income has been above the line since 2024-04-21; 6 months before 2024-10-20 it must have been since "
+        "2024-04-20 at the latest"]
+    assert why(latest_visit_on=None) == ["the ledger holds no visit of the household"]
+    assert why(shortfalls=("housing", "water")) == ["the latest visit (2024-10-15) found short: housing、water"]
+    assert why(new_risks=(RiskyVisit(date(2024, 9, 1), ("illness", "education")),), open_cases=("identification",),
+               latest_visit_risk=True) == [
+        "the latest visit (2024-10-15) still judges a risk; a new risk (illness、education) judged on the visit of "
+        "2024-09-01; an open identification case"]
+    assert why(no_labour_on_protective_cover=True) == [
+        "the whole household has no labour capacity and its assistance plan gives it protective cover (保障性帮扶): "
+        "its risk stays marked while the cover lasts"]
+
+
+def test_facts_skip_a_late_visit_s_assessment_count_new_risks_after_the_identification_day_in_date_order():
+    # An assessment that never became the current one is skipped, not the end of the reading.
+    skipped = [income(2024, "2024-06-01", below=True, latest=False), income(2024, "2024-07-01", below=False)]
+    assert facts(skipped).above_line_since == date(2024, 7, 1)
+    # On the identification day itself a risk is not "since" it; later ones are listed by visit date.
+    same_day, _ = visit("2024-09-16", causes=["housing"])
+    later, _ = visit("2024-10-02", causes=["education"])
+    earlier, _ = visit("2024-09-20", causes=["accident"])
+    found = facts([later, same_day, earlier], identified_on="2024-09-16", causes=["illness"])
+    assert found.new_risks == (RiskyVisit(date(2024, 9, 20), ("accident",)),
+                               RiskyVisit(date(2024, 10, 2), ("education",)))
+    assert (found.identified_on, found.latest_income_year) == (date(2024, 9, 16), 2024)
+    covered = facts_of(proposed_on=date(2024, 10, 20), row=LedgerHousehold(household_id=HOUSEHOLD,
+                                                                           org_code="500151108201"),
+                       category=None, decision=None, identified_causes=[], income_months_required=6, logged=[],
+                       open_cases=[], no_labour_on_protective_cover=True)
+    assert covered.no_labour_on_protective_cover is True

@@ -163,3 +163,48 @@ def test_free_text_is_masked_wherever_a_number_was_typed():
     text = "户主11010519491231002x，手机13812345678；户编号5001511082010001，2024-09-05核实"
     assert mask_sensitive_text(text) == "户主110105********002x，手机138****5678；户编号5001511082010001，2024-09-05核实"
     assert mask_sensitive_values({"notes": [text], "count": 3}) == {"notes": [mask_sensitive_text(text)], "count": 3}
+
+
+def test_messages_are_exact():
+    with pytest.raises(InvalidIdNumber, match=r"^ID number must be 17 digits followed by a digit or X$"):
+        parse_id_number("50015119880630A02X")
+    with pytest.raises(InvalidIdNumber, match=r"^ID number birth date \(characters 7-14\) is not a valid date$"):
+        parse_id_number(with_check_character("50015119880230003"))
+    with pytest.raises(InvalidIdNumber, match=r"^ID number birth date is in the future$"):
+        parse_id_number(valid_id_number(date(2024, 9, 2)), today=date(2024, 9, 1))
+    with pytest.raises(ValueError, match=r"^on_date is before birth_date$"):
+        age_on(BIRTH, date(1988, 6, 29))
+
+
+def test_the_check_character_message_names_the_one_given_last():
+    number = valid_id_number(BIRTH, serial=12)
+    wrong = number[:-1] + ("X" if number[-1] != "X" else "9")
+
+    with pytest.raises(InvalidIdNumber) as raised:
+        parse_id_number(wrong)
+
+    assert str(raised.value) == f"ID number check character should be {number[-1]!r}, got {wrong[-1]!r}"
+
+
+def test_the_earliest_plausible_birth_date_is_accepted_and_the_day_before_refused():
+    assert parse_id_number(valid_id_number(date(1900, 1, 1))).birth_date == date(1900, 1, 1)
+    with pytest.raises(InvalidIdNumber, match=r"^ID number birth date is before 1900-01-01$"):
+        parse_id_number(valid_id_number(date(1899, 12, 31)))
+
+
+def test_free_text_is_stripped_bounded_and_masked():
+    from pydantic import TypeAdapter, ValidationError
+
+    from shared.domain.idnumber import free_text
+
+    short = TypeAdapter(free_text(5))
+    assert short.validate_python("  12345  ") == "12345"
+    assert short.validate_python(" 好 ") == "好"
+    for refused in ["", "   ", "123456"]:
+        with pytest.raises(ValidationError):
+            short.validate_python(refused)
+    default = TypeAdapter(free_text())
+    assert default.validate_python("字" * 500) == "字" * 500
+    with pytest.raises(ValidationError):
+        default.validate_python("字" * 501)
+    assert default.validate_python(" 手机13812345678 ") == "手机138****5678"

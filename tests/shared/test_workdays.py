@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from shared.domain.deadlines import DeadlineUnit, due_date
+from shared.domain.deadlines import DeadlineUnit, add_months, due_date
 from shared.domain.workdays import (
     CalendarYearMissing,
     WorkdayCalendar,
@@ -50,6 +50,10 @@ def test_national_day_2024_working_day_counts():
     assert calendar.working_days_between(date(2024, 9, 30), date(2024, 10, 7)) == 0
     assert calendar.working_days_between(date(2024, 9, 27), date(2024, 10, 10)) == 5
     assert calendar.working_days_between(date(2024, 10, 10), date(2024, 9, 27)) == -5
+    # The day after the start is the first one counted, and no day lies between a day and itself.
+    assert calendar.working_days_between(date(2024, 9, 26), date(2024, 9, 27)) == 1
+    assert calendar.working_days_between(date(2024, 9, 27), date(2024, 9, 26)) == -1
+    assert calendar.working_days_between(date(2024, 9, 27), date(2024, 9, 27)) == 0
 
 
 def test_spring_festival_2025():
@@ -61,7 +65,7 @@ def test_spring_festival_2025():
 
 
 def test_add_working_days_needs_at_least_one_day():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^n must be at least 1, got 0$"):
         calendar.add_working_days(date(2024, 9, 27), 0)
 
 
@@ -91,6 +95,25 @@ def test_supplied_year_from_json_file(tmp_path):
         supplied.is_workday(date(2028, 1, 3))
 
 
+def test_a_supplied_year_keeps_ordinary_weekends_off_and_weekdays_on():
+    supplied = WorkdayCalendar({2027: {"holidays": [date(2027, 1, 1)], "workdays": [date(2027, 1, 2)]}})
+    # Every day of January but the two listed follows the plain week: Saturdays and Sundays are off.
+    for day in range(3, 32):
+        d = date(2027, 1, day)
+        assert supplied.is_workday(d) is (d.weekday() < 5), d
+    assert supplied.working_days_between(date(2027, 1, 1), date(2027, 1, 31)) == 1 + 20
+
+
+def test_a_supplied_year_may_omit_either_list():
+    only_holidays = WorkdayCalendar({2027: {"holidays": [date(2027, 1, 1)]}})
+    assert only_holidays.is_workday(date(2027, 1, 1)) is False
+    assert only_holidays.is_workday(date(2027, 1, 2)) is False  # Saturday
+    only_workdays = WorkdayCalendar({2027: {"workdays": [date(2027, 1, 2)]}})
+    assert only_workdays.is_workday(date(2027, 1, 1)) is True
+    assert only_workdays.is_workday(date(2027, 1, 2)) is True
+    assert WorkdayCalendar({2027: {}}).is_workday(date(2027, 1, 4)) is True
+
+
 def test_no_path_means_package_only():
     with pytest.raises(CalendarYearMissing):
         load_workday_calendar(None).is_workday(date(2027, 1, 4))
@@ -100,16 +123,16 @@ def test_no_path_means_package_only():
     ("content", "message"),
     [
         ("{not json", "workday calendar"),
-        (["2027-01-01"], "object keyed by year"),
-        ({"27": {"holidays": []}}, "four-digit year"),
-        ({"2027": {"holiday": ["2027-01-01"]}}, "only 'holidays' and 'workdays'"),
-        ({"2027": {"holidays": "2027-01-01"}}, "must be a list"),
-        ({"2027": {"holidays": ["2027-02-30"]}}, "'2027-02-30' is not a valid date"),
-        ({"2027": {"holidays": ["2027/01/01"]}}, "not a YYYY-MM-DD date"),
-        ({"2027": {"workdays": ["2026-12-27"]}}, "2026-12-27 is listed under the wrong year"),
+        (["2027-01-01"], ": top level must be an object keyed by year$"),
+        ({"27": {"holidays": []}}, ": '27' is not a four-digit year$"),
+        ({"2027": {"holiday": ["2027-01-01"]}}, ": 2027: must be an object with only 'holidays' and 'workdays'$"),
+        ({"2027": {"holidays": "2027-01-01"}}, ": 2027.holidays: must be a list of YYYY-MM-DD dates$"),
+        ({"2027": {"holidays": ["2027-02-30"]}}, ": 2027.holidays: '2027-02-30' is not a valid date$"),
+        ({"2027": {"workdays": ["2027/01/01"]}}, ": 2027.workdays: '2027/01/01' is not a YYYY-MM-DD date$"),
+        ({"2027": {"workdays": ["2026-12-27"]}}, ": 2027: 2026-12-27 is listed under the wrong year$"),
         (
-            {"2027": {"holidays": ["2027-01-02"], "workdays": ["2027-01-02"]}},
-            "both holiday and workday: 2027-01-02",
+            {"2027": {"holidays": ["2027-01-02", "2027-01-03"], "workdays": ["2027-01-03", "2027-01-02"]}},
+            ": 2027: listed as both holiday and workday: 2027-01-02, 2027-01-03$",
         ),
     ],
 )
@@ -130,6 +153,43 @@ def test_invalid_json_is_rejected_with_a_clear_message(tmp_path, content, messag
 )
 def test_due_date_follows_the_rule_unit(unit, expected):
     assert due_date(date(2024, 9, 27), 5, unit, calendar) == expected
+
+
+def test_due_date_of_one_unit_and_refusal_of_none():
+    # Fri 27 Sep 2024: the next working day is the adjusted Sunday 29 Sep.
+    assert due_date(date(2024, 9, 27), 1, DeadlineUnit.WORKING_DAYS, calendar) == date(2024, 9, 29)
+    assert due_date(date(2024, 9, 27), 1, DeadlineUnit.CALENDAR_DAYS, calendar) == date(2024, 9, 28)
+    assert due_date(date(2024, 9, 27), 1, DeadlineUnit.CALENDAR_MONTHS, calendar) == date(2024, 10, 27)
+    for unit in DeadlineUnit:
+        with pytest.raises(ValueError, match="^a deadline lasts at least one day, got 0$"):
+            due_date(date(2024, 9, 27), 0, unit, calendar)
+        with pytest.raises(ValueError, match="got -1$"):
+            due_date(date(2024, 9, 27), -1, unit, calendar)
+
+
+def test_due_date_in_months_runs_to_the_same_day_or_the_month_s_last():
+    months = DeadlineUnit.CALENDAR_MONTHS
+    assert due_date(date(2024, 9, 16), 6, months, calendar) == date(2025, 3, 16)
+    assert due_date(date(2024, 8, 31), 6, "calendar_months", calendar) == date(2025, 2, 28)
+    assert due_date(date(2023, 8, 31), 6, months, calendar) == date(2024, 2, 29)
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "expected"),
+    [
+        (date(2024, 1, 15), 0, date(2024, 1, 15)),
+        (date(2024, 1, 31), 1, date(2024, 2, 29)),
+        (date(2024, 11, 30), 1, date(2024, 12, 30)),
+        (date(2024, 12, 15), 1, date(2025, 1, 15)),
+        (date(2024, 12, 31), 12, date(2025, 12, 31)),
+        (date(2024, 1, 15), 11, date(2024, 12, 15)),
+        (date(2024, 1, 15), 23, date(2025, 12, 15)),
+        (date(2024, 2, 29), 24, date(2026, 2, 28)),
+        (date(2024, 3, 31), -1, date(2024, 2, 29)),
+    ],
+)
+def test_add_months(start, months, expected):
+    assert add_months(start, months) == expected
 
 
 def test_deadline_units_carry_chinese_labels():

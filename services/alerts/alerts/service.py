@@ -20,18 +20,16 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta
 
+from services.alerts.alerts.decisions import alerts_for
 from services.alerts.alerts.models import Alert
 from services.alerts.alerts.repository import AlertFilter, AlertRepository
 from services.alerts.alerts.schemas import AlertPage, AlertRead
-from services.alerts.deadlines.models import Deadline
 from services.alerts.deadlines.repository import DeadlineRepository, ScanMoment
 from services.alerts.deadlines.service import pass_if_gone_by
 from services.alerts.settings import AlertsSettings
 from services.alerts.subscriptions.service import queue_deliveries
 from shared.data.database import AppSession
 from shared.domain.clock import clock
-from shared.domain.enums import AlertKind
-from shared.domain.org_codes import escalation_target
 from shared.errors import Conflict, NotFound
 from shared.events.contracts.alerts import AlertRaised
 from shared.events.outbox import publish_all
@@ -50,54 +48,6 @@ def scan_moment(as_of: date, now: datetime, settings: AlertsSettings) -> ScanMom
                       escalate_after_days=settings.escalate_after_days)
 
 
-def _alert(deadline: Deadline, kind: AlertKind, dedupe: str, *, org_code: str, as_of: date, now: datetime,
-           message: str) -> Alert:
-    return Alert(dedupe_key=dedupe, kind=kind.value, deadline_key=deadline.key, deadline_kind=deadline.kind,
-                 subject_type=deadline.subject_type, subject_id=deadline.subject_id,
-                 deadline_org_code=deadline.org_code, org_code=org_code, due_on=deadline.due_on, raised_on=as_of,
-                 raised_at=now, message=message[:300])
-
-
-def _alerts_for(deadline: Deadline, raised: set[str], *, as_of: date, now: datetime,
-                settings: AlertsSettings) -> list[Alert]:
-    """What one deadline calls for today; updates its reminder and escalation state."""
-    key, due = deadline.key, deadline.due_on
-    what = f"{deadline.kind} {deadline.subject_type} {deadline.subject_id}"
-    found: list[Alert] = []
-    if as_of <= due:
-        if f"{key}:due_soon" not in raised:
-            found.append(_alert(deadline, AlertKind.DUE_SOON, f"{key}:due_soon", org_code=deadline.org_code,
-                                as_of=as_of, now=now, message=f"{what} is due on {due}"))
-        return found
-    days_over = (as_of - due).days
-    if f"{key}:overdue" not in raised:
-        found.append(_alert(deadline, AlertKind.OVERDUE, f"{key}:overdue", org_code=deadline.org_code, as_of=as_of,
-                            now=now, message=f"{what} was due on {due}: {days_over} days overdue"))
-        deadline.last_reminded_at = now
-    elif deadline.last_reminded_at is None or now - deadline.last_reminded_at >= timedelta(
-            hours=settings.reminder_interval_hours):
-        deadline.reminders += 1
-        found.append(_alert(deadline, AlertKind.REMINDER, f"{key}:reminder:{deadline.reminders}",
-                            org_code=deadline.org_code, as_of=as_of, now=now,
-                            message=f"reminder {deadline.reminders}: {what} was due on {due}, {days_over} days ago"))
-        deadline.last_reminded_at = now
-    target = deadline.org_code
-    for _ in range(deadline.escalation_level):
-        target = escalation_target(target) or target
-    while deadline.escalation_level < days_over // settings.escalate_after_days:
-        above = escalation_target(target)
-        if above is None:
-            break
-        deadline.escalation_level += 1
-        target = above
-        dedupe = f"{key}:escalation:{deadline.escalation_level}"
-        if dedupe not in raised:
-            found.append(_alert(deadline, AlertKind.ESCALATION, dedupe, org_code=target, as_of=as_of, now=now,
-                                message=f"escalated from {deadline.org_code}: {what} was due on {due}, "
-                                        f"{days_over} days overdue"))
-    return found
-
-
 async def scan_unit(session: AppSession, *, org_code: str, as_of: date, settings: AlertsSettings) -> int:
     """Raise what the open deadlines of one unit call for as of ``as_of``; returns how many alerts."""
     now = clock.now()
@@ -105,7 +55,7 @@ async def scan_unit(session: AppSession, *, org_code: str, as_of: date, settings
     deadlines = [d for d in deadlines if not pass_if_gone_by(d, as_of)]
     raised = await AlertRepository(session).raised_keys(d.key for d in deadlines)
     alerts = [alert for deadline in deadlines
-              for alert in _alerts_for(deadline, raised, as_of=as_of, now=now, settings=settings)]
+              for alert in alerts_for(deadline, raised, as_of=as_of, now=now, settings=settings)]
     if not alerts:
         await session.flush()
         return 0

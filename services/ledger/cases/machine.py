@@ -175,22 +175,27 @@ def _procedure(kind: str, label: str, *, first: tuple[Transition, ...], approved
                                     t.guards, t.effects, t.requires) for t in transitions))
 
 
-IDENTIFICATION = _procedure(
-    "identification", "监测对象识别认定",
-    first=(Transition("apply", "农户申请和授权承诺", ("opened",), "applied"),
-           Transition("verify", "乡村入户核实", ("applied",), "verified")),
-    approved=State("identified", "已识别纳入监测", outcome="identified"))
+def build_machines() -> tuple[Machine, Machine]:
+    """Both procedures, identification then elimination, built from the shared part."""
+    identification = _procedure(
+        "identification", "监测对象识别认定",
+        first=(Transition("apply", "农户申请和授权承诺", ("opened",), "applied"),
+               Transition("verify", "乡村入户核实", ("applied",), "verified")),
+        approved=State("identified", "已识别纳入监测", outcome="identified"))
 
-ELIMINATION = _procedure(
-    "elimination", "风险消除",
-    first=(Transition("verify", "乡村入户核实", ("opened",), "verified"),),
-    approved=State("eliminated", "已标注风险消除", outcome="eliminated"),
-    # Any writer may record it: it returns the household to monitoring, which protects it, and it must
-    # carry the village's written explanation.
-    after=(Transition("roll_back", "风险消除回退", ("eliminated",), "rolled_back", guards=("still_in_force",),
-                      effects=("close",), requires=("explanation",)),),
-    later=(State("rolled_back", "已风险消除回退", outcome="rolled_back"),))
+    elimination = _procedure(
+        "elimination", "风险消除",
+        first=(Transition("verify", "乡村入户核实", ("opened",), "verified"),),
+        approved=State("eliminated", "已标注风险消除", outcome="eliminated"),
+        # Any writer may record it: it returns the household to monitoring, which protects it, and it must
+        # carry the village's written explanation.
+        after=(Transition("roll_back", "风险消除回退", ("eliminated",), "rolled_back", guards=("still_in_force",),
+                          effects=("close",), requires=("explanation",)),),
+        later=(State("rolled_back", "已风险消除回退", outcome="rolled_back"),))
+    return identification, elimination
 
+
+IDENTIFICATION, ELIMINATION = build_machines()
 MACHINES = {machine.kind: machine for machine in (IDENTIFICATION, ELIMINATION)}
 
 
