@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.domain.enums import WarningSignal
+from shared.domain.examples import example_of
 from shared.domain.org_codes import OrgCode
 
 WarningState = Literal["unmatched", "awaiting_check", "grouped", "no_risk", "risk_found"]
@@ -114,30 +115,7 @@ class WarningRead(BaseModel):
 
 
 class WarningPage(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [{"id": "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
-                                                                  "department_code": "ybj-500151",
-                                                                  "external_id": "YB2026031500042",
-                                                                  "signal_type": "high_medical_cost",
-                                                                  "occurred_on": "2026-03-14",
-                                                                  "details": "住院自付费用2.3万元",
-                                                                  "id_number": "500151********2317",
-                                                                  "org_code": "500151108201",
-                                                                  "received_at": "2026-03-15T02:10:00+08:00",
-                                                                  "received_on": "2026-03-15",
-                                                                  "state": "awaiting_check",
-                                                                  "household_id": "9b2d4c6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f",
-                                                                  "matched_by": "id_number",
-                                                                  "matched_at": "2026-03-15T02:10:01+08:00",
-                                                                  "grouped_into": None,
-                                                                  "check_due_on": "2026-03-20",
-                                                                  "check_result": None,
-                                                                  "check_reason": None,
-                                                                  "checked_by": None,
-                                                                  "checked_by_name": None,
-                                                                  "checked_on": None}],
-                                                       "total": 1,
-                                                       "limit": 50,
-                                                       "offset": 0}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [example_of(WarningRead)], "total": 1, "limit": 50, "offset": 0}]})
 
     items: list[WarningRead]
     total: int

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.income.calculation.domain_model import IncomeClass
 from shared.domain.enums import IncomeBracket
+from shared.domain.examples import example_of
 from shared.domain.org_codes import OrgPrefix
 
 
@@ -93,19 +94,7 @@ class ReassessmentReport(ReassessmentRead):
 
 
 class ClassChangePage(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [{"household_id": "9b2d4c6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f",
-                                                                  "org_code": "500151108201",
-                                                                  "assessment_id": "4e7a1c2b-9d3f-4a5e-8b6c-1d2e3f4a5b6c",
-                                                                  "previous_assessment_id": "2a1b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
-                                                                  "previous_class": "above_low_income_line",
-                                                                  "income_class": "low_income_group",
-                                                                  "per_capita_net_income": "10792.50",
-                                                                  "bracket": "10000_12000",
-                                                                  "below_monitoring_line": False,
-                                                                  "in_low_income_group": True,
-                                                                  "classification_certain": True,
-                                                                  "ruleset_version": "2024.2"}],
-                                                       "next_after": None}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [example_of(ClassChange)], "next_after": None}]})
 
     items: list[ClassChange]
     next_after: uuid.UUID | None

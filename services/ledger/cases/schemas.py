@@ -9,6 +9,7 @@ from typing import Annotated, Any, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.domain.enums import LabeledEnum, MonitoringObjectType, RiskCause
+from shared.domain.examples import example_of
 from shared.domain.plausible import PlausibleDate
 from shared.domain.visit_form import Text
 
@@ -192,56 +193,7 @@ class CaseRead(BaseModel):
 
 
 class CasePage(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [{"id": "7d6e5f4a-3b2c-4d1e-9f0a-1b2c3d4e5f6a",
-                                                                  "kind": "identification",
-                                                                  "household_id": "9b2d4c6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f",
-                                                                  "org_code": "500151108201",
-                                                                  "state": "under_notice",
-                                                                  "state_label": "公示中",
-                                                                  "source": "application",
-                                                                  "started_on": "2026-03-05",
-                                                                  "head_name": "李建国",
-                                                                  "group_name": "三组",
-                                                                  "risk_causes": ["illness"],
-                                                                  "green_channel": False,
-                                                                  "green_channel_reason": None,
-                                                                  "evidence": [{"key": "application:2026-03-05",
-                                                                                "source": "application",
-                                                                                "observed_on": "2026-03-05",
-                                                                                "detail": "农户申请",
-                                                                                "refs": ["scan-申请书-20260305"]}],
-                                                                  "due_on": "2026-03-20",
-                                                                  "due_days": 15,
-                                                                  "due_unit": "calendar_days",
-                                                                  "overdue": False,
-                                                                  "days_over": 0,
-                                                                  "notice_starts_on": "2026-03-16",
-                                                                  "notice_ends_on": "2026-03-20",
-                                                                  "objection_open": False,
-                                                                  "last_step_on": "2026-03-16",
-                                                                  "monitoring_type": None,
-                                                                  "outcome": None,
-                                                                  "closed_on": None,
-                                                                  "plan_due_on": None,
-                                                                  "allowed_transitions": ["object", "township_review", "township_reject", "withdraw"],
-                                                                  "version": 4,
-                                                                  "created_at": "2026-03-05T15:02:00+08:00",
-                                                                  "steps": [{"seq": 4,
-                                                                             "transition": "post_notice",
-                                                                             "from_state": "appraised",
-                                                                             "to_state": "under_notice",
-                                                                             "happened_on": "2026-03-16",
-                                                                             "place": "石岗村村委会公示栏",
-                                                                             "evidence_refs": ["photo-20260316-0412"],
-                                                                             "note": "公示期5天",
-                                                                             "details": {"notice_ends_on": "2026-03-20"},
-                                                                             "recorded_by": "u-500151108201-017",
-                                                                             "recorded_by_name": "王春梅",
-                                                                             "recorded_by_role": "village_cadre",
-                                                                             "recorded_at": "2026-03-16T17:20:00+08:00"}]}],
-                                                       "total": 1,
-                                                       "limit": 50,
-                                                       "offset": 0}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [example_of(CaseRead)], "total": 1, "limit": 50, "offset": 0}]})
 
     items: list[CaseRead]
     total: int

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.domain.enums import LedgerHouseholdCategory
+from shared.domain.examples import example_of
 
 
 class LedgerHouseholdRead(BaseModel):
@@ -74,37 +75,7 @@ class LedgerHouseholdRead(BaseModel):
 
 
 class LedgerHouseholdPage(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [{"household_id": "9b2d4c6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f",
-                                                                  "org_code": "500151108201",
-                                                                  "household_number": "5001511082010037",
-                                                                  "group_name": "三组",
-                                                                  "head_name": "李建国",
-                                                                  "household_kinds": ["poverty_alleviated", "monitored"],
-                                                                  "risk_status": "unresolved",
-                                                                  "category": "monitored_unresolved",
-                                                                  "category_label": "监测户（未消除风险）",
-                                                                  "member_count": 3,
-                                                                  "removed": False,
-                                                                  "register_as_of": "2026-03-12T16:40:00+08:00",
-                                                                  "visit_id": "0d6c3a9e-7b21-4f58-a1c4-93e2d5b8f017",
-                                                                  "visited_at": "2026-03-12T10:30:00+08:00",
-                                                                  "visit_method": "home_visit",
-                                                                  "visit_has_risk": True,
-                                                                  "visit_risk_causes": ["illness"],
-                                                                  "visit_guarantees": {"dropout": False,
-                                                                                       "uninsured": False,
-                                                                                       "housing_unsafe": False,
-                                                                                       "water_unsafe": False},
-                                                                  "labour": "has_labour",
-                                                                  "labour_members": ["李建国"],
-                                                                  "income_assessment_id": "4e7a1c2b-9d3f-4a5e-8b6c-1d2e3f4a5b6c",
-                                                                  "income_year": 2024,
-                                                                  "income_class": "low_income_group",
-                                                                  "income_below_line": False,
-                                                                  "income_per_capita": "10792.50"}],
-                                                       "total": 1,
-                                                       "limit": 50,
-                                                       "offset": 0}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [example_of(LedgerHouseholdRead)], "total": 1, "limit": 50, "offset": 0}]})
 
     items: list[LedgerHouseholdRead]
     total: int

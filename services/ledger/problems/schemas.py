@@ -158,33 +158,7 @@ class ProblemDetail(ProblemRead):
 
 
 class ProblemPage(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [{"id": "3b4c5d6e-7f8a-4b9c-8d0e-1f2a3b4c5d6e",
-                                                                  "campaign_id": "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
-                                                                  "org_code": "500151108201",
-                                                                  "level": "household",
-                                                                  "problem_type": "housing",
-                                                                  "problem_type_label": "④住房安全",
-                                                                  "description": "土坯房屋后墙体开裂，雨季存在安全隐患",
-                                                                  "remarks": None,
-                                                                  "source": "visit",
-                                                                  "rule_code": None,
-                                                                  "household_id": "9b2d4c6e-1f3a-4b5c-8d7e-0a1b2c3d4e5f",
-                                                                  "group_name": "三组",
-                                                                  "head_name": "李建国",
-                                                                  "category": "poverty_alleviated",
-                                                                  "status": "confirmed",
-                                                                  "recorded_by": "u-500151108201-017",
-                                                                  "recorded_by_name": "王春梅",
-                                                                  "recorded_at": "2026-03-12T11:05:00+08:00",
-                                                                  "verification_result": "confirmed",
-                                                                  "verification_reason": None,
-                                                                  "verified_by_name": "刘志强",
-                                                                  "verified_at": "2026-03-13T09:40:00+08:00",
-                                                                  "rectification_id": "6f5e4d3c-2b1a-4c9d-8e7f-6a5b4c3d2e1f",
-                                                                  "evidence_count": 1}],
-                                                       "total": 1,
-                                                       "limit": 50,
-                                                       "offset": 0}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [example_of(ProblemRead)], "total": 1, "limit": 50, "offset": 0}]})
 
     items: list[ProblemRead]
     total: int

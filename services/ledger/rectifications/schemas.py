@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.domain.enums import RectificationStatus
+from shared.domain.examples import example_of
 from shared.domain.idnumber import free_text
 
 Text = free_text(1000)
@@ -118,36 +119,7 @@ class RectificationRead(BaseModel):
 
 
 class RectificationPage(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [{"id": "6f5e4d3c-2b1a-4c9d-8e7f-6a5b4c3d2e1f",
-                                                                  "problem_id": "3b4c5d6e-7f8a-4b9c-8d0e-1f2a3b4c5d6e",
-                                                                  "campaign_id": "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
-                                                                  "org_code": "500151108201",
-                                                                  "measures": "申报农村危房改造，雨季前完成墙体加固",
-                                                                  "responsible_unit": "高楼镇村镇建设服务中心",
-                                                                  "immediate": False,
-                                                                  "due_on": "2026-04-20",
-                                                                  "due_basis": "campaign 2026 rectification_by",
-                                                                  "extended": False,
-                                                                  "extension_reason": None,
-                                                                  "status": "in_progress",
-                                                                  "overdue": False,
-                                                                  "result": None,
-                                                                  "evidence_refs": [],
-                                                                  "completed_by": None,
-                                                                  "completed_by_name": None,
-                                                                  "completed_at": None,
-                                                                  "closed_by": None,
-                                                                  "closed_by_name": None,
-                                                                  "closed_at": None,
-                                                                  "remarks": None,
-                                                                  "created_at": "2026-03-13T09:40:00+08:00",
-                                                                  "progress": [{"note": "已完成危房鉴定，评定为C级",
-                                                                                "written_by": "u-500151108201-017",
-                                                                                "written_by_name": "王春梅",
-                                                                                "written_at": "2026-03-20T15:00:00+08:00"}]}],
-                                                       "total": 1,
-                                                       "limit": 50,
-                                                       "offset": 0}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [example_of(RectificationRead)], "total": 1, "limit": 50, "offset": 0}]})
 
     items: list[RectificationRead]
     total: int
