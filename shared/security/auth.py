@@ -57,6 +57,11 @@ class Principal:
     def covers(self, org_code: str) -> bool:
         return self.is_system or covers(self.org_code, org_code)
 
+    def require_covers(self, org_code: str, what: str = "org unit") -> None:
+        """Refuse (403) an org code or prefix outside the caller's scope, naming it and the scope."""
+        if not self.covers(org_code):
+            raise Forbidden(f"{what} {org_code} is outside your scope ({self.scope_prefix})")
+
     def require_role(self, *roles: Role) -> None:
         if self.role not in roles:
             allowed = ", ".join(r.value for r in roles)

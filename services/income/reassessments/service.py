@@ -48,7 +48,7 @@ from shared.data.database import AppSession
 from shared.domain.clock import clock
 from shared.domain.org_codes import code_of_prefix
 from shared.domain.rulesets import RuleSet, RuleSetCatalog, RuleSetNotFound
-from shared.errors import Forbidden, InvalidInput, NotFound
+from shared.errors import InvalidInput, NotFound
 from shared.security.auth import Principal
 
 CHUNK_SIZE = 2000
@@ -84,8 +84,7 @@ async def reassess(session: AppSession, *, principal: Principal, request: Reasse
 async def check_reassessment(session: AppSession, *, principal: Principal, request: ReassessmentCreate) -> str:
     """Refuse a request that cannot run (outside scope, unknown version); returns the org prefix it covers."""
     prefix = request.org_prefix or principal.scope_prefix
-    if not principal.covers(prefix):
-        raise Forbidden(f"org prefix {prefix} is outside your scope ({principal.scope_prefix})")
+    principal.require_covers(prefix, "org prefix")
     _check_version(await load_catalog(session), request, prefix)
     return prefix
 

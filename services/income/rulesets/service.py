@@ -28,7 +28,7 @@ from shared.domain.rulesets import (
     default_catalog,
     with_packaged,
 )
-from shared.errors import Conflict, Forbidden
+from shared.errors import Conflict
 from shared.events.contracts.income import RuleSetPublished
 from shared.events.outbox import publish
 from shared.security.auth import Principal
@@ -106,8 +106,7 @@ async def get_ruleset(session: AppSession, *, principal: Principal, year: int, v
 
 async def create_ruleset(session: AppSession, *, principal: Principal, ruleset: RuleSet) -> RuleSetRead:
     """Add a version for a year and a region inside the admin's district; versions never change later."""
-    if not principal.covers(ruleset.region):
-        raise Forbidden(f"region {ruleset.region!r} is outside your scope ({principal.scope_prefix})")
+    principal.require_covers(ruleset.region, "region")
     repository = RuleSetRepository(session)
     packaged_keys = {packaged.key for packaged in default_catalog()}
     if ruleset.key in packaged_keys or await repository.find(*ruleset.key) is not None:

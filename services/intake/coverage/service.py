@@ -14,7 +14,6 @@ from services.intake.settings import IntakeSettings
 from shared.data.database import AppSession
 from shared.domain.enums import VerificationMethod
 from shared.domain.org_codes import org_prefix
-from shared.errors import Forbidden
 from shared.security.auth import Principal
 
 _COUNTS = ("households", "visited", "key_target_households", "key_target_visited_in_person", "not_visited")
@@ -24,8 +23,7 @@ async def coverage_report(session: AppSession, *, principal: Principal, org_code
                           settings: IntakeSettings) -> CoverageReport:
     """Per village: households, visited since the campaign began (by method), key-target ones met in person,
     and the ones not yet visited (listed up to ``unvisited_limit``, counted in full)."""
-    if not principal.covers(org_code):
-        raise Forbidden(f"org unit {org_code} is outside your scope ({principal.scope_prefix})")
+    principal.require_covers(org_code)
     prefix = org_prefix(org_code)
     repository = CoverageRepository(session, prefix=prefix, since=settings.campaign_start())
     figures = {

@@ -22,7 +22,6 @@ from sqlalchemy import func, select
 from services.intake.households.models import Household, Member
 from shared.data.database import AppSession
 from shared.domain.org_codes import OrgPrefix
-from shared.errors import Forbidden
 from shared.events.contracts.intake import HouseholdChanged
 from shared.events.outbox import publish_all
 from shared.security.auth import Principal
@@ -85,6 +84,5 @@ async def announce_batch(session: AppSession, *, prefix: str, after: uuid.UUID |
 def announcement_prefix(principal: Principal, request: HouseholdAnnouncementCreate) -> str:
     """The prefix to announce: the one asked for, held to the caller's scope (403 outside it)."""
     prefix = request.org_prefix if request.org_prefix is not None else principal.scope_prefix
-    if not principal.covers(prefix):
-        raise Forbidden(f"{prefix} is outside your scope ({principal.scope_prefix})")
+    principal.require_covers(prefix, "org prefix")
     return prefix

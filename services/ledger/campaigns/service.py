@@ -112,8 +112,7 @@ async def get_campaign(session: AppSession, *, campaign_id: uuid.UUID) -> Campai
 
 async def create_campaign(session: AppSession, *, principal: Principal, data: CampaignCreate) -> CampaignRead:
     """Add the next campaign (a district admin, for a region inside the district)."""
-    if not principal.covers(data.region):
-        raise Forbidden(f"region {data.region} is outside your scope ({principal.scope_prefix})")
+    principal.require_covers(data.region, "region")
     repository = CampaignRepository(session)
     if await repository.find(data.code, data.region) is not None:
         raise Conflict(f"campaign {data.code} already exists for region {data.region}")

@@ -36,7 +36,7 @@ from shared.domain.enums import (
     WarningSignal,
 )
 from shared.domain.org_codes import OrgLevel, org_level, org_prefix
-from shared.errors import Conflict, Forbidden, InvalidInput
+from shared.errors import Conflict, InvalidInput
 from shared.security.auth import Principal
 
 RESIDENT_ITEMS = {"resident_households": "常住户数（居住半年以上）", "resident_population": "常住人口数（居住半年以上）"}
@@ -283,8 +283,7 @@ async def record_answer(session: AppSession, *, principal: Principal, data: Answ
         raise InvalidInput("body.org_code", "not the code of a village or a township") from None
     if level is OrgLevel.DISTRICT:
         raise InvalidInput("body.org_code", "the checklist is a village's or a township's: name one")
-    if not principal.covers(data.org_code):
-        raise Forbidden(f"org unit {data.org_code} is outside your scope ({principal.scope_prefix})")
+    principal.require_covers(data.org_code)
     campaign = await campaign_for(session, org_code=data.org_code, campaign_id=data.campaign_id, today=today)
     repository = ReportRepository(session)
     row = await repository.answer(data.org_code, campaign.id, data.item)

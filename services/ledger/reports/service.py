@@ -29,7 +29,7 @@ from shared.domain.enums import (
     VerificationMethod,
 )
 from shared.domain.org_codes import OrgLevel, org_level, org_prefix
-from shared.errors import Forbidden, InvalidInput, NotFound
+from shared.errors import InvalidInput, NotFound
 from shared.security.auth import Principal
 
 PHASES = (("mobilisation_by", "动员部署"), ("visits_confirmed_by", "线下走访排查和线上录入信息确认"),
@@ -63,8 +63,7 @@ def require_unit(principal: Principal, org_code: str) -> None:
         org_level(org_code)
     except (ValueError, KeyError):
         raise InvalidInput("query.org", "not the org code of a district, township or village") from None
-    if not principal.covers(org_code):
-        raise Forbidden(f"org unit {org_code} is outside your scope ({principal.scope_prefix})")
+    principal.require_covers(org_code)
 
 
 def _unit_prefixes(org_code: str, under: str) -> list[str]:
