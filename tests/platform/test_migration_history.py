@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import date, datetime, timezone
 
 import asyncpg
 import pytest
@@ -34,10 +35,9 @@ SAMPLES = {
     "boolean": lambda: False,
     "numeric": lambda: 1,
     "double precision": lambda: 1.0,
-    "date": lambda: __import__("datetime").date(2024, 9, 1),
-    "timestamp with time zone": lambda: __import__("datetime").datetime(2024, 9, 1,
-                                                                         tzinfo=__import__("datetime").timezone.utc),
-    "timestamp without time zone": lambda: __import__("datetime").datetime(2024, 9, 1),
+    "date": lambda: date(2024, 9, 1),
+    "timestamp with time zone": lambda: datetime(2024, 9, 1, tzinfo=timezone.utc),
+    "timestamp without time zone": lambda: datetime(2024, 9, 1),
     "jsonb": lambda: "{}",
     "json": lambda: "{}",
     "bytea": lambda: b"\x00",
