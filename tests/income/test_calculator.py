@@ -24,9 +24,12 @@ from services.income.calculation.domain_model import (
     ProductionIncomeKind,
     PropertyIncomeKind,
     TransferIncomeKind,
+    VisitSummary,
 )
+from shared.domain import visit_form
 from shared.domain.enums import IncomeBracket
 from shared.domain.rulesets import RuleSet, default_catalog
+from shared.events.contracts import intake
 
 D = Decimal
 
@@ -236,6 +239,41 @@ def test_visit_amounts_accept_field_names_and_compliant_expenses(rules: RuleSet)
     assert assessment.per_capita_net_income == D("9000.00")
     assert assessment.per_capita_after_compliant_expenses == D("8000.00")
     assert assessment.bracket is IncomeBracket.B_8300_10000
+
+
+VISIT_AMOUNTS = {"production_income": "3000", "wage_income": "6000", "transfer_income": "4000",
+                 "property_income": "200", "production_expense": "1000"}
+VISIT_EXPENSES = {"medical": "1000", "education": "500"}
+
+
+def _income_summary(amounts: dict, expenses: dict) -> tuple[Any, Any]:
+    """What the income service passes: the parts of the summary an assessment stores."""
+    summary = VisitSummary.model_validate({"amounts": amounts, "members": members(12), "compliant_expenses": expenses})
+    return summary.amounts, summary.compliant_expenses
+
+
+def _visit_form(amounts: dict, expenses: dict) -> tuple[Any, Any]:
+    """The visit form's own models: another schema with the same field names."""
+    return visit_form.IncomeAmounts.model_validate(amounts), visit_form.CompliantExpenses.model_validate(expenses)
+
+
+def _visit_event(amounts: dict, expenses: dict) -> tuple[Any, Any]:
+    """The submitted visit event's copy of the form's models."""
+    return intake.VisitIncomeAmounts.model_validate(amounts), intake.VisitCompliantExpenses.model_validate(expenses)
+
+
+@pytest.mark.parametrize("schema", [_income_summary, _visit_form, _visit_event])
+def test_visit_amounts_given_as_models_assess_as_the_same_mapping_would(rules: RuleSet, schema) -> None:
+    amounts, expenses = schema(VISIT_AMOUNTS, VISIT_EXPENSES)
+    as_models = from_visit_amounts(amounts, members(12, 12, 12), rules, compliant_expenses=expenses,
+                                   insurance_claim="5000")
+    as_mapping = from_visit_amounts(VISIT_AMOUNTS, members(12, 12, 12), rules, compliant_expenses=VISIT_EXPENSES,
+                                    insurance_claim="5000")
+
+    assert as_models == as_mapping
+    # 12200 / 3 = 4066.67; 1500 of compliant expenses / 3 = 500 less
+    assert (as_models.per_capita_net_income, as_models.per_capita_after_compliant_expenses) == (
+        D("4066.67"), D("3566.67"))
 
 
 # --- the line and the brackets --------------------------------------------------------------------
