@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -22,7 +23,7 @@ from shared.domain.clock import SHANGHAI
 from shared.domain.enums import LedgerHouseholdCategory
 from shared.events.contracts.income import IncomeAssessed
 from shared.events.contracts.intake import VisitSubmitted
-from shared.events.envelope import Envelope
+from shared.events.envelope import CONTRACTS, Envelope
 
 HOUSEHOLD = uuid.UUID(VisitSubmitted.example["household_id"])
 UNRESOLVED = LedgerHouseholdCategory.MONITORED_UNRESOLVED
@@ -32,10 +33,10 @@ def at(day: str) -> datetime:
     return datetime.fromisoformat(day).replace(hour=10, tzinfo=SHANGHAI)
 
 
-def logged(event_type: str, payload: dict, occurred_at: datetime) -> LedgerSourceEvent:
-    envelope = Envelope(type=event_type, version=1, org_code="500151108201", source="t", occurred_at=occurred_at,
-                        payload=payload)
-    return LedgerSourceEvent(event_id=envelope.id, event_type=event_type, version=1, household_id=HOUSEHOLD,
+def logged(event_type: str, payload: dict, occurred_at: datetime, version: int = 1) -> LedgerSourceEvent:
+    envelope = Envelope(type=event_type, version=version, org_code="500151108201", source="t",
+                        occurred_at=occurred_at, payload=payload)
+    return LedgerSourceEvent(event_id=envelope.id, event_type=event_type, version=version, household_id=HOUSEHOLD,
                              org_code="500151108201", occurred_at=occurred_at, envelope=envelope.model_dump(mode="json"))
 
 
@@ -169,3 +170,38 @@ def test_facts_skip_a_late_visit_s_assessment_count_new_risks_after_the_identifi
                        category=None, decision=None, identified_causes=[], income_months_required=6, logged=[],
                        open_cases=[], no_labour_on_protective_cover=True)
     assert covered.no_labour_on_protective_cover is True
+
+
+def test_the_latest_assessment_is_of_the_latest_year_then_the_latest_processed_not_the_latest_dated():
+    # This year's assessment, then a reassessment of last year processed later (dated later too): the
+    # latest is still this year's, above the line since 10 May.
+    events = [income(2024, "2024-05-10", below=False), income(2023, "2024-06-01", below=True)]
+    found = facts(events, proposed_on="2024-11-15")
+    assert found.above_line_since == date(2024, 5, 10)
+    assert unmet(found) == []
+
+
+def test_the_run_above_the_line_counts_from_its_earliest_dated_day_not_from_its_first_processed():
+    # A visit of 2 April assessed only on 20 April (when its rule set came), after a declaration made on the
+    # 10th: the run is dated from the visit, although its assessment was processed last.
+    april, visit_id = visit("2024-04-02")
+    events = [income(2024, "2024-03-01", below=True), april, income(2024, "2024-04-10", below=False),
+              income(2024, "2024-04-20", below=False, visit=visit_id)]
+    found = facts(events, proposed_on="2024-10-05")  # six months before: 2024-04-05
+    assert found.above_line_since == date(2024, 4, 2)
+    assert unmet(found) == []
+
+
+@pytest.mark.parametrize("event_type", ["visit.submitted", "income.assessed"])
+def test_a_stored_event_of_another_contract_version_is_refused_not_read_in_its_shape(monkeypatch, event_type):
+    # The ledger reads the versions it was written for; a version it does not know is refused even when it
+    # would read alike, as every consumer of the contracts does.
+    contract = {"visit.submitted": VisitSubmitted, "income.assessed": IncomeAssessed}[event_type]
+    monkeypatch.setitem(CONTRACTS, (event_type, 2), type(f"{contract.__name__}V2", (contract,), {}))
+    september, visit_id = visit("2024-09-02")
+    current = [september, income(2024, "2024-09-09", below=False, visit=visit_id)]
+    assert facts(current).above_line_since == date(2024, 9, 2)
+    newer = [logged(event_type, Envelope.model_validate(e.envelope).payload, e.occurred_at, version=2)
+             if e.event_type == event_type else e for e in current]
+    with pytest.raises(ValueError, match=f"{event_type} v2 is {contract.__name__}V2, not {contract.__name__}"):
+        facts(newer)
