@@ -61,8 +61,10 @@ def serve(database_url: str, fd: int) -> None:
     configure_logging("WARNING")
     service = load_service("alerts")
     definition = dataclasses.replace(service, routers=[*service.routers, baseline_router()])
-    settings = PlatformSettings(_env_file=None, database_pool_size=CONCURRENCY + 2)
-    runtime = ServiceRuntime(definition, settings, DiscardTransport(), database_url=database_url)
+    # A pool as large as the offered concurrency; its size is a setting of the service, read from its environment.
+    os.environ["FANGFAN_ALERTS_DATABASE_POOL_SIZE"] = str(CONCURRENCY + 2)
+    runtime = ServiceRuntime(definition, PlatformSettings(_env_file=None), DiscardTransport(),
+                             database_url=database_url)
     config = uvicorn.Config(create_root_app([runtime]), log_config=None, access_log=False, log_level="warning")
     freeze_heap()
     uvicorn.Server(config).run(sockets=[socket.socket(fileno=fd)])

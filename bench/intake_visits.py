@@ -103,8 +103,10 @@ def serve(database_url: str, fd: int) -> None:
     definition = dataclasses.replace(service, routers=[*service.routers, baseline_router()])
     # A pool as large as the offered concurrency (plus the relay's connection), as a deployment would size
     # it: otherwise both endpoints would be measuring connections opened and closed under load.
-    settings = PlatformSettings(_env_file=None, database_pool_size=CONCURRENCY + 2)
-    runtime = ServiceRuntime(definition, settings, DiscardTransport(), database_url=database_url)
+    # (The pool's size is a setting of the service, read from its environment.)
+    os.environ["FANGFAN_INTAKE_DATABASE_POOL_SIZE"] = str(CONCURRENCY + 2)
+    runtime = ServiceRuntime(definition, PlatformSettings(_env_file=None), DiscardTransport(),
+                             database_url=database_url)
     config = uvicorn.Config(create_root_app([runtime]), log_config=None, access_log=False, log_level="warning")
     freeze_heap()  # as ``fangfan serve`` does
     # Not ``fd=``: uvicorn wraps a bare descriptor as a Unix socket, so asyncio would leave Nagle's algorithm
