@@ -9,7 +9,7 @@ scope or by a read-only role (403) and writes the audit entries for what changed
 from __future__ import annotations
 
 import weakref
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -27,9 +27,10 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql import util as sql_util
 from sqlmodel.main import default_registry
 
-from shared.data.platform_tables import OrgScoped, PlatformTable
+from shared.data.platform_tables import AuditEntry, OrgScoped, PlatformTable
 from shared.errors import Forbidden
 from shared.security.audit import (
+    creation_entry,
     forget_audit_entries,
     record_audit_entries,
     write_audit_entries,
@@ -126,6 +127,53 @@ def _check_write(principal: Principal, obj: object) -> None:
 
 # Connections are replaced after half an hour, so none outlives a server-side idle limit or a failover.
 POOL_RECYCLE_SECONDS = 1800
+
+
+async def insert_now(session: AppSession, obj: object, *, beside: Sequence[tuple[sa.Table, list[dict]]] = ()) -> None:
+    """Insert a new domain object, its audit entry and ``beside`` (platform rows that go with it) at once.
+
+    On PostgreSQL it is one statement (the other inserts are data-modifying WITH clauses), so the object
+    costs one round trip and no unit of work; on SQLite the inserts run one after another. The write
+    guard and the audit trail apply as in a flush. The object stays out of the session (transient):
+    this is for a row written once and not changed again in the transaction. A constraint it breaks
+    raises :class:`IntegrityError` here, with nothing of the statement written.
+    """
+    principal: Principal | None = session.info.get("principal")
+    if principal is not None and not principal.is_system:
+        _check_write(principal, obj)
+    mapper = sa.inspect(obj).mapper
+    values = sa.inspect(obj).dict
+    row = {attr.columns[0].key: values[attr.key] for attr in mapper.column_attrs if attr.key in values}
+    inserts = [(AuditEntry.__table__, [creation_entry(session, principal, obj)]),
+               *((table, rows) for table, rows in beside if rows)]
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
+        await connection.execute(sa.insert(mapper.local_table), row)
+        for table, rows in inserts:
+            await connection.execute(sa.insert(table), rows)
+        return
+    statement = _insert_statement(mapper.local_table, tuple(row),
+                                  tuple((table, len(rows), tuple(rows[0])) for table, rows in inserts))
+    parameters = {f"r_{key}": value for key, value in row.items()}
+    for number, (_, rows) in enumerate(inserts):
+        for index, each in enumerate(rows):
+            parameters.update((f"b{number}_{index}_{key}", value) for key, value in each.items())
+    await connection.execute(statement, parameters)
+
+
+@lru_cache(maxsize=256)
+def _insert_statement(table: sa.Table, keys: tuple[str, ...], beside: tuple[tuple[sa.Table, int, tuple[str, ...]], ...]):
+    """The statement of :func:`insert_now` for one shape of rows, with named parameters, so that it is compiled
+    once (values given inline would make every execution compile it again)."""
+    def values(of: sa.Table, prefix: str, names: tuple[str, ...]) -> dict:
+        return {name: sa.bindparam(f"{prefix}_{name}", type_=of.c[name].type) for name in names}
+
+    statement = sa.insert(table).values(values(table, "r", keys))
+    for number, (other, count, names) in enumerate(beside):
+        for index in range(count):  # a WITH clause per row: a multi-row VALUES is never cached
+            row = values(other, f"b{number}_{index}", names)
+            statement = statement.add_cte(sa.insert(other).values(row).cte(f"beside_{number}_{index}"))
+    return statement
 
 
 def _refuse_closed_connection(dbapi_connection, _record, _proxy) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
-from shared.data.database import AFTER_EVENTS_COMMITTED_KEY
+from shared.data.database import AFTER_EVENTS_COMMITTED_KEY, insert_now
 from shared.data.platform_tables import OutboxEvent
 from shared.events.envelope import Actor, Envelope, EventPayload, checked_payload
 
@@ -27,6 +27,29 @@ async def publish_all(session, events: Sequence[tuple[EventPayload, str]], *, so
     else raises (:class:`~shared.events.envelope.UnknownContract`, :class:`~shared.events.envelope.ContractViolation`)
     and nothing is staged.
     """
+    envelopes, rows = _outbox_rows(session, events, source=source)
+    if rows:
+        # A plain INSERT on the session's connection, at once: the same transaction, at a fraction of the
+        # cost of objects in the next flush (and it triggers no flush of pending objects).
+        connection = await session.connection()
+        await connection.execute(insert(OutboxEvent.__table__), rows)
+        session.info[PENDING_KEY] = True
+    return envelopes
+
+
+async def insert_and_publish(session, obj: object, events: Sequence[tuple[EventPayload, str]], *,
+                             source: str) -> list[Envelope]:
+    """Insert a new domain object and stage the events that announce it, in one round trip where the
+    database allows (see :func:`shared.data.database.insert_now`); checked as :func:`publish_all` checks."""
+    envelopes, rows = _outbox_rows(session, events, source=source)
+    await insert_now(session, obj, beside=[(OutboxEvent.__table__, rows)])
+    if rows:
+        session.info[PENDING_KEY] = True
+    return envelopes
+
+
+def _outbox_rows(session, events: Sequence[tuple[EventPayload, str]], *, source: str
+                 ) -> tuple[list[Envelope], list[dict]]:
     principal = session.info.get("principal")
     actor = Actor(**principal.as_actor()) if principal is not None else None
     envelopes, rows = [], []
@@ -40,13 +63,7 @@ async def publish_all(session, events: Sequence[tuple[EventPayload, str]], *, so
         envelopes.append(envelope)
         rows.append({"id": envelope.id, "type": envelope.type, "version": envelope.version, "envelope": stored,
                      "created_at": envelope.occurred_at, "published_at": None, "attempts": 0, "last_error": None})
-    if rows:
-        # A plain INSERT on the session's connection, at once: the same transaction, at a fraction of the
-        # cost of objects in the next flush (and it triggers no flush of pending objects).
-        connection = await session.connection()
-        await connection.execute(insert(OutboxEvent.__table__), rows)
-        session.info[PENDING_KEY] = True
-    return envelopes
+    return envelopes, rows
 
 
 @event.listens_for(Session, "after_commit")

@@ -107,6 +107,12 @@ def record_audit_entries(session: Session, principal: Any) -> None:
     session.info[PENDING_KEY] = rows
 
 
+def creation_entry(session: Session, principal: Any, obj: Any) -> dict[str, Any]:
+    """The audit entry's columns for a domain object created outside a flush (what a flush would record)."""
+    return audit_values(session, principal, action="create", entity=obj.__tablename__, entity_id=_entity_id(obj),
+                        org_code=getattr(obj, "org_code", "") or "", changes=_changes(obj, "create"))
+
+
 def write_audit_entries(session: Session) -> None:
     """Insert the entries :func:`record_audit_entries` prepared for the flush that just ran."""
     rows = session.info.pop(PENDING_KEY, None)

@@ -68,7 +68,7 @@ from shared.events.contracts.intake import (
     VisitSelfCoping,
     VisitSubmitted,
 )
-from shared.events.outbox import publish
+from shared.events.outbox import insert_and_publish
 from shared.security.auth import Principal
 from shared.security.crypto import FieldCipher
 
@@ -98,16 +98,15 @@ async def submit_visit(session: AppSession, *, principal: Principal, form: Visit
         return _resubmitted(stored, fingerprint), False
     findings = visit_findings(inputs)
     visit = _visit_row(form, dumped, household, principal, fingerprint, received_at, findings, cipher)
-    session.add(visit)
     _apply_to_register(form, household, plan, is_latest=is_latest)
     if plan.changes_register:
         removed = {member.id for member, _ in plan.removals}
         await publish_household_changed(session, household, [m for m in [*live, *plan.new] if m.id not in removed],
                                         change="updated")
-    await publish(session, _visit_submitted(form, household, plan, visit, findings), org_code=household.org_code,
-                  source="intake")
     try:
-        await session.flush()
+        # The visit, its audit entry and its event in one statement (register changes follow in the flush).
+        await insert_and_publish(session, visit, [(_visit_submitted(form, household, plan, visit, findings),
+                                                   household.org_code)], source="intake")
     except IntegrityError as exc:
         await session.rollback()
         if not violates(exc, "pk_visits", ["visits.id"]):
@@ -195,7 +194,9 @@ async def _last_position(repository: VisitRepository, household: Household, late
     """The recorded location, else the fix of the household's last home visit."""
     if household.latitude is not None and household.longitude is not None:
         return LastPosition(household.latitude, household.longitude, "recorded location")
-    if latest is not None and latest.gps_latitude is not None:
+    if latest is None:  # never visited (a campaign's first visit, the usual case): no fix to look for
+        return None
+    if latest.gps_latitude is not None:
         fix = (latest.gps_latitude, latest.gps_longitude, latest.visited_at)
     else:
         fix = await repository.last_home_visit_fix(household.id)
