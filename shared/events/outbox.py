@@ -37,12 +37,12 @@ async def publish_all(session, events: Sequence[tuple[EventPayload, str]], *, so
     return envelopes
 
 
-async def insert_and_publish(session, obj: object, events: Sequence[tuple[EventPayload, str]], *,
+async def insert_and_publish(session, model: type, row: dict, events: Sequence[tuple[EventPayload, str]], *,
                              source: str) -> list[Envelope]:
-    """Insert a new domain object and stage the events that announce it, in one round trip where the
+    """Insert a new row of a domain table and stage the events that announce it, in one round trip where the
     database allows (see :func:`shared.data.database.insert_now`); checked as :func:`publish_all` checks."""
     envelopes, rows = _outbox_rows(session, events, source=source)
-    await insert_now(session, obj, beside=[(OutboxEvent.__table__, rows)])
+    await insert_now(session, model, row, beside=[(OutboxEvent.__table__, rows)])
     if rows:
         session.info[PENDING_KEY] = True
     return envelopes

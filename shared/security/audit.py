@@ -45,15 +45,7 @@ def _changes(obj: Any, action: str) -> dict[str, Any]:
     if action == "create":
         # A new object has no history to compare: its values are the change (and reading them
         # directly skips building a history object per column, on every insert).
-        values = state.dict
-        for key in _column_keys(state.mapper):
-            if key in hidden:
-                continue
-            new = values.get(key)
-            if key in sensitive:
-                new = REDACTED if new is not None else None
-            changes[key] = [None, _jsonable(new)]
-        return changes
+        return _created(type(obj), state.dict)
     for attr in state.mapper.column_attrs:
         key = attr.key
         if key in hidden:
@@ -68,6 +60,21 @@ def _changes(obj: Any, action: str) -> dict[str, Any]:
         if key in sensitive:
             old, new = (REDACTED if old is not None else None), (REDACTED if new is not None else None)
         changes[key] = [_jsonable(old), _jsonable(new)]
+    return changes
+
+
+def _created(model: type, values: dict[str, Any]) -> dict[str, Any]:
+    """The changes of a row created with ``values``: ``{field: [None, value]}``, sensitive ones redacted."""
+    sensitive: set[str] = set(getattr(model, "__sensitive__", ()))
+    hidden: set[str] = set(getattr(model, "__audit_hidden__", ()))
+    changes: dict[str, Any] = {}
+    for key in _column_keys(inspect(model)):
+        if key in hidden:
+            continue
+        new = values.get(key)
+        if key in sensitive:
+            new = REDACTED if new is not None else None
+        changes[key] = [None, _jsonable(new)]
     return changes
 
 
@@ -107,10 +114,11 @@ def record_audit_entries(session: Session, principal: Any) -> None:
     session.info[PENDING_KEY] = rows
 
 
-def creation_entry(session: Session, principal: Any, obj: Any) -> dict[str, Any]:
-    """The audit entry's columns for a domain object created outside a flush (what a flush would record)."""
-    return audit_values(session, principal, action="create", entity=obj.__tablename__, entity_id=_entity_id(obj),
-                        org_code=getattr(obj, "org_code", "") or "", changes=_changes(obj, "create"))
+def creation_entry(session: Session, principal: Any, model: type, row: dict[str, Any]) -> dict[str, Any]:
+    """The audit entry's columns for a row of ``model`` inserted outside a flush (what a flush would record)."""
+    key = ":".join(str(row[column.key]) for column in inspect(model).primary_key)
+    return audit_values(session, principal, action="create", entity=model.__tablename__, entity_id=key,
+                        org_code=row.get("org_code") or "", changes=_created(model, row))
 
 
 def write_audit_entries(session: Session) -> None:

@@ -33,9 +33,9 @@ STAFF = Principal(user_id="u-1", name="镇干部", role=Role.TOWN_STAFF, org_cod
 CADRE = Principal(user_id="u-2", name="村干部", role=Role.VILLAGE_CADRE, org_code=OTHER_VILLAGE)
 
 
-def unit(code: str = VILLAGE, name: str = "新华村") -> LedgerOrgUnit:
-    return LedgerOrgUnit(org_code=code, name=name, level="village", parent_code=TOWNSHIP, as_of=AS_OF,
-                         updated_at=AS_OF)
+def unit(code: str = VILLAGE, name: str = "新华村") -> dict:
+    return {"org_code": code, "name": name, "level": "village", "parent_code": TOWNSHIP, "removed": False,
+            "as_of": AS_OF, "updated_at": AS_OF}
 
 
 async def counts(db: Database, code: str) -> tuple[int, int, int]:
@@ -50,9 +50,9 @@ async def counts(db: Database, code: str) -> tuple[int, int, int]:
 async def written_alike(db: Database) -> None:
     """The row, an audit entry like a flush's and the event; a second insert of the same key adds nothing."""
     async with db.transaction(STAFF) as session:
-        await insert_and_publish(session, unit(), [(BusProbe(origin="ledger"), VILLAGE)], source="ledger")
+        await insert_and_publish(session, LedgerOrgUnit, unit(), [(BusProbe(origin="ledger"), VILLAGE)], source="ledger")
     async with db.transaction(STAFF) as session:  # the same object through a flush, for comparison
-        session.add(unit(OTHER_VILLAGE, "胜利村"))
+        session.add(LedgerOrgUnit(**unit(OTHER_VILLAGE, "胜利村")))
     assert await counts(db, VILLAGE) == (1, 1, 1)
     async with db.session() as session:
         entries = {entry.entity_id: entry for entry in await session.scalars(select(AuditEntry))}
@@ -63,15 +63,21 @@ async def written_alike(db: Database) -> None:
 
     with pytest.raises(IntegrityError):
         async with db.transaction(STAFF) as session:
-            await insert_and_publish(session, unit(name="重复"), [(BusProbe(origin="ledger"), VILLAGE)],
+            await insert_and_publish(session, LedgerOrgUnit, unit(name="重复"), [(BusProbe(origin="ledger"), VILLAGE)],
                                      source="ledger")
     assert await counts(db, VILLAGE) == (1, 1, 1)
 
     with pytest.raises(Forbidden):
         async with db.transaction(CADRE) as session:
-            await insert_and_publish(session, unit("500151108203", "外村"), [(BusProbe(origin="ledger"), VILLAGE)],
+            await insert_and_publish(session, LedgerOrgUnit, unit("500151108203", "外村"), [(BusProbe(origin="ledger"), VILLAGE)],
                                      source="ledger")
     assert await counts(db, "500151108203") == (0, 0, 1)
+
+    incomplete = unit("500151108205", "缺列村")
+    del incomplete["removed"]  # a model default is not applied: the row must name it
+    with pytest.raises(ValueError, match="ledger_org_units without removed"):
+        async with db.transaction(STAFF) as session:
+            await insert_and_publish(session, LedgerOrgUnit, incomplete, [], source="ledger")
 
 
 async def test_on_postgresql_it_is_one_statement_compiled_once(system):
@@ -86,7 +92,7 @@ async def test_on_postgresql_it_is_one_statement_compiled_once(system):
     try:
         await written_alike(db)
         async with db.transaction(STAFF) as session:
-            await insert_and_publish(session, unit("500151108204", "河东村"), [(BusProbe(origin="ledger"), VILLAGE)],
+            await insert_and_publish(session, LedgerOrgUnit, unit("500151108204", "河东村"), [(BusProbe(origin="ledger"), VILLAGE)],
                                      source="ledger")
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", seen)

@@ -15,7 +15,6 @@ its 200.
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -52,7 +51,7 @@ from services.intake.visits.repository import (
     VisitRepository,
 )
 from services.intake.visits.schemas import VisitPage, VisitRead
-from shared.data.database import AppSession, violates
+from shared.data.database import AppSession, json_text, violates
 from shared.domain.clock import clock, shanghai_date
 from shared.domain.enums import Relation, VerificationMethod
 from shared.domain.idnumber import mask_id_number, mask_sensitive_values
@@ -97,7 +96,7 @@ async def submit_visit(session: AppSession, *, principal: Principal, form: Visit
             raise
         return _resubmitted(stored, fingerprint), False
     findings = visit_findings(inputs)
-    visit = _visit_row(form, dumped, household, principal, fingerprint, received_at, findings, cipher)
+    row = _visit_row(form, dumped, household, principal, fingerprint, received_at, findings, cipher)
     _apply_to_register(form, household, plan, is_latest=is_latest)
     if plan.changes_register:
         removed = {member.id for member, _ in plan.removals}
@@ -105,8 +104,8 @@ async def submit_visit(session: AppSession, *, principal: Principal, form: Visit
                                         change="updated")
     try:
         # The visit, its audit entry and its event in one statement (register changes follow in the flush).
-        await insert_and_publish(session, visit, [(_visit_submitted(form, household, plan, visit, findings),
-                                                   household.org_code)], source="intake")
+        await insert_and_publish(session, Visit, row, [(_visit_submitted(form, household, plan, row, findings),
+                                                        household.org_code)], source="intake")
     except IntegrityError as exc:
         await session.rollback()
         if not violates(exc, "pk_visits", ["visits.id"]):
@@ -118,7 +117,7 @@ async def submit_visit(session: AppSession, *, principal: Principal, form: Visit
                       if m.id in new_ids]
         async with register_writes(session, candidates):
             session.add_all(plan.new)
-    return visit_read(visit), True
+    return _new_visit_read(row, findings), True
 
 
 def check_visit_time(visited_at: datetime, received_at: datetime, settings: IntakeSettings) -> None:
@@ -207,24 +206,32 @@ async def _last_position(repository: VisitRepository, household: Household, late
 
 
 def _visit_row(form: VisitForm, dumped: dict, household: Household, principal: Principal, fingerprint: str,
-               received_at: datetime, findings: list[Finding], cipher: FieldCipher) -> Visit:
-    """The visit's row; ``dumped`` is the form as JSON data (``model_dump(mode="json", exclude_none=True)``)."""
-    visit = Visit(
-        id=form.visit_id, household_id=household.id, org_code=household.org_code, method=form.method.value,
-        visited_at=form.visited_at, received_at=received_at, fingerprint=fingerprint,
-        remote_reason=form.remote_reason.value if form.remote_reason else None,
-        key_target_groups=list(form.key_target_groups),
-        income_bracket=form.income.bracket.value if form.income.bracket else None, has_risk=form.risk.has_risk,
-        income_amounts=form.income.amounts.model_dump(mode="json") if form.income.amounts else None,
-        findings=[f.model_dump() for f in findings], content=redacted_content(dumped),
-        form_cipher=cipher.encrypt(json.dumps(dumped, ensure_ascii=False, separators=(",", ":"))),
-        submitted_by=principal.user_id, submitted_by_name=principal.name,
-    )
-    if form.home_visit is not None:
-        gps = form.home_visit.gps
-        visit.gps_latitude, visit.gps_longitude = gps.as_wgs84()
-        visit.gps_accuracy_m, visit.gps_mock_location = gps.accuracy_m, gps.mock_location
-    return visit
+               received_at: datetime, findings: list[Finding], cipher: FieldCipher) -> dict:
+    """The visit's row, every column; ``dumped`` is the form as JSON data
+    (``model_dump(mode="json", exclude_none=True)``)."""
+    gps = form.home_visit.gps if form.home_visit is not None else None
+    latitude, longitude = gps.as_wgs84() if gps is not None else (None, None)
+    return {
+        "id": form.visit_id, "household_id": household.id, "org_code": household.org_code,
+        "method": form.method.value, "visited_at": form.visited_at, "received_at": received_at,
+        "fingerprint": fingerprint, "remote_reason": form.remote_reason.value if form.remote_reason else None,
+        "key_target_groups": [group.value for group in form.key_target_groups],
+        "income_bracket": form.income.bracket.value if form.income.bracket else None, "has_risk": form.risk.has_risk,
+        "income_amounts": form.income.amounts.model_dump(mode="json") if form.income.amounts else None,
+        "gps_latitude": latitude, "gps_longitude": longitude,
+        "gps_accuracy_m": gps.accuracy_m if gps is not None else None,
+        "gps_mock_location": gps.mock_location if gps is not None else None,
+        "findings": [f.model_dump() for f in findings], "content": redacted_content(dumped),
+        "form_cipher": cipher.encrypt(json_text(dumped)),
+        "submitted_by": principal.user_id, "submitted_by_name": principal.name,
+    }
+
+
+def _new_visit_read(row: dict, findings: list[Finding]) -> VisitRead:
+    """The answer to a new visit: its row as stored (its content was masked when received)."""
+    return VisitRead(id=row["id"], household_id=row["household_id"], org_code=row["org_code"], method=row["method"],
+                     visited_at=row["visited_at"], received_at=row["received_at"], submitted_by=row["submitted_by"],
+                     submitted_by_name=row["submitted_by_name"], findings=findings, form=row["content"])
 
 
 def _apply_to_register(form: VisitForm, household: Household, plan: MemberPlan, *, is_latest: bool) -> None:
@@ -239,7 +246,7 @@ def _apply_to_register(form: VisitForm, household: Household, plan: MemberPlan, 
         household.key_target_groups, household.head_name, household.updated_at = groups, head_name, now
 
 
-def _visit_submitted(form: VisitForm, household: Household, plan: MemberPlan, visit: Visit,
+def _visit_submitted(form: VisitForm, household: Household, plan: MemberPlan, visit: dict,
                      findings: list[Finding]) -> VisitSubmitted:
     members = [
         VisitMember(member_id=member.id, name=entry.name, relation=entry.relation, birth_date=member.birth_date,
@@ -249,13 +256,13 @@ def _visit_submitted(form: VisitForm, household: Household, plan: MemberPlan, vi
         for entry, member in zip(form.members, plan.members, strict=True)
     ]
     return VisitSubmitted(
-        visit_id=visit.id, household_id=household.id, household_number=household.household_number,
+        visit_id=visit["id"], household_id=household.id, household_number=household.household_number,
         org_code=household.org_code, group_name=household.group_name, head_name=household.head_name,
-        method=form.method, visited_at=form.visited_at, received_at=visit.received_at,
+        method=form.method, visited_at=form.visited_at, received_at=visit["received_at"],
         household_kinds=form.household_kinds, risk_status=form.risk_status, key_target_groups=form.key_target_groups,
         members=members, income=_plain(VisitIncome, form.income), guarantees=_plain(VisitGuarantees, form.guarantees),
         self_coping=_plain(VisitSelfCoping, form.self_coping), risk=_plain(VisitRisk, form.risk), findings=findings,
-        submitted_by=visit.submitted_by,
+        submitted_by=visit["submitted_by"],
     )
 
 
