@@ -49,7 +49,7 @@ TODAY = date(2024, 9, 25)
 
 HOUSEHOLD_COLUMNS = ["household_id", "org_code", "household_number", "group_name", "head_name", "household_kinds",
                      "risk_status", "member_count", "removed", "register_as_of", "visited_at", "visit_method",
-                     "visit_risk_causes", "visit_key_target_groups", "income_class", "updated_at"]
+                     "visit_risk_causes", "visit_key_target_groups", "income_class", "labour_members", "updated_at"]
 PROBLEM_COLUMNS = ["id", "org_code", "campaign_id", "level", "problem_type", "description", "source", "rule_code",
                    "subject_key", "household_id", "status", "evidence", "recorded_by", "recorded_by_name",
                    "recorded_at"]
@@ -125,7 +125,7 @@ async def _seed(url: str, households: int, campaign_id: uuid.UUID) -> dict[str, 
                       "unresolved" if n % 3 == 2 else None, 1 + n % 5, n % 97 == 0, now,
                       visited + timedelta(hours=n % 400) if seen else None, METHODS[n % 3] if seen else None,
                       ",illness," if n % 11 == 0 else "", ",low_income_group," if n % 4 == 0 else ",none,",
-                      "low_income_group" if n % 6 == 0 else None, now))
+                      "low_income_group" if n % 6 == 0 else None, "[]", now))
         if n % 10 == 3:
             problem_id = uuid.uuid4()
             status = ("suspected", "confirmed", "not_a_problem")[n % 3]
