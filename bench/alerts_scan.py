@@ -29,20 +29,15 @@ from datetime import date, datetime, timedelta
 from datetime import time as day_time
 
 import asyncpg
-from sqlalchemy.engine import make_url
 
+from bench._harness import add_database_option, asyncpg_url, fresh_database
 from services.alerts.alerts import service as alerts
 from services.alerts.deadlines.repository import DeadlineRepository
 from services.alerts.settings import AlertsSettings
 from shared.data.database import Database
-from shared.data.migrations import upgrade
-from shared.data.pgadmin import drop_database, recreate_database
 from shared.domain.clock import SHANGHAI, clock
-from shared.runtime.definition import load_service
 from shared.security.auth import system_principal
 
-DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 AS_OF = date(2024, 10, 8)
 TOWNSHIPS, VILLAGES_EACH = 20, 50
 DAYS_BEFORE, SPREAD = 10, 365
@@ -65,32 +60,20 @@ def _options(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.alerts_scan", description=__doc__.splitlines()[0])
     parser.add_argument("--deadlines", type=int,
                         default=int(os.environ.get("FANGFAN_BENCH_ALERTS_DEADLINES", "1000000")))
-    parser.add_argument("--database-url", default=os.environ.get("FANGFAN_BENCH_DATABASE_URL", DEFAULT_URL),
-                        help="a PostgreSQL server on this machine; a fresh database is created on it")
+    add_database_option(parser)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark; ``argv`` are this module's options (none when the bench runner calls it)."""
     options = _options(argv if argv is not None else [])
-    server = make_url(options.database_url)
-    if server.host not in LOOPBACK:
-        raise SystemExit(f"refusing a non-loopback database host {server.host!r}")
-    name = f"fangfan_bench_alerts_scan_{os.getpid()}"
-    url = recreate_database(options.database_url, name)
-    try:
-        upgrade(load_service("alerts").versions_dir, url)
+    with fresh_database(options.database_url, "alerts", "alerts_scan") as url:
         asyncio.run(_bench(url, options.deadlines))
-    finally:
-        drop_database(options.database_url, name)
 
-
-def _plain(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(False)
 
 
 async def _generate(url: str, count: int) -> float:
-    connection = await asyncpg.connect(_plain(url))
+    connection = await asyncpg.connect(asyncpg_url(url))
     try:
         started = time.perf_counter()
         await connection.execute(GENERATE, AS_OF, count)
@@ -102,7 +85,7 @@ async def _generate(url: str, count: int) -> float:
 
 async def _bare(url: str, horizon: date) -> tuple[float, int]:
     """Best of three: the due ones, every column, through the (state, due_on) index."""
-    connection = await asyncpg.connect(_plain(url))
+    connection = await asyncpg.connect(asyncpg_url(url))
     try:
         best, rows = float("inf"), 0
         for _ in range(3):

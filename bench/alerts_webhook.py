@@ -31,11 +31,13 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
+from bench._harness import fresh_database
 from bench.intake_visits import (
     DiscardTransport,
     baseline_router,
     cpu_seconds,
     listening_socket,
+    wait_until_serving,
 )
 
 ADMIN_URL = os.environ.get("FANGFAN_BENCH_DATABASE_URL") or os.environ.get(
@@ -193,48 +195,23 @@ async def measure(port: int, secret: str, pids: list[int]) -> None:
               f"{tally.cpu_ms():>13.2f}")
 
 
-def wait_until_serving(port: int, server: multiprocessing.Process, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not server.is_alive():
-            raise RuntimeError("the benchmark server exited during startup")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/alerts/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the benchmark server did not start in time")
-
-
 def main() -> None:
-    from sqlalchemy.engine import make_url
-
-    from shared.data.migrations import upgrade
-    from shared.data.pgadmin import drop_database, recreate_database
-    from shared.runtime.definition import load_service
-
-    if make_url(ADMIN_URL).host not in {"127.0.0.1", "localhost", "::1"}:
-        raise SystemExit(f"refusing a non-loopback database host {make_url(ADMIN_URL).host!r}")
-    name = f"fangfan_bench_alerts_webhook_{os.getpid()}"
-    database_url = recreate_database(ADMIN_URL, name)
     server: multiprocessing.Process | None = None
-    try:
-        upgrade(load_service("alerts").versions_dir, database_url)
-        secret = asyncio.run(seed(database_url))
-        sock = listening_socket()
-        port = sock.getsockname()[1]
-        server = multiprocessing.get_context("fork").Process(target=serve, args=(database_url, sock.fileno()),
-                                                             daemon=True)
-        server.start()
-        sock.close()
-        wait_until_serving(port, server)
-        asyncio.run(measure(port, secret, [server.pid]))
-    finally:
-        if server is not None and server.is_alive():
-            server.terminate()
-            server.join(timeout=20)
-        drop_database(ADMIN_URL, name)
+    with fresh_database(ADMIN_URL, "alerts", "alerts_webhook") as database_url:
+        try:
+            secret = asyncio.run(seed(database_url))
+            sock = listening_socket()
+            port = sock.getsockname()[1]
+            server = multiprocessing.get_context("fork").Process(target=serve, args=(database_url, sock.fileno()),
+                                                                 daemon=True)
+            server.start()
+            sock.close()
+            wait_until_serving(port, [server], service="alerts")
+            asyncio.run(measure(port, secret, [server.pid]))
+        finally:
+            if server is not None and server.is_alive():
+                server.terminate()
+                server.join(timeout=20)
 
 
 if __name__ == "__main__":

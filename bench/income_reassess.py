@@ -33,8 +33,8 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
-from sqlalchemy.engine import make_url
 
+from bench._harness import add_database_option, asyncpg_url, fresh_database
 from services.income.assessments.service import computed_fields
 from services.income.calculation.calculator import from_visit_amounts
 from services.income.calculation.domain_model import VisitSummary
@@ -47,15 +47,10 @@ from services.income.reassessments.service import (
 from services.income.rulesets.service import create_ruleset, load_catalog, seed_packaged
 from shared.data.column_types import SHANGHAI
 from shared.data.database import Database
-from shared.data.migrations import upgrade
-from shared.data.pgadmin import drop_database, recreate_database
 from shared.domain.enums import Role
 from shared.domain.rulesets import RuleSet, default_catalog
-from shared.runtime.definition import load_service
 from shared.security.auth import Principal, system_principal
 
-DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 DISTRICT = "500151000000"
 VILLAGES = [f"500151{township:03d}{village:03d}" for township in range(101, 121) for village in range(201, 226)]
 PROFILES = 997  # distinct households' incomes, reused round-robin (a prime, so villages and profiles mix)
@@ -67,8 +62,7 @@ def _options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--households", type=int,
                         default=int(os.environ.get("FANGFAN_BENCH_INCOME_HOUSEHOLDS", "200000")))
     parser.add_argument("--chunk-size", type=int, default=2000)
-    parser.add_argument("--database-url", default=os.environ.get("FANGFAN_BENCH_DATABASE_URL", DEFAULT_URL),
-                        help="a PostgreSQL server on this machine; a fresh database is created on it")
+    add_database_option(parser)
     parser.add_argument("--no-tracemalloc", action="store_true", help="skip the second, traced run")
     return parser.parse_args(argv)
 
@@ -76,16 +70,8 @@ def _options(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark; ``argv`` are this module's options (none when the bench runner calls it)."""
     options = _options(argv if argv is not None else [])
-    server = make_url(options.database_url)
-    if server.host not in LOOPBACK:
-        raise SystemExit(f"refusing a non-loopback database host {server.host!r}")
-    name = f"fangfan_bench_income_{os.getpid()}"
-    url = recreate_database(options.database_url, name)
-    try:
-        upgrade(load_service("income").versions_dir, url)
+    with fresh_database(options.database_url, "income", "income") as url:
         asyncio.run(_bench(url, options))
-    finally:
-        drop_database(options.database_url, name)
 
 
 # --- seeding ------------------------------------------------------------------------------------------
@@ -134,7 +120,7 @@ def _records(households: int, profiles: list[dict[str, Any]]) -> Iterator[tuple]
 
 async def _seed(url: str, households: int, profiles: list[dict[str, Any]]) -> float:
     """One COPY of every household's assessment; returns the seconds it took."""
-    connection = await asyncpg.connect(make_url(url).set(drivername="postgresql").render_as_string(False))
+    connection = await asyncpg.connect(asyncpg_url(url))
     try:
         started = time.perf_counter()
         await connection.copy_records_to_table("income_assessments", records=_records(households, profiles),

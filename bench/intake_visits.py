@@ -45,6 +45,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from fastapi import APIRouter
 
+from bench._harness import fresh_database
 from shared.data.platform_tables import ProbeReceipt
 
 # Module level: FastAPI resolves the route's annotations in this module's namespace.
@@ -320,13 +321,14 @@ def listening_socket() -> socket.socket:
     return sock
 
 
-def wait_until_serving(port: int, servers: list[multiprocessing.Process], timeout: float = 60.0) -> None:
+def wait_until_serving(port: int, servers: list[multiprocessing.Process], timeout: float = 60.0, *,
+                       service: str = "intake") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not all(server.is_alive() for server in servers):
             raise RuntimeError("a benchmark server exited during startup")
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/intake/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"http://127.0.0.1:{port}/{service}/healthz", timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
@@ -335,33 +337,26 @@ def wait_until_serving(port: int, servers: list[multiprocessing.Process], timeou
 
 
 def main() -> None:
-    from shared.data.migrations import upgrade
-    from shared.data.pgadmin import drop_database, recreate_database
-    from shared.runtime.definition import load_service
-
-    name = f"fangfan_bench_intake_{os.getpid()}"
-    database_url = recreate_database(ADMIN_URL, name)
     servers: list[multiprocessing.Process] = []
-    try:
-        upgrade(load_service("intake").versions_dir, database_url)
-        households = asyncio.run(seed(database_url))
-        sock = listening_socket()
-        port = sock.getsockname()[1]
-        # fork: each server process inherits the listening socket as it is.
-        context = multiprocessing.get_context("fork")
-        servers = [context.Process(target=serve, args=(database_url, sock.fileno()), daemon=True)
-                   for _ in range(WORKERS)]
-        for server in servers:
-            server.start()
-        sock.close()
-        wait_until_serving(port, servers)
-        asyncio.run(measure(port, households, [server.pid for server in servers]))
-    finally:
-        for server in servers:
-            if server.is_alive():
-                server.terminate()
-                server.join(timeout=20)
-        drop_database(ADMIN_URL, name)
+    with fresh_database(ADMIN_URL, "intake", "intake") as database_url:
+        try:
+            households = asyncio.run(seed(database_url))
+            sock = listening_socket()
+            port = sock.getsockname()[1]
+            # fork: each server process inherits the listening socket as it is.
+            context = multiprocessing.get_context("fork")
+            servers = [context.Process(target=serve, args=(database_url, sock.fileno()), daemon=True)
+                       for _ in range(WORKERS)]
+            for server in servers:
+                server.start()
+            sock.close()
+            wait_until_serving(port, servers)
+            asyncio.run(measure(port, households, [server.pid for server in servers]))
+        finally:
+            for server in servers:
+                if server.is_alive():
+                    server.terminate()
+                    server.join(timeout=20)
 
 
 if __name__ == "__main__":

@@ -30,8 +30,8 @@ from pathlib import Path
 
 import asyncpg
 import xlsxwriter
-from sqlalchemy.engine import make_url
 
+from bench._harness import add_database_option, asyncpg_url, fresh_database
 from services.ledger.campaigns.service import packaged_campaigns, seed_packaged
 from services.ledger.exports.names import org_names
 from services.ledger.exports.service import (
@@ -45,14 +45,9 @@ from services.ledger.exports.service import (
 from services.ledger.rectifications.repository import RectificationFilter
 from shared.data.column_types import SHANGHAI
 from shared.data.database import Database
-from shared.data.migrations import upgrade
-from shared.data.pgadmin import drop_database, recreate_database
 from shared.domain.enums import Role
-from shared.runtime.definition import load_service
 from shared.security.auth import Principal, system_principal
 
-DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 DISTRICT = "500151000000"
 VILLAGES = [f"500151108{village:03d}" for village in range(201, 207)]
 # The names the ledger learns from intake's org_unit.changed, written straight into its table here.
@@ -64,24 +59,15 @@ TYPES = ["income", "education", "medical", "housing", "water", "development_assi
 def _options(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.ledger_export", description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=int(os.environ.get("FANGFAN_BENCH_LEDGER_ROWS", "100000")))
-    parser.add_argument("--database-url", default=os.environ.get("FANGFAN_BENCH_DATABASE_URL", DEFAULT_URL),
-                        help="a PostgreSQL server on this machine; a fresh database is created on it")
+    add_database_option(parser)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark; ``argv`` are this module's options (none when the bench runner calls it)."""
     options = _options(argv if argv is not None else [])
-    server = make_url(options.database_url)
-    if server.host not in LOOPBACK:
-        raise SystemExit(f"refusing a non-loopback database host {server.host!r}")
-    name = f"fangfan_bench_ledger_{os.getpid()}"
-    url = recreate_database(options.database_url, name)
-    try:
-        upgrade(load_service("ledger").versions_dir, url)
+    with fresh_database(options.database_url, "ledger", "ledger") as url:
         asyncio.run(_bench(url, options.rows))
-    finally:
-        drop_database(options.database_url, name)
 
 
 def _records(start: int, stop: int, campaign_id: uuid.UUID) -> Iterator[tuple[tuple, tuple]]:
@@ -109,7 +95,7 @@ ITEM_COLUMNS = ["id", "org_code", "problem_id", "campaign_id", "measures", "resp
 
 
 async def _seed(url: str, start: int, stop: int, campaign_id: uuid.UUID) -> None:
-    connection = await asyncpg.connect(make_url(url).set(drivername="postgresql").render_as_string(False))
+    connection = await asyncpg.connect(asyncpg_url(url))
     try:
         rows = list(_records(start, stop, campaign_id))
         await connection.copy_records_to_table("ledger_problems", records=[p for p, _ in rows],

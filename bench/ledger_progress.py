@@ -23,22 +23,17 @@ import uuid
 from datetime import date, datetime, timedelta
 
 import asyncpg
-from sqlalchemy.engine import make_url
 
+from bench._harness import add_database_option, asyncpg_url, fresh_database
 from services.ledger.campaigns.repository import CampaignRepository
 from services.ledger.campaigns.service import packaged_campaigns, seed_packaged
 from services.ledger.exports.names import OrgNames, org_names
 from services.ledger.reports.service import progress
 from shared.data.column_types import SHANGHAI
 from shared.data.database import Database
-from shared.data.migrations import upgrade
-from shared.data.pgadmin import drop_database, recreate_database
 from shared.domain.enums import Role
-from shared.runtime.definition import load_service
 from shared.security.auth import Principal, system_principal
 
-DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 DISTRICT = "500151000000"
 VILLAGES = [f"500151{101 + t:03d}{201 + v:03d}" for t in range(20) for v in range(15)]
 METHODS = ("home_visit", "online_inquiry", "village_assessment")
@@ -90,28 +85,16 @@ def _options(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.ledger_progress", description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int,
                         default=int(os.environ.get("FANGFAN_BENCH_PROGRESS_HOUSEHOLDS", "200000")))
-    parser.add_argument("--database-url", default=os.environ.get("FANGFAN_BENCH_DATABASE_URL", DEFAULT_URL),
-                        help="a PostgreSQL server on this machine; a fresh database is created on it")
+    add_database_option(parser)
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark; ``argv`` are this module's options (none when the bench runner calls it)."""
     options = _options(argv if argv is not None else [])
-    server = make_url(options.database_url)
-    if server.host not in LOOPBACK:
-        raise SystemExit(f"refusing a non-loopback database host {server.host!r}")
-    name = f"fangfan_bench_progress_{os.getpid()}"
-    url = recreate_database(options.database_url, name)
-    try:
-        upgrade(load_service("ledger").versions_dir, url)
+    with fresh_database(options.database_url, "ledger", "progress") as url:
         asyncio.run(_bench(url, options.households))
-    finally:
-        drop_database(options.database_url, name)
 
-
-def _plain(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(False)
 
 
 async def _seed(url: str, households: int, campaign_id: uuid.UUID) -> dict[str, int]:
@@ -145,7 +128,7 @@ async def _seed(url: str, households: int, campaign_id: uuid.UUID) -> dict[str, 
             warnings.append((uuid.uuid4(), village, household_id, "high_medical_cost", date(2024, 9, 2),
                              date(2024, 9, 9), date(2024, 9, 5 + n % 8) if checked else None,
                              "no_risk" if checked else None, (5 + n % 8 > 9) if checked else None, now))
-    connection = await asyncpg.connect(_plain(url))
+    connection = await asyncpg.connect(asyncpg_url(url))
     try:
         for table, records, columns in (("ledger_households", homes, HOUSEHOLD_COLUMNS),
                                         ("ledger_problems", problems, PROBLEM_COLUMNS),
@@ -168,7 +151,7 @@ async def _report(db: Database, reader: Principal, campaign_id: uuid.UUID, names
 
 
 async def _bare(url: str, campaign, today: date) -> int:
-    connection = await asyncpg.connect(_plain(url))
+    connection = await asyncpg.connect(asyncpg_url(url))
     try:
         start = datetime.combine(campaign.starts_on, datetime.min.time(), tzinfo=SHANGHAI)
         end = datetime.combine(campaign.visits_checked_by + timedelta(days=1), datetime.min.time(), tzinfo=SHANGHAI)
