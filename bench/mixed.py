@@ -60,8 +60,10 @@ of its outbox not yet published, and its failed events.
 
 ``python -m bench mixed``; sizes from ``FANGFAN_BENCH_MIXED_HOUSEHOLDS`` (default 2400),
 ``FANGFAN_BENCH_MIXED_SEED_CASES`` (default 120), ``FANGFAN_BENCH_MIXED_POOL_SIZE`` (each process's
-database pool, default 4: eight processes may open twice that each, under a shared server's
-``max_connections``), ``FANGFAN_BENCH_DATABASE_URL`` (the server to create the databases on).
+database pool, set as each service's ``FANGFAN_<SERVICE>_DATABASE_POOL_SIZE``; default 10, the
+services' own default, with which the README's figures were measured: eight processes may open
+twice that each, so lower it on a server whose ``max_connections`` is tight),
+``FANGFAN_BENCH_DATABASE_URL`` (the server to create the databases on).
 Everything runs on the machine's cores beside the load generator; say so beside any figure.
 """
 
@@ -111,7 +113,7 @@ SAMPLE_SECONDS = _env_float("SAMPLE_SECONDS", 5)
 DRAIN_SECONDS = _env_float("DRAIN_SECONDS", 300)
 HOUSEHOLDS = int(_env_float("HOUSEHOLDS", 2400))
 SEED_CASES = int(_env_float("SEED_CASES", 120))
-POOL_SIZE = int(_env_float("POOL_SIZE", 4))
+POOL_SIZE = int(_env_float("POOL_SIZE", 10))
 MAX_IN_FLIGHT = int(_env_float("MAX_IN_FLIGHT", 512))
 DEFAULT_WEIGHTS = "visit=35,problems=15,cases=10,progress=5,case_step=10,warning=10,export=3,baseline=12"
 WEIGHTS_TEXT = os.environ.get("FANGFAN_BENCH_MIXED_WEIGHTS", DEFAULT_WEIGHTS)
@@ -263,9 +265,10 @@ class Cluster:
     def env(self) -> dict[str, str]:
         env = fangfan_env(**self.secrets, FANGFAN_MODE="production", FANGFAN_REDIS_URL=self.redis_url,
                           FANGFAN_LOG_JSON="true", FANGFAN_LOG_LEVEL="WARNING",
-                          FANGFAN_ENV_FILE=str(self.tmp / "none.env"), FANGFAN_DATABASE_POOL_SIZE=str(POOL_SIZE))
+                          FANGFAN_ENV_FILE=str(self.tmp / "none.env"))
         for name, url in self.urls.items():
             env[f"FANGFAN_{name.upper()}_DATABASE_URL"] = url
+            env[f"FANGFAN_{name.upper()}_DATABASE_POOL_SIZE"] = str(POOL_SIZE)
         return env
 
     def settings(self):

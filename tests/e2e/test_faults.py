@@ -92,7 +92,7 @@ class FaultCluster:
         env = fangfan_env()
         env.update(SECRETS, FANGFAN_MODE="production", FANGFAN_REDIS_URL=self.redis.url, FANGFAN_LOG_JSON="true",
                    FANGFAN_RELAY_INTERVAL_SECONDS="0.5", FANGFAN_ENV_FILE=str(self.tmp / "none.env"),
-                   FANGFAN_OUTBOX_CONFIRM_AFTER_SECONDS="2", FANGFAN_DATABASE_POOL_SIZE="4",
+                   FANGFAN_OUTBOX_CONFIRM_AFTER_SECONDS="2",
                    FANGFAN_EVENT_MAX_TRIES="3", **extra)
         for name, url in self.urls.items():
             env[f"FANGFAN_{name.upper()}_DATABASE_URL"] = url
