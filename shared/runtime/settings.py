@@ -13,6 +13,7 @@ from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr
@@ -58,7 +59,21 @@ class Mode(StrEnum):
     PRODUCTION = "production"
 
 
-class PlatformSettings(BaseSettings):
+class _KnownSettings(BaseSettings):
+    """Settings that ignore the environment's variables of others, but refuse a keyword they do not have.
+
+    ``extra="ignore"`` is right for the environment (one ``FANGFAN_`` namespace holds every service's
+    variables), but it would also drop a misspelt or misplaced keyword in code without a word.
+    """
+
+    def __init__(self, **values: Any) -> None:
+        unknown = sorted(key for key in values if not key.startswith("_") and key not in type(self).model_fields)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no setting {', '.join(unknown)}")
+        super().__init__(**values)
+
+
+class PlatformSettings(_KnownSettings):
     """What every service of one deployment shares."""
 
     model_config = SettingsConfigDict(env_prefix="FANGFAN_", env_file=ENV_FILE, extra="ignore")
@@ -156,7 +171,7 @@ class PlatformSettings(BaseSettings):
         return problems
 
 
-class ServiceSettings(BaseSettings):
+class ServiceSettings(_KnownSettings):
     """Base of each service's own settings; the subclass sets the ``FANGFAN_<SERVICE>_`` prefix."""
 
     model_config = SettingsConfigDict(env_file=ENV_FILE, extra="ignore")

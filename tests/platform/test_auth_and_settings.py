@@ -227,3 +227,16 @@ async def test_a_token_for_a_role_or_org_it_does_not_hold_changes_nothing(system
     assert district_only.status_code == 403, district_only.text
     listed = await system.client.get("/intake/households", headers=system.headers("town_staff", "500151108000"))
     assert listed.json()["total"] == 0
+
+
+def test_a_keyword_no_settings_class_has_is_refused_while_other_services_variables_are_ignored(monkeypatch):
+    from shared.runtime.settings import service_settings_class
+
+    with pytest.raises(TypeError, match="PlatformSettings has no setting database_pool_size"):
+        settings(database_pool_size=4)  # a service's setting, not the platform's
+    with pytest.raises(TypeError, match="IntakeSettings has no setting pool_size"):
+        service_settings_class("intake")(_env_file=None, pool_size=4)
+    monkeypatch.setenv("FANGFAN_DATABASE_POOL_SIZE", "4")  # names no setting: ignored, as other services' are
+    monkeypatch.setenv("FANGFAN_INTAKE_DATABASE_POOL_SIZE", "7")
+    assert service_settings_class("intake")(_env_file=None).database_pool_size == 7
+    assert settings().mode is Mode.EMBEDDED
