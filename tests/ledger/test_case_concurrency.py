@@ -10,23 +10,18 @@ import asyncio
 import uuid
 from datetime import date, datetime
 
-import httpx
 import pytest
 import pytest_asyncio
-import sqlalchemy as sa
 
-from services.ledger.campaigns.service import seed_packaged
 from services.ledger.cases.models import Case
 from services.ledger.cases.schemas import CaseSource
 from services.ledger.cases.service import open_identification
 from shared.domain.clock import SHANGHAI, clock
 from shared.domain.enums import Role
 from shared.domain.workdays import WorkdayCalendar
-from shared.events.transports import InProcessTransport
-from shared.runtime.app import create_root_app
-from shared.runtime.definition import load_service
-from shared.runtime.service_runtime import ServiceRuntime
 from shared.security.auth import issue_token, system_principal
+from tests.ledger.live import live_ledger as live
+from tests.ledger.live import scalar
 
 pytestmark = pytest.mark.asyncio
 
@@ -36,25 +31,8 @@ LIVE_TABLES = ("ledger_case_steps", "ledger_cases", "ledger_campaigns", "audit_e
 
 @pytest_asyncio.fixture
 async def live_ledger(migrated_databases, platform_settings):
-    runtime = ServiceRuntime(load_service("ledger"), platform_settings, InProcessTransport(deferred=True),
-                             database_url=migrated_databases["ledger"])
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_root_app([runtime])),
-                               base_url="http://fangfan.test")
-    try:
-        async with runtime.db.transaction(system_principal("tests")) as session:
-            await seed_packaged(session)
-        yield runtime, client
-    finally:
-        await client.aclose()
-        async with runtime.db.engine.begin() as connection:
-            for table in LIVE_TABLES:
-                await connection.execute(sa.text(f"DELETE FROM {table}"))
-        await runtime.db.dispose()
-
-
-async def scalar(runtime, sql: str) -> int:
-    async with runtime.db.engine.connect() as connection:
-        return (await connection.execute(sa.text(sql))).scalar_one()
+    async with live(migrated_databases["ledger"], platform_settings, emptied=LIVE_TABLES) as runtime_and_client:
+        yield runtime_and_client
 
 
 async def test_two_cadres_recording_the_same_step_at_once_one_succeeds_the_other_gets_a_409(live_ledger):
