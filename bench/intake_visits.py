@@ -50,6 +50,7 @@ from shared.data.platform_tables import ProbeReceipt
 
 # Module level: FastAPI resolves the route's annotations in this module's namespace.
 from shared.runtime.dependencies import AnyRole, Session
+from tests.factories.visit_forms import valid_visit_form
 
 ADMIN_URL = os.environ.get("FANGFAN_BENCH_DATABASE_URL") or os.environ.get(
     "FANGFAN_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
@@ -162,26 +163,8 @@ def household(n: int) -> dict:
 def visit_form(skeleton: dict, n: int) -> dict:
     """A complete 附件1 form (home visit with a GPS fix) for one seeded household, with a new visit id."""
     visited_at = datetime(2024, 8, 25, 8, 0, tzinfo=SHANGHAI) + timedelta(seconds=n)
-    return {
-        "visit_id": str(uuid.uuid4()), "household_id": skeleton["id"], "visited_at": visited_at.isoformat(),
-        "method": "home_visit",
-        "home_visit": {"gps": {"latitude": 29.844, "longitude": 106.056, "accuracy_m": 8.5,
-                               "coordinate_system": "wgs84", "mock_location": False}},
-        "household_kinds": ["general"], "key_target_groups": ["none"], "members": skeleton["members"],
-        "income": {"bracket": "16000_20000"},
-        "guarantees": {"dropout": False, "uninsured": False, "housing_unsafe": False, "water_unsafe": False},
-        "self_coping": {
-            "cultivated_land_mu": "3.5", "forest_land_mu": "4", "economic_forest_mu": "1.5",
-            "ecological_forest_mu": "2", "has_homestead": True, "self_built_house": True,
-            "house_structure": "brick_concrete",
-            "commercial_flats": {"in_district": 0, "in_city_outside_district": 0, "outside_city": 0},
-            "shops": {"in_district": 0, "in_city_outside_district": 0, "outside_city": 0},
-            "family_cars": 0, "operating_vehicles": 0, "heavy_machinery": 0, "runs_business": False,
-            "large_planting": False, "large_breeding": False, "scale_household": False,
-            "public_payroll_member": False, "village_cadre_member": False, "high_income_member": False,
-        },
-        "risk": {"has_risk": False},
-    }
+    return valid_visit_form(household_id=skeleton["id"], visited_at=visited_at.isoformat(),
+                            members=skeleton["members"])
 
 
 Send = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]

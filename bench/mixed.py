@@ -94,6 +94,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from tests.e2e.processes import fangfan_env, free_port, log_tail, wait_until_up
+from tests.factories.visit_forms import valid_guarantees, valid_risk, valid_visit_form
 
 ADMIN_URL = os.environ.get("FANGFAN_BENCH_DATABASE_URL") or os.environ.get(
     "FANGFAN_TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
@@ -421,26 +422,10 @@ def household_body(n: int) -> dict:
 
 def visit_form(household: Household, n: int, *, risky: bool, uninsured: bool) -> dict:
     """A complete 附件1 home visit with an income bracket above the line; ``n`` orders the visits in time."""
-    return {
-        "visit_id": str(uuid.uuid4()), "household_id": household.id,
-        "visited_at": (FIRST_VISIT + timedelta(seconds=n)).isoformat(), "method": "home_visit",
-        "home_visit": {"gps": {"latitude": 29.844, "longitude": 106.056, "accuracy_m": 8.5,
-                               "coordinate_system": "wgs84", "mock_location": False}},
-        "household_kinds": ["general"], "key_target_groups": ["none"], "members": household.members,
-        "income": {"bracket": "16000_20000"},
-        "guarantees": {"dropout": False, "uninsured": uninsured, "housing_unsafe": False, "water_unsafe": False},
-        "self_coping": {
-            "cultivated_land_mu": "3.5", "forest_land_mu": "4", "economic_forest_mu": "1.5",
-            "ecological_forest_mu": "2", "has_homestead": True, "self_built_house": True,
-            "house_structure": "brick_concrete",
-            "commercial_flats": {"in_district": 0, "in_city_outside_district": 0, "outside_city": 0},
-            "shops": {"in_district": 0, "in_city_outside_district": 0, "outside_city": 0},
-            "family_cars": 0, "operating_vehicles": 0, "heavy_machinery": 0, "runs_business": False,
-            "large_planting": False, "large_breeding": False, "scale_household": False,
-            "public_payroll_member": False, "village_cadre_member": False, "high_income_member": False,
-        },
-        "risk": {"has_risk": True, "causes": ["illness"]} if risky else {"has_risk": False},
-    }
+    return valid_visit_form(
+        household_id=household.id, visited_at=(FIRST_VISIT + timedelta(seconds=n)).isoformat(),
+        members=household.members, guarantees=valid_guarantees(uninsured=uninsured),
+        risk=valid_risk(has_risk=True, causes=["illness"]) if risky else valid_risk())
 
 
 class Load:

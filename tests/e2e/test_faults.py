@@ -58,6 +58,7 @@ from tests.e2e.processes import (
 )
 from tests.e2e.test_production_processes import SECRETS, RedisServer
 from tests.factories.id_numbers import valid_id_number
+from tests.factories.visit_forms import valid_guarantees, valid_risk, valid_visit_form
 
 pytestmark = pytest.mark.e2e
 
@@ -236,26 +237,9 @@ def visit_form(household: Household, *, risky: bool, uninsured: bool = False) ->
     """A complete home visit (附件1) of a registered household; a risky one judges a risk present, an
     uninsured one finds a member without medical insurance (a problem for the ledger's campaign)."""
     visited_at = datetime(2024, 9, 2, 8, 0, tzinfo=SHANGHAI) + timedelta(seconds=next(SEQUENCE))
-    return {
-        "visit_id": str(uuid.uuid4()), "household_id": household.id, "visited_at": visited_at.isoformat(),
-        "method": "home_visit",
-        "home_visit": {"gps": {"latitude": 29.844, "longitude": 106.056, "accuracy_m": 8.5,
-                               "coordinate_system": "wgs84", "mock_location": False}},
-        "household_kinds": ["general"], "key_target_groups": ["none"], "members": household.members,
-        "income": {"bracket": "16000_20000"},
-        "guarantees": {"dropout": False, "uninsured": uninsured, "housing_unsafe": False, "water_unsafe": False},
-        "self_coping": {
-            "cultivated_land_mu": "3.5", "forest_land_mu": "4", "economic_forest_mu": "1.5",
-            "ecological_forest_mu": "2", "has_homestead": True, "self_built_house": True,
-            "house_structure": "brick_concrete",
-            "commercial_flats": {"in_district": 0, "in_city_outside_district": 0, "outside_city": 0},
-            "shops": {"in_district": 0, "in_city_outside_district": 0, "outside_city": 0},
-            "family_cars": 0, "operating_vehicles": 0, "heavy_machinery": 0, "runs_business": False,
-            "large_planting": False, "large_breeding": False, "scale_household": False,
-            "public_payroll_member": False, "village_cadre_member": False, "high_income_member": False,
-        },
-        "risk": {"has_risk": True, "causes": ["accident"]} if risky else {"has_risk": False},
-    }
+    return valid_visit_form(household_id=household.id, visited_at=visited_at.isoformat(), members=household.members,
+                            guarantees=valid_guarantees(uninsured=uninsured),
+                            risk=valid_risk(has_risk=True, causes=["accident"]) if risky else valid_risk())
 
 
 @dataclass
