@@ -180,10 +180,14 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    from shared.runtime.app import freeze_heap
+    from shared.runtime.definition import load_service
     from shared.runtime.worker import run_worker_until_stopped
 
     settings = _platform()
     _require_production_ready(settings)
+    load_service(args.service)  # its modules, models and handlers join the frozen heap
+    freeze_heap()
     asyncio.run(run_worker_until_stopped(args.service, settings))
     return 0
 
