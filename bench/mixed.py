@@ -79,7 +79,6 @@ import math
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -93,7 +92,14 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from tests.e2e.processes import fangfan_env, free_port, log_tail, wait_until_up
+from tests.e2e.processes import (
+    RedisServer,
+    fangfan_env,
+    free_port,
+    log_tail,
+    stop_processes,
+    wait_until_up,
+)
 from tests.factories.visit_forms import valid_guarantees, valid_risk, valid_visit_form
 
 ADMIN_URL = os.environ.get("FANGFAN_BENCH_DATABASE_URL") or os.environ.get(
@@ -252,8 +258,7 @@ class Cluster:
         self.names = {s: f"fangfan_bench_mixed_{s}_{self.suffix}" for s in SERVICES}
         self.urls: dict[str, str] = {}
         self.ports = {s: free_port() for s in SERVICES}
-        self.redis_port = free_port()
-        self.redis: subprocess.Popen | None = None
+        self.redis = RedisServer(self.tmp)
         self.processes: dict[str, subprocess.Popen] = {}
         self.secrets = {"FANGFAN_JWT_SECRET": base64.urlsafe_b64encode(os.urandom(32)).decode(),
                         "FANGFAN_FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
@@ -261,7 +266,7 @@ class Cluster:
 
     @property
     def redis_url(self) -> str:
-        return f"redis://127.0.0.1:{self.redis_port}/0"
+        return self.redis.url
 
     def env(self) -> dict[str, str]:
         env = fangfan_env(**self.secrets, FANGFAN_MODE="production", FANGFAN_REDIS_URL=self.redis_url,
@@ -283,14 +288,7 @@ class Cluster:
         from shared.data.pgadmin import recreate_database
 
         self.urls = {s: recreate_database(ADMIN_URL, name) for s, name in self.names.items()}
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise SystemExit("redis-server is not installed")
-        with open(self.tmp / "redis.log", "wb") as out:
-            self.redis = subprocess.Popen([binary, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
-                                           "--appendonly", "no", "--dir", str(self.tmp)], stdout=out,
-                                          stderr=subprocess.STDOUT)
-        wait_until_up("redis-server", self.redis, self._redis_answers, log=self.tmp / "redis.log")
+        self.redis.start()
         migrated = subprocess.run([sys.executable, "-m", "shared.runtime.cli", "migrate"], env=self.env(),
                                   capture_output=True, text=True)
         if migrated.returncode != 0:
@@ -317,16 +315,6 @@ class Cluster:
         except httpx.HTTPError:
             return False
 
-    def _redis_answers(self) -> bool:
-        import socket
-
-        try:
-            with socket.create_connection(("127.0.0.1", self.redis_port), timeout=0.5) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
     def base(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}/{service}"
 
@@ -336,24 +324,14 @@ class Cluster:
 
     def pids(self) -> dict[str, int]:
         """Every process of the run but PostgreSQL's: the APIs, the workers, the Redis and the load generator."""
-        return {**{label: p.pid for label, p in self.processes.items()}, "redis": self.redis.pid,
+        return {**{label: p.pid for label, p in self.processes.items()}, "redis": self.redis.process.pid,
                 "load generator": os.getpid()}
 
     def stop(self) -> None:
         from shared.data.pgadmin import drop_database
 
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
-        if self.redis is not None and self.redis.poll() is None:
-            self.redis.terminate()
-            self.redis.wait(timeout=10)
+        stop_processes(self.processes.values(), timeout=20)
+        self.redis.stop()
         for name in self.names.values():
             with contextlib.suppress(Exception):
                 drop_database(ADMIN_URL, name)

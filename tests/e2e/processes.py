@@ -11,12 +11,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import httpx
@@ -70,6 +71,58 @@ def wait_until_up(name: str, process: subprocess.Popen, check, *, log: Path | No
             raise AssertionError(f"{name} did not come up within {timeout:.0f}s; the end of its log "
                                  f"({log or 'none'}):\n{log_tail(log)}")
         time.sleep(interval)
+
+
+def stop_processes(processes: Iterable[subprocess.Popen], *, timeout: float = 15.0) -> None:
+    """SIGTERM every process still running, then wait for each; one that outlives ``timeout`` is killed."""
+    processes = list(processes)
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+class RedisServer:
+    """A Redis of its own on a free port, keeping nothing on disk; it can be stopped and started again on the
+    same port."""
+
+    def __init__(self, workdir: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is not installed; the production-shape tests and benchmarks need it")
+        self.binary, self.workdir, self.port = binary, workdir, free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        log = self.workdir / "redis.log"
+        with open(log, "ab") as out:
+            self.process = subprocess.Popen(
+                [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                 "--dir", str(self.workdir)], stdout=out, stderr=subprocess.STDOUT)
+        wait_until_up(f"redis-server on port {self.port}", self.process, self._answers, log=log)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
 
 
 @contextlib.contextmanager

@@ -50,13 +50,15 @@ from shared.security.auth import system_principal
 from tests.conftest import DISTRICT, VILLAGE
 from tests.e2e.processes import (
     PostgresServer,
+    RedisServer,
     fangfan_env,
     free_port,
     log_tail,
+    stop_processes,
     wait_until,
     wait_until_up,
 )
-from tests.e2e.test_production_processes import SECRETS, RedisServer
+from tests.e2e.test_production_processes import SECRETS
 from tests.factories.id_numbers import valid_id_number
 from tests.factories.visit_forms import valid_guarantees, valid_risk, valid_visit_form
 
@@ -180,15 +182,7 @@ class FaultCluster:
         return "\n".join(parts)
 
     def stop(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+        stop_processes(self.processes.values())
         self.redis.stop()
         self.pg.remove()
 

@@ -23,8 +23,15 @@ from sqlalchemy import select
 from shared.data.database import Database
 from shared.data.platform_tables import ScheduledRun
 from tests.conftest import TOWNSHIP, drop_database, recreate_database, run_suffix
-from tests.e2e.processes import log_tail, wait_until, wait_until_up
-from tests.e2e.test_production_processes import SECRETS, RedisServer, free_port
+from tests.e2e.processes import (
+    RedisServer,
+    free_port,
+    log_tail,
+    stop_processes,
+    wait_until,
+    wait_until_up,
+)
+from tests.e2e.test_production_processes import SECRETS
 from tests.factories.id_numbers import valid_id_number
 
 pytestmark = pytest.mark.e2e
@@ -91,15 +98,7 @@ class IntakeCluster:
         return {"Authorization": f"Bearer {token}"}
 
     def stop(self) -> None:
-        processes = [p for p in (self.api, *self.workers.values()) if p is not None]
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(p for p in (self.api, *self.workers.values()) if p is not None)
         self.redis.stop()
         drop_database(self.database)
 

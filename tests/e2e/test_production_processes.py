@@ -7,9 +7,7 @@ databases, and talks to the four API processes over HTTP as a gateway would.
 from __future__ import annotations
 
 import asyncio
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,9 +30,11 @@ from shared.events.transports import job_id
 from shared.runtime.settings import SERVICE_NAMES
 from tests.conftest import DISTRICT, drop_database, recreate_database, run_suffix
 from tests.e2e.processes import (
+    RedisServer,
     fangfan_env,
     free_port,
     log_tail,
+    stop_processes,
     wait_until,
     wait_until_up,
 )
@@ -46,43 +46,6 @@ SECRETS = {
     "FANGFAN_FIELD_ENCRYPTION_KEY": "ZTJlLWZpZWxkLWtleS0wMTIzNDU2Nzg5YWJjZGVmMDE=",
     "FANGFAN_BLIND_INDEX_KEY": "e2e-blind-index-key-0123456789abcdef0123",
 }
-
-
-class RedisServer:
-    """A Redis the test owns, so it can be stopped and started again on the same port."""
-
-    def __init__(self, workdir: Path) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            pytest.fail("redis-server is not installed; the production-mode tests need it")
-        self.binary, self.workdir, self.port = binary, workdir, free_port()
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        log = self.workdir / "redis.log"
-        with open(log, "ab") as out:
-            self.process = subprocess.Popen(
-                [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                 "--dir", str(self.workdir)], stdout=out, stderr=subprocess.STDOUT)
-        wait_until_up(f"redis-server on port {self.port}", self.process, self._answers, log=log)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-    def _answers(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
 
 
 class Cluster:
@@ -143,13 +106,7 @@ class Cluster:
         return result.stdout.strip()
 
     def stop(self) -> None:
-        for process in self.processes:
-            process.send_signal(signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(self.processes)
         self.redis.stop()
         for database in self.databases.values():
             drop_database(database)

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
 import pytest_asyncio
-import sqlalchemy as sa
 
 from services.intake.settings import reset_intake_settings
-from shared.events.transports import InProcessTransport
-from shared.runtime.app import create_root_app
-from shared.runtime.definition import load_service
-from shared.runtime.service_runtime import ServiceRuntime
 from shared.security.auth import system_principal
 from shared.security.crypto import field_cipher
 from tests.factories.intake import load_demo_org_units
+from tests.live import live_service
 
 
 @pytest_asyncio.fixture
@@ -53,17 +48,6 @@ async def live_intake(migrated_databases, platform_settings):
     Used where the one-connection ``system`` would hide what matters: concurrency, and commit costs at
     scale. Every intake table is emptied afterwards, so the rolled-back tests never see these rows.
     """
-    runtime = ServiceRuntime(load_service("intake"), platform_settings, InProcessTransport(deferred=True),
-                             database_url=migrated_databases["intake"])
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_root_app([runtime])),
-                               base_url="http://fangfan.test")
-    try:
-        async with runtime.db.transaction(system_principal("tests")) as session:
-            await load_demo_org_units(session)
-        yield runtime, client
-    finally:
-        await client.aclose()
-        async with runtime.db.engine.begin() as connection:
-            for table in LIVE_TABLES:
-                await connection.execute(sa.text(f"DELETE FROM {table}"))
-        await runtime.db.dispose()
+    async with live_service("intake", migrated_databases["intake"], platform_settings, seed=load_demo_org_units,
+                            emptied=LIVE_TABLES) as runtime_and_client:
+        yield runtime_and_client

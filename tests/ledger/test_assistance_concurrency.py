@@ -13,12 +13,12 @@ from datetime import date, datetime
 import pytest
 import pytest_asyncio
 
+from services.ledger.campaigns.service import seed_packaged
 from services.ledger.cases.models import Case
 from shared.domain.clock import SHANGHAI, clock
 from shared.domain.enums import Role
 from shared.security.auth import issue_token, system_principal
-from tests.ledger.live import live_ledger as live
-from tests.ledger.live import scalar
+from tests.live import live_service, scalar
 
 pytestmark = pytest.mark.asyncio
 
@@ -31,7 +31,8 @@ MEASURE = {"type": "development", "content": "产业奖补", "helper_name": "刘
 
 @pytest_asyncio.fixture
 async def live_ledger(migrated_databases, platform_settings):
-    async with live(migrated_databases["ledger"], platform_settings, emptied=LIVE_TABLES) as runtime_and_client:
+    async with live_service("ledger", migrated_databases["ledger"], platform_settings, seed=seed_packaged,
+                            emptied=LIVE_TABLES) as runtime_and_client:
         yield runtime_and_client
 
 

@@ -13,6 +13,7 @@ from datetime import date, datetime
 import pytest
 import pytest_asyncio
 
+from services.ledger.campaigns.service import seed_packaged
 from services.ledger.cases.models import Case
 from services.ledger.cases.schemas import CaseSource
 from services.ledger.cases.service import open_identification
@@ -20,8 +21,7 @@ from shared.domain.clock import SHANGHAI, clock
 from shared.domain.enums import Role
 from shared.domain.workdays import WorkdayCalendar
 from shared.security.auth import issue_token, system_principal
-from tests.ledger.live import live_ledger as live
-from tests.ledger.live import scalar
+from tests.live import live_service, scalar
 
 pytestmark = pytest.mark.asyncio
 
@@ -31,7 +31,8 @@ LIVE_TABLES = ("ledger_case_steps", "ledger_cases", "ledger_campaigns", "audit_e
 
 @pytest_asyncio.fixture
 async def live_ledger(migrated_databases, platform_settings):
-    async with live(migrated_databases["ledger"], platform_settings, emptied=LIVE_TABLES) as runtime_and_client:
+    async with live_service("ledger", migrated_databases["ledger"], platform_settings, seed=seed_packaged,
+                            emptied=LIVE_TABLES) as runtime_and_client:
         yield runtime_and_client
 
 

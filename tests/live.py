@@ -1,4 +1,4 @@
-"""The ledger alone on an engine of its own, committing for real: for tests of simultaneous requests.
+"""One service alone on an engine of its own, committing for real: for tests of simultaneous requests.
 
 The ``system`` fixture binds every session to one connection, which serialises everything; these tests
 need requests that really run side by side, so what they commit is deleted afterwards instead.
@@ -6,13 +6,13 @@ need requests that really run side by side, so what they commit is deleted after
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 import httpx
 import sqlalchemy as sa
 
-from services.ledger.campaigns.service import seed_packaged
+from shared.data.database import AppSession
 from shared.events.transports import InProcessTransport
 from shared.runtime.app import create_root_app
 from shared.runtime.definition import load_service
@@ -21,17 +21,18 @@ from shared.security.auth import system_principal
 
 
 @asynccontextmanager
-async def live_ledger(database_url: str, platform_settings, *, emptied: Sequence[str]
-                      ) -> AsyncIterator[tuple[ServiceRuntime, httpx.AsyncClient]]:
-    """The ledger's runtime with its campaigns seeded, and a client of its app; ``emptied`` are the tables
-    the test writes, deleted from in that order at the end."""
-    runtime = ServiceRuntime(load_service("ledger"), platform_settings, InProcessTransport(deferred=True),
+async def live_service(service: str, database_url: str, platform_settings, *,
+                       seed: Callable[[AppSession], Awaitable[object]], emptied: Sequence[str]
+                       ) -> AsyncIterator[tuple[ServiceRuntime, httpx.AsyncClient]]:
+    """The service's runtime, its database seeded by ``seed`` in a committed transaction, and a client of its
+    app; ``emptied`` are the tables the test writes, deleted from in that order at the end."""
+    runtime = ServiceRuntime(load_service(service), platform_settings, InProcessTransport(deferred=True),
                              database_url=database_url)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_root_app([runtime])),
                                base_url="http://fangfan.test")
     try:
         async with runtime.db.transaction(system_principal("tests")) as session:
-            await seed_packaged(session)
+            await seed(session)
         yield runtime, client
     finally:
         await client.aclose()
