@@ -94,6 +94,7 @@ import httpx
 
 from tests.e2e.processes import (
     RedisServer,
+    answers_ready,
     fangfan_env,
     free_port,
     log_tail,
@@ -310,10 +311,7 @@ class Cluster:
                                                      env=self.env(), stdout=out, stderr=subprocess.STDOUT)
 
     def _ready(self, service: str) -> bool:
-        try:
-            return httpx.get(f"{self.base(service)}/readyz", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
+        return answers_ready(self.base(service))
 
     def base(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}/{service}"

@@ -73,6 +73,14 @@ def wait_until_up(name: str, process: subprocess.Popen, check, *, log: Path | No
         time.sleep(interval)
 
 
+def answers_ready(service_url: str) -> bool:
+    """Whether the service at ``service_url`` (``http://host:port/<service>``) answers its readiness probe."""
+    try:
+        return httpx.get(f"{service_url}/readyz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def stop_processes(processes: Iterable[subprocess.Popen], *, timeout: float = 15.0) -> None:
     """SIGTERM every process still running, then wait for each; one that outlives ``timeout`` is killed."""
     processes = list(processes)

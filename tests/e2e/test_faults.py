@@ -51,6 +51,7 @@ from tests.conftest import DISTRICT, VILLAGE
 from tests.e2e.processes import (
     PostgresServer,
     RedisServer,
+    answers_ready,
     fangfan_env,
     free_port,
     log_tail,
@@ -148,10 +149,7 @@ class FaultCluster:
         raise AssertionError(f"fangfan serve {name} found no free port in three tries")
 
     def ready(self, name: str) -> bool:
-        try:
-            return httpx.get(f"{self.base(name)}/readyz", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
+        return answers_ready(self.base(name))
 
     def base(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}/{name}"

@@ -31,6 +31,7 @@ from shared.runtime.settings import SERVICE_NAMES
 from tests.conftest import DISTRICT, drop_database, recreate_database, run_suffix
 from tests.e2e.processes import (
     RedisServer,
+    answers_ready,
     fangfan_env,
     free_port,
     log_tail,
@@ -91,10 +92,7 @@ class Cluster:
             assert process.poll() is None, f"{label} exited with code {process.returncode}:\n{log_tail(log)}"
 
     def _healthy(self, name: str) -> bool:
-        try:
-            return httpx.get(f"{self.base(name)}/readyz", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
+        return answers_ready(self.base(name))
 
     def base(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports[name]}/{name}"
