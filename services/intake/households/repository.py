@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, bindparam, func, select, tuple_
+from sqlalchemy import Row, Select, bindparam, func, select, tuple_
 
 from services.intake.households.models import Household, Member
 from services.intake.households.sync import changed_since, dialect_of
@@ -28,8 +28,11 @@ class HouseholdFilter:
     household_number: str | None = None
 
 
-# Every visit runs this: built once, since constructing the expression costs as much as running it.
-_LOCK_HOUSEHOLD = select(Household).where(Household.id == bindparam("household_id")).with_for_update()
+# Every visit runs this: built once, since constructing the expression costs as much as running it. It
+# reads the household's columns, not an object: most visits change nothing of the household, and an
+# object costs a visit more than the query does (see ``lock``).
+_HOUSEHOLDS = Household.__table__
+_LOCK_HOUSEHOLD = select(*_HOUSEHOLDS.c).where(_HOUSEHOLDS.c.id == bindparam("household_id")).with_for_update()
 
 
 class HouseholdRepository:
@@ -44,15 +47,26 @@ class HouseholdRepository:
         query = select(Household).where(Household.id == household_id).with_for_update()
         return (await self.session.scalars(query)).first()
 
-    async def lock(self, household_id: uuid.UUID) -> Household | None:
-        """The household, locked until the transaction ends (its visits and member changes apply one at a time).
+    async def lock(self, household_id: uuid.UUID) -> Row | None:
+        """The household's columns (a row named as :class:`Household`'s attributes), locked until the
+        transaction ends, so that its visits and member changes apply one at a time; None when it does not
+        exist or lies outside the caller's scope.
+
+        A row, not an object: a caller that changes the household loads it (:meth:`get`) once it knows.
+        The statement runs on the connection, below the session's scope filter, so the scope is checked
+        here on the row's org code.
 
         Read its members with a statement of their own after this one: a lock that waited for another
         transaction re-reads only the locked row, so members read in the same statement would be those
         of before that transaction committed (PostgreSQL, READ COMMITTED). Read after the lock, they
         include what the visit that held it added.
         """
-        return (await self.session.scalars(_LOCK_HOUSEHOLD, {"household_id": household_id})).first()
+        connection = await self.session.connection()
+        row = (await connection.execute(_LOCK_HOUSEHOLD, {"household_id": household_id})).first()
+        principal = self.session.principal
+        if row is None or (principal is not None and not principal.covers(row.org_code)):
+            return None
+        return row
 
     async def by_number(self, org_code: str, household_number: str) -> Household | None:
         query = select(Household).where(Household.org_code == org_code,

@@ -16,7 +16,11 @@ keeps exactly one head (户主).
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Row
 
 from services.intake.households.models import Household, Member
 from services.intake.households.schemas import MemberCreate
@@ -27,6 +31,12 @@ from shared.domain.visit_form import MemberDetails, VerifiedMember, VisitForm
 from shared.errors import InvalidInput
 from shared.security.crypto import FieldCipher
 
+# The register as a visit reads it: rows named as the models' attributes (reading objects costs a visit
+# more than its queries do); a member the visit adds is a new object, and one it changes becomes its
+# object when the change is applied (:func:`apply_updates`).
+HouseholdRecord = Household | Row
+RegisteredMember = Member | Row
+
 _VERIFIED_FIELDS = tuple(MemberDetails.model_fields)
 # Verified too, but optional on the form: omitted, the register's answer stands.
 _KEPT_WHEN_OMITTED = ("enlisted_sharing_income",)
@@ -36,20 +46,20 @@ _KEPT_WHEN_OMITTED = ("enlisted_sharing_income",)
 class MemberPlan:
     """The register member behind each form member (in form order) and what the visit changes."""
 
-    members: list[Member] = field(default_factory=list)
+    members: list[RegisteredMember] = field(default_factory=list)
     new: list[Member] = field(default_factory=list)
-    updates: list[tuple[Member, dict]] = field(default_factory=list)
+    updates: list[tuple[RegisteredMember, dict]] = field(default_factory=list)
     # (member, reason) of each registered member the visit removes
-    removals: list[tuple[Member, str]] = field(default_factory=list)
+    removals: list[tuple[RegisteredMember, str]] = field(default_factory=list)
     # registered members neither on the form nor removed by it
-    unverified: list[Member] = field(default_factory=list)
+    unverified: list[RegisteredMember] = field(default_factory=list)
 
     @property
     def changes_register(self) -> bool:
         return bool(self.new or self.updates or self.removals)
 
 
-def plan_members(form: VisitForm, household: Household, live: list[Member], cipher: FieldCipher, *,
+def plan_members(form: VisitForm, household: HouseholdRecord, live: list[RegisteredMember], cipher: FieldCipher, *,
                  apply_updates: bool) -> MemberPlan:
     """Resolve every form member; a member_id or ID number that does not fit is a 422 at that member."""
     by_id = {m.id: m for m in live}
@@ -73,7 +83,7 @@ def plan_members(form: VisitForm, household: Household, live: list[Member], ciph
     return plan
 
 
-def _plan_removals(form: VisitForm, household: Household, plan: MemberPlan, by_id: dict, *,
+def _plan_removals(form: VisitForm, household: HouseholdRecord, plan: MemberPlan, by_id: dict, *,
                    apply_updates: bool) -> None:
     verified = {member.id for member in plan.members}
     removed = set()
@@ -91,7 +101,7 @@ def _plan_removals(form: VisitForm, household: Household, plan: MemberPlan, by_i
     plan.unverified = [m for m in by_id.values() if m.id not in verified and m.id not in removed]
 
 
-def _check_one_head(form: VisitForm, plan: MemberPlan, live: list[Member], *, apply_updates: bool) -> None:
+def _check_one_head(form: VisitForm, plan: MemberPlan, live: list[RegisteredMember], *, apply_updates: bool) -> None:
     """The register after the visit holds exactly one 户主: a 422 at ``body.members`` otherwise."""
     new_ids = {m.id for m in plan.new}
     heads = [entry.name for entry, member in zip(form.members, plan.members, strict=True)
@@ -113,7 +123,7 @@ def counted_members(form: VisitForm, plan: MemberPlan) -> list[MemberMonths]:
             for entry, member in zip(form.members, plan.members, strict=True)]
 
 
-def enlisted_sharing_income(entry: VerifiedMember, member: Member) -> bool:
+def enlisted_sharing_income(entry: VerifiedMember, member: RegisteredMember) -> bool:
     return member.enlisted_sharing_income if entry.enlisted_sharing_income is None else entry.enlisted_sharing_income
 
 
@@ -128,8 +138,8 @@ def check_household_size(form: VisitForm, plan: MemberPlan) -> None:
                                            "one member who lived in the household in the income year")
 
 
-def _resolve(index: int, entry: VerifiedMember, household: Household, by_id: dict, by_index: dict,
-             cipher: FieldCipher) -> Member:
+def _resolve(index: int, entry: VerifiedMember, household: HouseholdRecord, by_id: dict, by_index: dict,
+             cipher: FieldCipher) -> RegisteredMember:
     index_of_number = cipher.blind_index(entry.id_number, purpose="id_number") if entry.id_number else None
     if entry.member_id is not None:
         member = by_id.get(entry.member_id)
@@ -149,7 +159,7 @@ def _resolve(index: int, entry: VerifiedMember, household: Household, by_id: dic
     return new_member(household, data, cipher)
 
 
-def _changes(member: Member, entry: VerifiedMember) -> dict:
+def _changes(member: RegisteredMember, entry: VerifiedMember) -> dict:
     changes = {}
     for name in _VERIFIED_FIELDS:
         value = getattr(entry, name)
@@ -163,7 +173,12 @@ def _changes(member: Member, entry: VerifiedMember) -> dict:
     return changes
 
 
-def apply_updates(plan: MemberPlan, now) -> None:
+def apply_updates(plan: MemberPlan, objects: dict[uuid.UUID, Member], now: datetime) -> None:
+    """Write the planned changes onto the register's objects (``objects``: the household's live members by
+    id) and put those objects in the plan in place of the rows read, so that what follows reads the members
+    as the visit left them."""
+    plan.updates = [(objects[member.id], changes) for member, changes in plan.updates]
+    plan.removals = [(objects[member.id], reason) for member, reason in plan.removals]
     for member, changes in plan.updates:
         for name, value in changes.items():
             setattr(member, name, value)
@@ -171,3 +186,5 @@ def apply_updates(plan: MemberPlan, now) -> None:
     for member, reason in plan.removals:
         member.removed_at = member.updated_at = now
         member.removal_reason = reason
+    changed = {member.id: member for member, _ in plan.updates}
+    plan.members = [changed.get(member.id, member) for member in plan.members]

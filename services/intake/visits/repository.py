@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, bindparam, cast, func, select, true
+from sqlalchemy import Row, String, bindparam, cast, func, select, true
 
 from services.intake.households.models import Member
 from services.intake.rulesets.models import HeardRuleSet
@@ -28,7 +28,7 @@ class LastVisit:
 class SubmissionContext:
     """What a submission reads of a household it has locked, besides the household itself."""
 
-    members: list[Member]  # the live ones, head first
+    members: list[Row]  # the live ones, head first: rows named as Member's attributes (not objects)
     latest: LastVisit | None  # the household's last visit
     rule_sets_held: list[uuid.UUID] | None  # the ids of the rule-set versions intake holds (None: not read)
 
@@ -49,17 +49,19 @@ _LAST_FIX = (select(Visit.gps_latitude, Visit.gps_longitude, Visit.visited_at)
 # one-row derived table, so it is looked up once) and to the ids of the rule-set versions held, in
 # one string (what tells whether a process's screening catalog is current). Members
 # read after the lock include what a visit that held it added (see ``HouseholdRepository.lock``); like
-# the queries above, it runs only for a household already loaded within scope.
+# the queries above, it runs only for a household already loaded within scope. The members are read
+# as columns, not objects, for the reason the household is (a visit that changes them loads them).
+_MEMBERS = Member.__table__
 _LAST_VISIT = _LAST.subquery("last_visit")
 _HELD = (select(func.aggregate_strings(cast(HeardRuleSet.id, String), ",")).scalar_subquery()
          .label("rule_sets_held"))
 _MEMBERS_AND_CONTEXT = (
-    select(Member, _LAST_VISIT.c.visited_at, _LAST_VISIT.c.income_amounts, _LAST_VISIT.c.gps_latitude,
+    select(*_MEMBERS.c, _LAST_VISIT.c.visited_at, _LAST_VISIT.c.income_amounts, _LAST_VISIT.c.gps_latitude,
            _LAST_VISIT.c.gps_longitude, _HELD)
     .outerjoin(_LAST_VISIT, true())
-    .where(Member.household_id == bindparam("household_id"), Member.removed_at.is_(None))
-    .order_by(Member.relation != "head", Member.created_at, Member.id)
-    .execution_options(skip_scope=True))
+    .where(_MEMBERS.c.household_id == bindparam("household_id"), _MEMBERS.c.removed_at.is_(None))
+    .order_by(_MEMBERS.c.relation != "head", _MEMBERS.c.created_at, _MEMBERS.c.id))
+_CONTEXT_COLUMNS = len(_MEMBERS.c)
 
 
 class VisitRepository:
@@ -69,12 +71,13 @@ class VisitRepository:
     async def submission_context(self, household_id: uuid.UUID) -> SubmissionContext:
         """The live members (head first), the last visit and the rule-set versions held, of a household the
         caller has locked within its scope."""
-        rows = (await self.session.execute(_MEMBERS_AND_CONTEXT, {"household_id": household_id})).all()
+        connection = await self.session.connection()
+        rows = (await connection.execute(_MEMBERS_AND_CONTEXT, {"household_id": household_id})).all()
         if not rows:  # no live member to carry the rest: read the last visit on its own
             return SubmissionContext(members=[], latest=await self.last_before(household_id), rule_sets_held=None)
-        member, visited_at, amounts, latitude, longitude, held = rows[0]
+        visited_at, amounts, latitude, longitude, held = rows[0][_CONTEXT_COLUMNS:]
         latest = None if visited_at is None else LastVisit(visited_at, amounts, latitude, longitude)
-        return SubmissionContext(members=[row[0] for row in rows], latest=latest,
+        return SubmissionContext(members=rows, latest=latest,
                                  rule_sets_held=[uuid.UUID(text) for text in held.split(",")] if held else [])
 
     async def get(self, visit_id: uuid.UUID) -> Visit | None:

@@ -22,8 +22,7 @@ from typing import TypeVar
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
-from services.intake.households.models import Household
-from services.intake.households.repository import HouseholdRepository
+from services.intake.households.repository import HouseholdRepository, MemberRepository
 from services.intake.households.service import (
     publish_household_changed,
     register_writes,
@@ -37,6 +36,7 @@ from services.intake.visits.findings import (
     visit_findings,
 )
 from services.intake.visits.members import (
+    HouseholdRecord,
     MemberPlan,
     apply_updates,
     check_household_size,
@@ -97,7 +97,7 @@ async def submit_visit(session: AppSession, *, principal: Principal, form: Visit
         return _resubmitted(stored, fingerprint), False
     findings = visit_findings(inputs)
     row = _visit_row(form, dumped, household, principal, fingerprint, received_at, findings, cipher)
-    _apply_to_register(form, household, plan, is_latest=is_latest)
+    household = await _apply_to_register(session, form, household, plan, is_latest=is_latest)
     if plan.changes_register:
         removed = {member.id for member, _ in plan.removals}
         await publish_household_changed(session, household, [m for m in [*live, *plan.new] if m.id not in removed],
@@ -146,8 +146,8 @@ async def _lost_race(session: AppSession, principal: Principal, form: VisitForm,
     return _resubmitted(winner, fingerprint)
 
 
-async def _household_for(session: AppSession, form: VisitForm) -> Household:
-    """The visited household, locked so that its visits apply one at a time."""
+async def _household_for(session: AppSession, form: VisitForm) -> HouseholdRecord:
+    """The visited household (its row), locked so that its visits apply one at a time."""
     household = await HouseholdRepository(session).lock(form.household_id)
     if household is None:
         raise NotFound(f"household {form.household_id} not found in your scope")
@@ -161,7 +161,8 @@ async def _household_for(session: AppSession, form: VisitForm) -> Household:
     return household
 
 
-async def _finding_inputs(session: AppSession, repository: VisitRepository, form: VisitForm, household: Household,
+async def _finding_inputs(session: AppSession, repository: VisitRepository, form: VisitForm,
+                          household: HouseholdRecord,
                           plan: MemberPlan, context: SubmissionContext, settings: IntakeSettings,
                           received_at: datetime) -> FindingInputs:
     latest = context.latest
@@ -188,7 +189,7 @@ def _clock_ahead(visited_at: datetime, received_at: datetime, settings: IntakeSe
     return ahead if ahead > timedelta(seconds=settings.clock_skew_allowance_seconds) else None
 
 
-async def _last_position(repository: VisitRepository, household: Household, latest: LastVisit | None
+async def _last_position(repository: VisitRepository, household: HouseholdRecord, latest: LastVisit | None
                          ) -> LastPosition | None:
     """The recorded location, else the fix of the household's last home visit."""
     if household.latitude is not None and household.longitude is not None:
@@ -205,7 +206,7 @@ async def _last_position(repository: VisitRepository, household: Household, late
     return LastPosition(latitude, longitude, f"home visit of {shanghai_date(visited_at)}")
 
 
-def _visit_row(form: VisitForm, dumped: dict, household: Household, principal: Principal, fingerprint: str,
+def _visit_row(form: VisitForm, dumped: dict, household: HouseholdRecord, principal: Principal, fingerprint: str,
                received_at: datetime, findings: list[Finding], cipher: FieldCipher) -> dict:
     """The visit's row, every column; ``dumped`` is the form as JSON data
     (``model_dump(mode="json", exclude_none=True)``)."""
@@ -234,19 +235,29 @@ def _new_visit_read(row: dict, findings: list[Finding]) -> VisitRead:
                      submitted_by_name=row["submitted_by_name"], findings=findings, form=row["content"])
 
 
-def _apply_to_register(form: VisitForm, household: Household, plan: MemberPlan, *, is_latest: bool) -> None:
+async def _apply_to_register(session: AppSession, form: VisitForm, household: HouseholdRecord, plan: MemberPlan, *,
+                             is_latest: bool) -> HouseholdRecord:
     """The latest visit's member details and key-target groups become the register's (new members are
-    added after the visit's flush, under the register's uniqueness check)."""
+    added after the visit's flush, under the register's uniqueness check); returns the household as it
+    now stands.
+
+    The register was read as rows: its objects are loaded here, and only when the visit changes them
+    (most visits confirm the register as it is).
+    """
     now = clock.now()
-    apply_updates(plan, now)
+    if plan.updates or plan.removals:
+        live = (await MemberRepository(session).live_of([household.id]))[household.id]
+        apply_updates(plan, {member.id: member for member in live}, now)
     head = next((m for m in plan.members if m.relation == Relation.HEAD), None)
     groups = [group.value for group in form.key_target_groups]
     head_name = head.name if head is not None else household.head_name
     if is_latest and (groups != household.key_target_groups or head_name != household.head_name):
+        household = await HouseholdRepository(session).get(household.id)
         household.key_target_groups, household.head_name, household.updated_at = groups, head_name, now
+    return household
 
 
-def _visit_submitted(form: VisitForm, household: Household, plan: MemberPlan, visit: dict,
+def _visit_submitted(form: VisitForm, household: HouseholdRecord, plan: MemberPlan, visit: dict,
                      findings: list[Finding]) -> VisitSubmitted:
     members = [
         VisitMember(member_id=member.id, name=entry.name, relation=entry.relation, birth_date=member.birth_date,

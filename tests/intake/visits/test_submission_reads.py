@@ -15,10 +15,11 @@ from services.intake.rulesets.models import HeardRuleSet
 from services.intake.visits.repository import VisitRepository
 from shared.data.database import Database
 from shared.data.migrations import upgrade
+from shared.domain.enums import Role
 from shared.runtime.definition import load_service
 from shared.runtime.settings import PlatformSettings
-from shared.security.auth import system_principal
-from tests.conftest import DISTRICT, VILLAGE
+from shared.security.auth import Principal, system_principal
+from tests.conftest import DISTRICT, OTHER_VILLAGE, VILLAGE
 from tests.factories.intake import (
     create_household,
     load_demo_org_units,
@@ -56,6 +57,22 @@ async def test_one_statement_reads_the_members_head_first_the_last_visit_and_the
         await session.flush()
         context = await VisitRepository(session).submission_context(household_id)
         assert sorted(context.rule_sets_held) == sorted(h.id for h in heard)
+
+
+async def test_the_lock_reads_the_household_as_a_row_and_only_within_the_callers_scope(intake):
+    """The lock runs below the session's scope filter, so it checks the scope itself: elsewhere is missing."""
+    household = await register_household(intake)
+    household_id = uuid.UUID(household["id"])
+    cadre = Principal(user_id="cadre", name="村干部", role=Role.VILLAGE_CADRE, org_code=VILLAGE)
+    stranger = Principal(user_id="stranger", name="邻村干部", role=Role.VILLAGE_CADRE, org_code=OTHER_VILLAGE)
+    database = intake.runtimes["intake"].db
+    async with database.transaction(cadre) as session:
+        row = await HouseholdRepository(session).lock(household_id)
+        assert (row.id, row.org_code, row.household_number) == (household_id, VILLAGE, household["household_number"])
+        assert row.key_target_groups == household["key_target_groups"]
+    async with database.transaction(stranger) as session:
+        assert await HouseholdRepository(session).lock(household_id) is None
+        assert await HouseholdRepository(session).lock(uuid.uuid4()) is None
 
 
 async def test_without_live_members_the_last_visit_is_still_read(intake):
