@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Self, TypeVar
 from uuid import UUID
 
+import orjson
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -615,13 +616,23 @@ class VisitForm(_FormModel):
             removed.add(removal.member_id)
 
     def content_fingerprint(self, dumped: dict | None = None) -> str:
-        """sha256 hex of the form's canonical JSON: equal exactly when the content is equal.
+        """sha256 hex of the form's canonical JSON (keys sorted, no spaces, UTF-8, the visit time in UTC):
+        equal exactly when the content is equal.
 
         ``dumped``, when given, is this form's ``model_dump(mode="json", exclude_none=True)``, which the
         caller needed anyway; it is not changed.
         """
+        return hashlib.sha256(orjson.dumps(self._canonical(dumped), option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+    def legacy_content_fingerprint(self, dumped: dict | None = None) -> str:
+        """The fingerprint of visits stored before it was written with orjson: the same canonical JSON as
+        the standard library writes it, which differs only in how it writes a few numbers (``1e-05``
+        for orjson's ``0.00001``). A resubmission compares with it before it is called other content."""
+        canonical = json.dumps(self._canonical(dumped), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def _canonical(self, dumped: dict | None) -> dict:
         content = dict(dumped) if dumped is not None else self.model_dump(mode="json", exclude_none=True)
         # The same instant written with another UTC offset is the same visit.
         content["visited_at"] = self.visited_at.astimezone(UTC).isoformat()
-        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return content

@@ -816,9 +816,22 @@ def test_fingerprint_is_the_sha256_of_the_canonical_json_with_the_visit_time_in_
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     assert form.content_fingerprint() == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    assert form.legacy_content_fingerprint() == form.content_fingerprint()
     given = copy.deepcopy(dumped)
     assert form.content_fingerprint(given) == form.content_fingerprint()
+    assert form.legacy_content_fingerprint(given) == form.legacy_content_fingerprint()
     assert given == dumped  # the caller's dump is not changed
+
+
+def test_the_legacy_fingerprint_differs_only_where_the_standard_library_writes_a_number_otherwise():
+    form = VisitForm.model_validate(full_form("home_visit"))
+    dumped = form.model_dump(mode="json", exclude_none=True)
+    tiny = dumped | {"home_visit": dumped["home_visit"] | {"note_weight": 0.00001}}
+    plain = dumped | {"home_visit": dumped["home_visit"] | {"note_weight": 0.5}}
+    assert form.content_fingerprint(plain) == form.legacy_content_fingerprint(plain)
+    assert form.content_fingerprint(tiny) != form.legacy_content_fingerprint(tiny)  # 0.00001 against 1e-05
+    canonical = json.dumps(form._canonical(tiny), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert form.legacy_content_fingerprint(tiny) == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 @pytest.mark.parametrize(

@@ -94,7 +94,7 @@ async def submit_visit(session: AppSession, *, principal: Principal, form: Visit
         stored = await visits.get(form.visit_id)
         if stored is None:
             raise
-        return _resubmitted(stored, fingerprint), False
+        return _resubmitted(stored, form, fingerprint), False
     findings = visit_findings(inputs)
     row = _visit_row(form, dumped, household, principal, fingerprint, received_at, findings, cipher)
     household = await _apply_to_register(session, form, household, plan, is_latest=is_latest)
@@ -132,8 +132,8 @@ def check_visit_time(visited_at: datetime, received_at: datetime, settings: Inta
         raise InvalidInput("body.visited_at", f"is before the campaign started on {settings.campaign_starts_on}")
 
 
-def _resubmitted(stored: Visit, fingerprint: str) -> VisitRead:
-    if stored.fingerprint != fingerprint:
+def _resubmitted(stored: Visit, form: VisitForm, fingerprint: str) -> VisitRead:
+    if stored.fingerprint not in (fingerprint, form.legacy_content_fingerprint()):
         raise Conflict(f"visit {stored.id} was already submitted with other content; a changed or new visit "
                        "needs a new visit_id")
     return visit_read(stored)
@@ -143,7 +143,7 @@ async def _lost_race(session: AppSession, principal: Principal, form: VisitForm,
     winner = await VisitRepository(session).get_anywhere(form.visit_id)
     if winner is None or not principal.covers(winner.org_code):
         raise Conflict(f"visit id {form.visit_id} is already in use; generate a new one")
-    return _resubmitted(winner, fingerprint)
+    return _resubmitted(winner, form, fingerprint)
 
 
 async def _household_for(session: AppSession, form: VisitForm) -> HouseholdRecord:
