@@ -10,9 +10,9 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator
 
-from shared.domain.plausible import AsciiDecimal
+from shared.domain.plausible import ascii_decimal
 
 FEN = Decimal("0.01")
 ROUNDING = ROUND_HALF_UP
@@ -24,9 +24,9 @@ def to_fen(amount: Decimal) -> Decimal:
     return amount.quantize(FEN, rounding=ROUNDING) + 0
 
 
-Yuan = Annotated[AsciiDecimal, Field(ge=0, max_digits=12, decimal_places=2), AfterValidator(to_fen)]
+Yuan = Annotated[ascii_decimal(ge=0, max_digits=12, decimal_places=2), AfterValidator(to_fen)]
 """An amount in yuan: at least 0, at most two decimal places and ten integer digits (exact, never rounded);
 full-width digits are refused."""
 
-SignedYuan = Annotated[AsciiDecimal, Field(max_digits=12, decimal_places=2), AfterValidator(to_fen)]
+SignedYuan = Annotated[ascii_decimal(max_digits=12, decimal_places=2), AfterValidator(to_fen)]
 """An amount in yuan that may be negative (a net income, a loss)."""

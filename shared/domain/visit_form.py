@@ -60,10 +60,10 @@ from shared.domain.idnumber import (
 from shared.domain.money import SignedYuan, Yuan, to_fen
 from shared.domain.phones import Phone
 from shared.domain.plausible import (
-    AsciiDecimal,
     PersonName,
     PlausibleDate,
     PlausibleDatetime,
+    ascii_decimal,
 )
 
 E = TypeVar("E")
@@ -112,7 +112,7 @@ def check_household_kinds(kinds: list[HouseholdKind]) -> list[HouseholdKind]:
 Text = free_text(500)
 IdNumber = Annotated[str, AfterValidator(_valid_id_number)]
 # Areas are kept to the hundredth of a mu, written alike however they were given (as amounts are).
-Mu = Annotated[AsciiDecimal, Field(ge=0, max_digits=10, decimal_places=2), AfterValidator(to_fen)]
+Mu = Annotated[ascii_decimal(ge=0, max_digits=10, decimal_places=2), AfterValidator(to_fen)]
 Count = Annotated[int, Field(ge=0, le=100_000)]
 Choices = Annotated[list[E], AfterValidator(_distinct_choices)]
 KeyTargetGroups = Annotated[Choices[KeyTargetGroup], AfterValidator(check_key_target_groups)]
