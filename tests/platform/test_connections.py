@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.data.database import Database
 from shared.errors import install_error_handlers
@@ -87,3 +88,34 @@ async def test_migrating_a_postgresql_database_creates_no_folder(tmp_path, monke
     assert list(tmp_path.iterdir()) == []
     ensure_sqlite_folder("sqlite+aiosqlite:///data/intake.db")
     assert [p.name for p in tmp_path.iterdir()] == ["data"]
+
+
+
+async def test_a_session_looks_up_its_transactions_connection_once_and_again_after_it_ends(migrated_databases,
+                                                                                          monkeypatch):
+    lookups = []
+    looked_up = AsyncSession.connection
+
+    async def counted(self, *args, **kwargs):
+        lookups.append(kwargs)
+        return await looked_up(self, *args, **kwargs)
+
+    monkeypatch.setattr(AsyncSession, "connection", counted)
+    db = Database(migrated_databases["ledger"], pool_size=2)
+    try:
+        async with db.session() as session:
+            first = await session.connection()
+            assert await session.connection() is first
+            async with session.begin_nested():  # a savepoint runs on the same connection
+                assert await session.connection() is first
+            assert len(lookups) == 1
+            await session.commit()
+            after_commit = await session.connection()  # a new transaction: asked for again
+            assert after_commit is not first and len(lookups) == 2
+            assert (await after_commit.execute(sa.text("SELECT 1"))).scalar_one() == 1
+            await session.rollback()
+            assert await session.connection() is not after_commit and len(lookups) == 3
+            await session.connection(execution_options={"isolation_level": "READ COMMITTED"})
+            assert len(lookups) == 4  # a call with arguments always goes to SQLAlchemy
+    finally:
+        await db.dispose()
