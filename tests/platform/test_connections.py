@@ -114,8 +114,11 @@ async def test_a_session_looks_up_its_transactions_connection_once_and_again_aft
             assert after_commit is not first and len(lookups) == 2
             assert (await after_commit.execute(sa.text("SELECT 1"))).scalar_one() == 1
             await session.rollback()
-            assert await session.connection() is not after_commit and len(lookups) == 3
+            # A call with arguments always goes to SQLAlchemy (here it begins the next transaction).
             await session.connection(execution_options={"isolation_level": "READ COMMITTED"})
-            assert len(lookups) == 4  # a call with arguments always goes to SQLAlchemy
+            assert len(lookups) == 3
+            assert await session.connection() is not after_commit and len(lookups) == 4
+            await session.connection()
+            assert len(lookups) == 4
     finally:
         await db.dispose()
