@@ -30,9 +30,11 @@ class HouseholdFilter:
 
 # Every visit runs this: built once, since constructing the expression costs as much as running it. It
 # reads the household's columns, not an object: most visits change nothing of the household, and an
-# object costs a visit more than the query does (see ``lock``).
+# object costs a visit more than the query does (see ``lock``). Its timestamps and sync marker are left
+# out (each column read costs its decoding, and a visit reads none of them).
 _HOUSEHOLDS = Household.__table__
-_LOCK_HOUSEHOLD = select(*_HOUSEHOLDS.c).where(_HOUSEHOLDS.c.id == bindparam("household_id")).with_for_update()
+_LOCKED_COLUMNS = [column for column in _HOUSEHOLDS.c if column.key not in ("created_at", "updated_at", "change_seq")]
+_LOCK_HOUSEHOLD = select(*_LOCKED_COLUMNS).where(_HOUSEHOLDS.c.id == bindparam("household_id")).with_for_update()
 
 
 class HouseholdRepository:
@@ -48,9 +50,9 @@ class HouseholdRepository:
         return (await self.session.scalars(query)).first()
 
     async def lock(self, household_id: uuid.UUID) -> Row | None:
-        """The household's columns (a row named as :class:`Household`'s attributes), locked until the
-        transaction ends, so that its visits and member changes apply one at a time; None when it does not
-        exist or lies outside the caller's scope.
+        """The household's columns (a row named as :class:`Household`'s attributes, but its timestamps and
+        sync marker), locked until the transaction ends, so that its visits and member changes apply one at
+        a time; None when it does not exist or lies outside the caller's scope.
 
         A row, not an object: a caller that changes the household loads it (:meth:`get`) once it knows.
         The statement runs on the connection, below the session's scope filter, so the scope is checked

@@ -40,6 +40,9 @@ RegisteredMember = Member | Row
 _VERIFIED_FIELDS = tuple(MemberDetails.model_fields)
 # Verified too, but optional on the form: omitted, the register's answer stands.
 _KEPT_WHEN_OMITTED = ("enlisted_sharing_income",)
+# What a plan and the visit's event read of a registered member: a submission reads these columns only
+# (every column read costs its decoding; the encrypted number, timestamps and sync marker plan nothing).
+PLANNED_COLUMNS = ("id", "id_number_index", "birth_date", "sex", *_VERIFIED_FIELDS, *_KEPT_WHEN_OMITTED)
 
 
 @dataclass

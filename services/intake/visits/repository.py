@@ -11,6 +11,7 @@ from sqlalchemy import Row, String, bindparam, cast, func, select, true
 
 from services.intake.households.models import Member
 from services.intake.rulesets.models import HeardRuleSet
+from services.intake.visits.members import PLANNED_COLUMNS
 from services.intake.visits.models import Visit
 from shared.data.database import AppSession
 from shared.domain.enums import VerificationMethod
@@ -28,7 +29,7 @@ class LastVisit:
 class SubmissionContext:
     """What a submission reads of a household it has locked, besides the household itself."""
 
-    members: list[Row]  # the live ones, head first: rows named as Member's attributes (not objects)
+    members: list[Row]  # the live ones, head first: rows of Member's PLANNED_COLUMNS (not objects)
     latest: LastVisit | None  # the household's last visit
     rule_sets_held: list[uuid.UUID] | None  # the ids of the rule-set versions intake holds (None: not read)
 
@@ -50,18 +51,19 @@ _LAST_FIX = (select(Visit.gps_latitude, Visit.gps_longitude, Visit.visited_at)
 # one string (what tells whether a process's screening catalog is current). Members
 # read after the lock include what a visit that held it added (see ``HouseholdRepository.lock``); like
 # the queries above, it runs only for a household already loaded within scope. The members are read
-# as columns, not objects, for the reason the household is (a visit that changes them loads them).
+# as columns, not objects, for the reason the household is (a visit that changes them loads them), and
+# only the columns a plan reads.
 _MEMBERS = Member.__table__
 _LAST_VISIT = _LAST.subquery("last_visit")
 _HELD = (select(func.aggregate_strings(cast(HeardRuleSet.id, String), ",")).scalar_subquery()
          .label("rule_sets_held"))
 _MEMBERS_AND_CONTEXT = (
-    select(*_MEMBERS.c, _LAST_VISIT.c.visited_at, _LAST_VISIT.c.income_amounts, _LAST_VISIT.c.gps_latitude,
-           _LAST_VISIT.c.gps_longitude, _HELD)
+    select(*(_MEMBERS.c[name] for name in PLANNED_COLUMNS), _LAST_VISIT.c.visited_at, _LAST_VISIT.c.income_amounts,
+           _LAST_VISIT.c.gps_latitude, _LAST_VISIT.c.gps_longitude, _HELD)
     .outerjoin(_LAST_VISIT, true())
     .where(_MEMBERS.c.household_id == bindparam("household_id"), _MEMBERS.c.removed_at.is_(None))
     .order_by(_MEMBERS.c.relation != "head", _MEMBERS.c.created_at, _MEMBERS.c.id))
-_CONTEXT_COLUMNS = len(_MEMBERS.c)
+_CONTEXT_COLUMNS = len(PLANNED_COLUMNS)
 
 
 class VisitRepository:
