@@ -29,6 +29,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql import util as sql_util
 from sqlmodel.main import default_registry
 
+from shared.data import driver
 from shared.data.platform_tables import AuditEntry, OrgScoped, PlatformTable
 from shared.errors import Forbidden
 from shared.security.audit import (
@@ -164,7 +165,8 @@ async def insert_now(session: AppSession, model: type, row: dict, *,
     """Insert a new row of a domain table, its audit entry and ``beside`` (platform rows that go with it) at once.
 
     On PostgreSQL it is one statement (the other inserts are data-modifying WITH clauses), so the row
-    costs one round trip and no object or unit of work; on SQLite the inserts run one after another.
+    costs one round trip and no object or unit of work, and runs by the driver (:mod:`shared.data.driver`);
+    on SQLite the inserts run one after another.
     ``row`` names every column (a model's defaults are not applied here). The write guard and the audit
     trail apply as in a flush. This is for a row written once and not changed again in the transaction.
     A constraint it breaks raises :class:`IntegrityError` here, with nothing of the statement written.
@@ -190,7 +192,7 @@ async def insert_now(session: AppSession, model: type, row: dict, *,
     for number, (_, rows) in enumerate(inserts):
         for index, each in enumerate(rows):
             parameters.update((f"b{number}_{index}_{key}", value) for key, value in each.items())
-    await connection.execute(statement, parameters)
+    await driver.execute(session, statement, parameters)
 
 
 @lru_cache(maxsize=256)

@@ -6,12 +6,14 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Row, Select, bindparam, func, select, tuple_
+from sqlalchemy import Select, bindparam, func, select, tuple_
 
 from services.intake.households.models import Household, Member
 from services.intake.households.sync import changed_since, dialect_of
+from shared.data import driver
 from shared.data.column_types import contains_code
 from shared.data.database import AppSession
+from shared.data.driver import NamedRow
 from shared.domain.enums import HouseholdKind, KeyTargetGroup
 
 
@@ -49,22 +51,22 @@ class HouseholdRepository:
         query = select(Household).where(Household.id == household_id).with_for_update()
         return (await self.session.scalars(query)).first()
 
-    async def lock(self, household_id: uuid.UUID) -> Row | None:
+    async def lock(self, household_id: uuid.UUID) -> NamedRow | None:
         """The household's columns (a row named as :class:`Household`'s attributes, but its timestamps and
         sync marker), locked until the transaction ends, so that its visits and member changes apply one at
         a time; None when it does not exist or lies outside the caller's scope.
 
         A row, not an object: a caller that changes the household loads it (:meth:`get`) once it knows.
-        The statement runs on the connection, below the session's scope filter, so the scope is checked
-        here on the row's org code.
+        The statement runs by the driver (:mod:`shared.data.driver`), below the session's scope filter, so
+        the scope is checked here on the row's org code.
 
         Read its members with a statement of their own after this one: a lock that waited for another
         transaction re-reads only the locked row, so members read in the same statement would be those
         of before that transaction committed (PostgreSQL, READ COMMITTED). Read after the lock, they
         include what the visit that held it added.
         """
-        connection = await self.session.connection()
-        row = (await connection.execute(_LOCK_HOUSEHOLD, {"household_id": household_id})).first()
+        rows = await driver.fetch_rows(self.session, _LOCK_HOUSEHOLD, {"household_id": household_id})
+        row = rows[0] if rows else None
         principal = self.session.principal
         if row is None or (principal is not None and not principal.covers(row.org_code)):
             return None

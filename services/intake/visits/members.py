@@ -20,11 +20,10 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Row
-
 from services.intake.households.models import Household, Member
 from services.intake.households.schemas import MemberCreate
 from services.intake.households.service import new_member
+from shared.data.driver import NamedRow
 from shared.domain.enums import Relation
 from shared.domain.household_income import MemberMonths
 from shared.domain.visit_form import MemberDetails, VerifiedMember, VisitForm
@@ -34,8 +33,8 @@ from shared.security.crypto import FieldCipher
 # The register as a visit reads it: rows named as the models' attributes (reading objects costs a visit
 # more than its queries do); a member the visit adds is a new object, and one it changes becomes its
 # object when the change is applied (:func:`apply_updates`).
-HouseholdRecord = Household | Row
-RegisteredMember = Member | Row
+HouseholdRecord = Household | NamedRow
+RegisteredMember = Member | NamedRow
 
 _VERIFIED_FIELDS = tuple(MemberDetails.model_fields)
 # Verified too, but optional on the form: omitted, the register's answer stands.

@@ -7,13 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Row, String, bindparam, cast, func, select, true
+from sqlalchemy import String, bindparam, cast, func, select, true
 
 from services.intake.households.models import Member
 from services.intake.rulesets.models import HeardRuleSet
 from services.intake.visits.members import PLANNED_COLUMNS
 from services.intake.visits.models import Visit
+from shared.data import driver
 from shared.data.database import AppSession
+from shared.data.driver import NamedRow
 from shared.domain.enums import VerificationMethod
 
 
@@ -29,7 +31,7 @@ class LastVisit:
 class SubmissionContext:
     """What a submission reads of a household it has locked, besides the household itself."""
 
-    members: list[Row]  # the live ones, head first: rows of Member's PLANNED_COLUMNS (not objects)
+    members: Sequence[NamedRow]  # the live ones, head first: rows of Member's PLANNED_COLUMNS (not objects)
     latest: LastVisit | None  # the household's last visit
     rule_sets_held: list[uuid.UUID] | None  # the ids of the rule-set versions intake holds (None: not read)
 
@@ -73,8 +75,7 @@ class VisitRepository:
     async def submission_context(self, household_id: uuid.UUID) -> SubmissionContext:
         """The live members (head first), the last visit and the rule-set versions held, of a household the
         caller has locked within its scope."""
-        connection = await self.session.connection()
-        rows = (await connection.execute(_MEMBERS_AND_CONTEXT, {"household_id": household_id})).all()
+        rows = await driver.fetch_rows(self.session, _MEMBERS_AND_CONTEXT, {"household_id": household_id})
         if not rows:  # no live member to carry the rest: read the last visit on its own
             return SubmissionContext(members=[], latest=await self.last_before(household_id), rule_sets_held=None)
         visited_at, amounts, latitude, longitude, held = rows[0][_CONTEXT_COLUMNS:]
