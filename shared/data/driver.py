@@ -8,7 +8,7 @@ of its cost (``python -m bench intake_visits``). :func:`fetch_rows` and :func:`e
 statement, built once at module level, by the asyncpg adapter's cursor instead, as SQLAlchemy
 itself would after its bookkeeping:
 
-- the statement is compiled once per process and dialect (its text, the order of its parameters,
+- the statement is compiled once per process and engine (its text, the order of its parameters,
   their bind processors and the result columns' processors), as SQLAlchemy's compiled cache does;
 - the adapter's cursor begins the transaction if it has not begun, prepares the statement once
   per connection and holds the adapter's lock, as for every statement SQLAlchemy runs;
@@ -131,12 +131,13 @@ async def _run(connection: AsyncConnection, adapted, prepared: _Prepared, parame
 
 
 def _prepared(statement: sa.Executable, dialect: sa.Dialect) -> _Prepared:
+    # Per engine's dialect, not per dialect name: its bind processors carry the engine's JSON serialiser.
     by_dialect = _PREPARED.get(statement)
     if by_dialect is None:
-        by_dialect = _PREPARED[statement] = {}
-    prepared = by_dialect.get(dialect.name)
+        by_dialect = _PREPARED[statement] = weakref.WeakKeyDictionary()
+    prepared = by_dialect.get(dialect)
     if prepared is None:
-        prepared = by_dialect[dialect.name] = _compile(statement, dialect)
+        prepared = by_dialect[dialect] = _compile(statement, dialect)
     return prepared
 
 
